@@ -1,0 +1,93 @@
+"""The command line: thin Typer adapters over the core. The only module that imports typer.
+
+Each command parses options, builds collaborators, calls one core function and renders its result.
+`main()` is the one place that turns errors into a one-line message and an exit code; no traceback
+ever reaches the terminal. Heavy modules (httpx, jinja2, cryptography, the simulator) are imported
+inside the commands so `responder --help` and the first prompt stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from responder import __version__
+from responder.errors import EXIT_ABORTED, EXIT_USAGE, ResponderError
+
+app = typer.Typer(
+    name="responder",
+    help=(
+        "Incident response for a leaked Binance API key. Walks you through the leak playbook, does "
+        "what Binance's API allows, records every step in a tamper-evident journal, and writes a "
+        "report Binance support can act on. Rehearse with `responder drill` (simulated exchange)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"responder {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Incident response for a leaked Binance API key."""
+
+
+# --- commands are registered below, one section per area -------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, map every error to one line on stderr and an exit code."""
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # at INFO it logs signed URLs
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    try:
+        app(args=argv, prog_name="responder", standalone_mode=False)
+    except typer.Exit as e:
+        return int(e.exit_code)
+    except typer.Abort:
+        sys.stderr.write("Aborted.\n")
+        return EXIT_ABORTED
+    except typer.TyperException as e:  # usage errors from option parsing
+        show = getattr(e, "show", None)
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"responder: {e.format_message()}\n")
+        return EXIT_USAGE if e.exit_code in (1, 2) else int(e.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        return EXIT_ABORTED
+    except ResponderError as e:
+        sys.stderr.write(f"responder: {e.one_line()}\n")
+        for problem in getattr(e, "problems", []):
+            sys.stderr.write(f"  {problem}\n")
+        return e.exit_code
+    except Exception as e:  # noqa: BLE001 — the last line of defence: never a traceback, never a local
+        sys.stderr.write(
+            f"responder: internal error ({type(e).__name__}); nothing recorded was lost. "
+            "Please report it with the journal directory, not your keys.\n"
+        )
+        if os.environ.get("RESPONDER_DEBUG") == "1":
+            raise
+        return 70
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
