@@ -64,7 +64,10 @@ class SymbolInfo:
     @classmethod
     def from_json(cls, d: Json) -> SymbolInfo:
         return cls(
-            str(d["symbol"]), str(d["status"]), str(d["baseAsset"]), str(d["quoteAsset"]),
+            str(d["symbol"]),
+            str(d["status"]),
+            str(d["baseAsset"]),
+            str(d["quoteAsset"]),
             bool(d.get("isSpotTradingAllowed", True)),
         )
 
@@ -107,8 +110,15 @@ class Kline:
         if not isinstance(row, list) or len(row) < 9:
             raise ValueError("kline row is not a 12-element array")
         return cls(
-            ms(row[0]), dec(row[1]), dec(row[2]), dec(row[3]), dec(row[4]), dec(row[5]),
-            ms(row[6]), dec(row[7]), int(row[8]),
+            ms(row[0]),
+            dec(row[1]),
+            dec(row[2]),
+            dec(row[3]),
+            dec(row[4]),
+            dec(row[5]),
+            ms(row[6]),
+            dec(row[7]),
+            int(row[8]),
         )
 
 
@@ -143,7 +153,9 @@ class Account:
         return cls(
             int(d["uid"]) if d.get("uid") is not None else None,
             str(d.get("accountType", "SPOT")),
-            bool(d["canTrade"]), bool(d["canWithdraw"]), bool(d["canDeposit"]),
+            bool(d["canTrade"]),
+            bool(d["canWithdraw"]),
+            bool(d["canDeposit"]),
             ms(d["updateTime"]) if d.get("updateTime") else None,
             tuple(Balance.from_json(b) for b in d["balances"]),
             tuple(str(p) for p in d.get("permissions", [])),
@@ -175,10 +187,20 @@ class Order:
     def from_json(cls, d: Json) -> Order:
         placed = d.get("time", d.get("transactTime"))
         return cls(
-            str(d["symbol"]), int(d["orderId"]), int(d.get("orderListId", -1)), str(d["clientOrderId"]),
-            dec(d["price"]), dec(d["origQty"]), dec(d["executedQty"]), dec(d["cummulativeQuoteQty"]),
-            str(d["status"]), str(d.get("timeInForce", "")), str(d["type"]), str(d["side"]),
-            ms(placed), ms(d.get("updateTime", placed)),
+            str(d["symbol"]),
+            int(d["orderId"]),
+            int(d.get("orderListId", -1)),
+            str(d["clientOrderId"]),
+            dec(d["price"]),
+            dec(d["origQty"]),
+            dec(d["executedQty"]),
+            dec(d["cummulativeQuoteQty"]),
+            str(d["status"]),
+            str(d.get("timeInForce", "")),
+            str(d["type"]),
+            str(d["side"]),
+            ms(placed),
+            ms(d.get("updateTime", placed)),
             str(d["origClientOrderId"]) if d.get("origClientOrderId") is not None else None,
         )
 
@@ -205,9 +227,17 @@ class Trade:
     @classmethod
     def from_json(cls, d: Json) -> Trade:
         return cls(
-            str(d["symbol"]), int(d["id"]), int(d["orderId"]), dec(d["price"]), dec(d["qty"]),
-            dec(d["quoteQty"]), dec(d["commission"]), str(d["commissionAsset"]), ms(d["time"]),
-            bool(d["isBuyer"]), bool(d["isMaker"]),
+            str(d["symbol"]),
+            int(d["id"]),
+            int(d["orderId"]),
+            dec(d["price"]),
+            dec(d["qty"]),
+            dec(d["quoteQty"]),
+            dec(d["commission"]),
+            str(d["commissionAsset"]),
+            ms(d["time"]),
+            bool(d["isBuyer"]),
+            bool(d["isMaker"]),
         )
 
 
@@ -231,11 +261,17 @@ class ApiRestrictions:
     def from_json(cls, d: Json) -> ApiRestrictions:
         flags = tuple(sorted((k, bool(v)) for k, v in d.items() if isinstance(v, bool)))
         return cls(
-            bool(d["ipRestrict"]), ms(d["createTime"]), bool(d.get("enableReading", False)),
-            bool(d.get("enableWithdrawals", False)), bool(d.get("enableInternalTransfer", False)),
-            bool(d.get("enableMargin", False)), bool(d.get("enableFutures", False)),
-            bool(d.get("permitsUniversalTransfer", False)), bool(d.get("enableVanillaOptions", False)),
-            bool(d.get("enableSpotAndMarginTrading", False)), flags,
+            bool(d["ipRestrict"]),
+            ms(d["createTime"]),
+            bool(d.get("enableReading", False)),
+            bool(d.get("enableWithdrawals", False)),
+            bool(d.get("enableInternalTransfer", False)),
+            bool(d.get("enableMargin", False)),
+            bool(d.get("enableFutures", False)),
+            bool(d.get("permitsUniversalTransfer", False)),
+            bool(d.get("enableVanillaOptions", False)),
+            bool(d.get("enableSpotAndMarginTrading", False)),
+            flags,
         )
 
     def as_dict(self) -> dict[str, bool]:
@@ -254,11 +290,20 @@ class ApiTradingStatus:
         data = d["data"]
         recover = int(data.get("plannedRecoverTime", 0))
         upd = int(data.get("updateTime", 0))
-        return cls(bool(data["isLocked"]), from_ms(recover) if recover else None, from_ms(upd) if upd else None)
+        return cls(
+            bool(data["isLocked"]), from_ms(recover) if recover else None, from_ms(upd) if upd else None
+        )
 
 
-WITHDRAW_STATUS = {0: "Email Sent", 1: "Cancelled", 2: "Awaiting Approval", 3: "Rejected",
-                   4: "Processing", 5: "Failure", 6: "Completed"}
+WITHDRAW_STATUS = {
+    0: "Email Sent",
+    1: "Cancelled",
+    2: "Awaiting Approval",
+    3: "Rejected",
+    4: "Processing",
+    5: "Failure",
+    6: "Completed",
+}
 
 
 @dataclass(frozen=True)
@@ -280,9 +325,16 @@ class Withdrawal:
     @classmethod
     def from_json(cls, d: Json) -> Withdrawal:
         return cls(
-            str(d["id"]), dec(d["amount"]), dec(d.get("transactionFee", "0")), str(d["coin"]),
-            int(d["status"]), str(d["address"]), str(d.get("addressTag", "")), str(d.get("txId", "")),
-            str(d.get("network", "")), utc_string(d["applyTime"]),
+            str(d["id"]),
+            dec(d["amount"]),
+            dec(d.get("transactionFee", "0")),
+            str(d["coin"]),
+            int(d["status"]),
+            str(d["address"]),
+            str(d.get("addressTag", "")),
+            str(d.get("txId", "")),
+            str(d.get("network", "")),
+            utc_string(d["applyTime"]),
             utc_string(d["completeTime"]) if d.get("completeTime") else None,
             int(d.get("transferType", 0)),
             str(d["withdrawOrderId"]) if d.get("withdrawOrderId") else None,
@@ -303,8 +355,14 @@ class Deposit:
     @classmethod
     def from_json(cls, d: Json) -> Deposit:
         return cls(
-            str(d["id"]), dec(d["amount"]), str(d["coin"]), str(d.get("network", "")), int(d["status"]),
-            str(d["address"]), str(d.get("txId", "")), ms(d["insertTime"]),
+            str(d["id"]),
+            dec(d["amount"]),
+            str(d["coin"]),
+            str(d.get("network", "")),
+            int(d["status"]),
+            str(d["address"]),
+            str(d.get("txId", "")),
+            ms(d["insertTime"]),
         )
 
 
@@ -322,8 +380,13 @@ class WithdrawAddress:
     @classmethod
     def from_json(cls, d: Json) -> WithdrawAddress:
         return cls(
-            str(d["address"]), str(d.get("addressTag", "")), str(d["coin"]), str(d.get("name", "")),
-            str(d.get("network", "")), str(d.get("origin", "")), str(d.get("originType", "")),
+            str(d["address"]),
+            str(d.get("addressTag", "")),
+            str(d["coin"]),
+            str(d.get("name", "")),
+            str(d.get("network", "")),
+            str(d.get("origin", "")),
+            str(d.get("originType", "")),
             bool(d.get("whiteStatus", False)),
         )
 
@@ -339,8 +402,14 @@ class Transfer:
 
     @classmethod
     def from_json(cls, d: Json) -> Transfer:
-        return cls(str(d["asset"]), dec(d["amount"]), str(d["type"]), str(d["status"]), int(d["tranId"]),
-                   ms(d["timestamp"]))
+        return cls(
+            str(d["asset"]),
+            dec(d["amount"]),
+            str(d["type"]),
+            str(d["status"]),
+            int(d["tranId"]),
+            ms(d["timestamp"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -364,7 +433,9 @@ class DailySnapshot:
     def from_json(cls, d: Json) -> DailySnapshot:
         data = d["data"]
         return cls(
-            str(d["type"]), ms(d["updateTime"]), dec(data.get("totalAssetOfBtc", "0")),
+            str(d["type"]),
+            ms(d["updateTime"]),
+            dec(data.get("totalAssetOfBtc", "0")),
             tuple(Balance.from_json(b) for b in data.get("balances", [])),
         )
 
@@ -383,8 +454,14 @@ class ConvertTrade:
     @classmethod
     def from_json(cls, d: Json) -> ConvertTrade:
         return cls(
-            str(d["quoteId"]), int(d["orderId"]), str(d["orderStatus"]), str(d["fromAsset"]),
-            dec(d["fromAmount"]), str(d["toAsset"]), dec(d["toAmount"]), ms(d["createTime"]),
+            str(d["quoteId"]),
+            int(d["orderId"]),
+            str(d["orderStatus"]),
+            str(d["fromAsset"]),
+            dec(d["fromAmount"]),
+            str(d["toAsset"]),
+            dec(d["toAmount"]),
+            ms(d["createTime"]),
         )
 
 
@@ -395,4 +472,6 @@ class ConvertPage:
 
     @classmethod
     def from_json(cls, d: Json) -> ConvertPage:
-        return cls(tuple(ConvertTrade.from_json(r) for r in d.get("list", [])), bool(d.get("moreData", False)))
+        return cls(
+            tuple(ConvertTrade.from_json(r) for r in d.get("list", [])), bool(d.get("moreData", False))
+        )

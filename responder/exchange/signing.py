@@ -32,10 +32,7 @@ _SAFE = "-_.~"
 
 def encode_value(value: object) -> str:
     """Percent-encode one parameter value (UTF-8 bytes as %XX)."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    else:
-        text = str(value)
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return quote(text, safe=_SAFE, encoding="utf-8")
 
 
@@ -105,7 +102,7 @@ def signer_from_pem(pem: Secret, passphrase: Secret | None = None) -> Ed25519Sig
         ) from None
     except (ValueError, Exception):
         raise CredentialError(
-            "the private key file could not be read as a PEM private key (wrong passphrase, or not PKCS#8 PEM)"
+            "the private key file is not a readable PEM private key (wrong passphrase, or not PKCS#8 PEM)"
         ) from None
     if isinstance(key, Ed25519PrivateKey):
         return Ed25519Signer(key)
@@ -116,8 +113,13 @@ def signer_from_pem(pem: Secret, passphrase: Secret | None = None) -> Ed25519Sig
     raise CredentialError("the private key is neither Ed25519 nor RSA; Binance accepts only those")
 
 
-def verify_signature(
-    key_type: KeyType, payload: str, signature_param: str, *, secret: str | None = None, public_pem: str | None = None
+def verify_signature(  # noqa: PLR0911 — one early return per key type and failure reads clearest
+    key_type: KeyType,
+    payload: str,
+    signature_param: str,
+    *,
+    secret: str | None = None,
+    public_pem: str | None = None,
 ) -> bool:
     """Server side (the simulator): does `signature_param` (as received, still percent-encoded for
     Ed25519/RSA) sign `payload`? HMAC hex compares case-insensitively; base64 is case-sensitive."""

@@ -1,0 +1,250 @@
+"""The rate budget: how much request weight responder may still spend, shared by every caller.
+
+Binance counts weight per IP in fixed calendar minutes of *server* time (reference §2): one bucket
+for /api (REQUEST_WEIGHT, default 6000/min, read from exchangeInfo when known) and one independent
+bucket per SAPI endpoint (Weight(IP) 12000/min, Weight(UID) 180000/min). Other processes on the same
+IP spend from the same /api bucket, so the `X-MBX-USED-WEIGHT-1M` / `X-SAPI-USED-*-WEIGHT-1M` headers
+correct our own count after every response. A caller reserves an endpoint's weight *before* sending
+and sleeps (on the injected clock) until the next minute when it would overflow. A 429 pauses the
+bucket for Retry-After and lowers its ceiling; a 418 stops everything until the ban ends.
+Thread-safe: one budget is shared by the concurrent forensics sweep.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from responder.clock import Clock
+from responder.errors import IpBanned
+
+API = "api"
+API_LIMIT = 6000
+SAPI_IP_LIMIT = 12_000
+SAPI_UID_LIMIT = 180_000
+SLOW_DOWN = 0.8  # after a 429, a bucket's ceiling drops to 80 % of its limit for the rest of the run
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What one request spends: `weight` from `bucket` (`api`, or `sapi:<path>`), per `window` seconds.
+
+    `per_second` is an extra per-second allowance (withdraw history: 18000 a call, 10 calls a second).
+    """
+
+    bucket: str
+    weight: int
+    kind: str = "api"  # api | sapi-ip | sapi-uid
+    per_second: int | None = None
+
+
+_SAPI: Mapping[str, tuple[str, int]] = {
+    "/sapi/v1/account/apiRestrictions": ("sapi-ip", 1),
+    "/sapi/v1/account/status": ("sapi-ip", 1),
+    "/sapi/v1/account/apiTradingStatus": ("sapi-ip", 1),
+    "/sapi/v1/capital/withdraw/history": ("sapi-uid", 18_000),
+    "/sapi/v1/capital/deposit/hisrec": ("sapi-ip", 1),
+    "/sapi/v1/capital/withdraw/address/list": ("sapi-ip", 10),
+    "/sapi/v1/asset/transfer": ("sapi-ip", 1),
+    "/sapi/v1/accountSnapshot": ("sapi-ip", 2400),
+    "/sapi/v1/convert/tradeFlow": ("sapi-uid", 3000),
+}
+
+_API: Mapping[tuple[str, str], int] = {
+    ("GET", "/api/v3/ping"): 1,
+    ("GET", "/api/v3/time"): 1,
+    ("GET", "/api/v3/exchangeInfo"): 20,
+    ("GET", "/api/v3/klines"): 2,
+    ("GET", "/api/v3/account"): 20,
+    ("GET", "/api/v3/allOrders"): 20,
+    ("GET", "/api/v3/order"): 4,
+    ("GET", "/api/v3/rateLimit/order"): 40,
+    ("DELETE", "/api/v3/openOrders"): 1,  # 0 when it succeeds (2026-04-02); reserve the failure cost
+}
+
+
+def endpoint_cost(method: str, path: str, params: Mapping[str, object]) -> Cost:
+    """The weight of one request, from the reference §3 tables (parameter-dependent where it is)."""
+    if path.startswith("/sapi/"):
+        kind, weight = _SAPI.get(path, ("sapi-ip", 1))
+        per_second = 180_000 if path == "/sapi/v1/capital/withdraw/history" else None
+        return Cost(f"sapi:{path}", weight, kind, per_second)
+    if (method, path) == ("GET", "/api/v3/openOrders"):
+        return Cost(API, 6 if "symbol" in params else 80)
+    if (method, path) == ("GET", "/api/v3/ticker/price"):
+        return Cost(API, 2 if "symbol" in params else 4)
+    if (method, path) == ("GET", "/api/v3/myTrades"):
+        return Cost(API, 5 if "orderId" in params else 20)
+    return Cost(API, _API.get((method, path), 1))
+
+
+class _Bucket:
+    """Weight used in the current window (calendar-aligned), a ceiling, and an optional pause."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.ceiling = limit
+        self.window = window
+        self.start = -1.0
+        self.used = 0
+        self.paused_until = 0.0
+
+    def roll(self, t: float) -> None:
+        start = math.floor(t / self.window) * self.window
+        if start != self.start:
+            self.start, self.used = start, 0
+
+    def wait_for(self, t: float, weight: int) -> float:
+        """Seconds to wait before `weight` fits (0 when it fits now)."""
+        self.roll(t)
+        if t < self.paused_until:
+            return self.paused_until - t
+        if self.used + weight <= self.ceiling or self.used == 0:
+            return 0.0
+        return self.start + self.window - t
+
+
+@dataclass(frozen=True)
+class BudgetStats:
+    used: int  # /api weight used in the current minute, as far as we know
+    limit: int
+    waits: int  # how many times a request had to wait
+    waited_seconds: float
+    rate_limited: int  # 429s seen
+
+
+class RateBudget:
+    """Request weight shared by every caller of one IP. `reserve` blocks until the weight fits."""
+
+    def __init__(self, clock: Clock, *, api_limit: int = API_LIMIT) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[str, _Bucket] = {API: _Bucket(api_limit, 60.0)}
+        self._offset = 0.0  # server time minus local time, seconds (set by the time sync)
+        self._banned_until: datetime | None = None
+        self._waits = 0
+        self._waited = 0.0
+        self._limited = 0
+
+    # --- configuration -----------------------------------------------------------------------------
+    def set_api_limit(self, limit: int) -> None:
+        """The live REQUEST_WEIGHT per minute from exchangeInfo."""
+        with self._lock:
+            bucket = self._buckets[API]
+            slowed = bucket.ceiling < bucket.limit
+            bucket.limit = limit
+            bucket.ceiling = max(1, int(limit * SLOW_DOWN)) if slowed else limit
+
+    def align(self, server_offset_seconds: float) -> None:
+        """Count minutes on the server's clock (ours may be off by tens of seconds)."""
+        with self._lock:
+            self._offset = server_offset_seconds
+
+    # --- spending ----------------------------------------------------------------------------------
+    def _now(self) -> float:
+        return self._clock.now().timestamp() + self._offset
+
+    def _bucket(self, name: str, kind: str) -> _Bucket:
+        if name not in self._buckets:
+            limit = SAPI_UID_LIMIT if kind == "sapi-uid" else SAPI_IP_LIMIT
+            self._buckets[name] = _Bucket(limit, 60.0)
+        return self._buckets[name]
+
+    def _needed(self, cost: Cost, t: float) -> float:
+        if self._banned_until is not None:
+            now = datetime.fromtimestamp(t, self._banned_until.tzinfo)
+            if now < self._banned_until:
+                raise IpBanned("Binance has banned this IP (HTTP 418)", until=self._banned_until)
+            self._banned_until = None
+        wait = self._bucket(cost.bucket, cost.kind).wait_for(t, cost.weight)
+        if cost.per_second is not None:
+            wait = max(wait, self._bucket(cost.bucket + ":1s", cost.kind).wait_for(t, cost.weight))
+        return wait
+
+    def reserve(self, cost: Cost) -> float:
+        """Take `cost` from its bucket, sleeping until it fits. Returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                if cost.per_second is not None and cost.bucket + ":1s" not in self._buckets:
+                    self._buckets[cost.bucket + ":1s"] = _Bucket(cost.per_second, 1.0)
+                wait = self._needed(cost, self._now())
+                if wait <= 0:
+                    self._bucket(cost.bucket, cost.kind).used += cost.weight
+                    if cost.per_second is not None:
+                        self._buckets[cost.bucket + ":1s"].used += cost.weight
+                    if waited:
+                        self._waits += 1
+                        self._waited += waited
+                    return waited
+            # A small margin past the boundary: the server's minute must have turned too.
+            pause = wait + 0.05
+            self._clock.sleep(pause)
+            waited += pause
+
+    def observe(self, cost: Cost, headers: Mapping[str, str]) -> None:
+        """Correct the count from a response's used-weight header (other processes count too)."""
+        name = {"api": "x-mbx-used-weight-1m", "sapi-ip": "x-sapi-used-ip-weight-1m"}.get(
+            cost.kind, "x-sapi-used-uid-weight-1m"
+        )
+        raw = headers.get(name)
+        if raw is None or not raw.strip().isdigit():
+            return
+        with self._lock:
+            bucket = self._bucket(cost.bucket, cost.kind)
+            bucket.roll(self._now())
+            bucket.used = max(bucket.used, int(raw))
+
+    def pause(self, cost: Cost, retry_after: float) -> None:
+        """A 429: stop using this bucket for Retry-After seconds, then use less of it."""
+        with self._lock:
+            bucket = self._bucket(cost.bucket, cost.kind)
+            bucket.paused_until = max(bucket.paused_until, self._now() + max(retry_after, 1.0))
+            bucket.ceiling = max(1, int(bucket.limit * SLOW_DOWN))
+            self._limited += 1
+
+    def ban(self, until: datetime) -> None:
+        """A 418: nothing may be sent from this IP until `until`."""
+        with self._lock:
+            self._banned_until = until
+
+    # --- planning ----------------------------------------------------------------------------------
+    def minimum_seconds(self, total_weight: int) -> float:
+        """The least time in which `total_weight` more /api weight can be spent from now."""
+        with self._lock:
+            t = self._now()
+            bucket = self._buckets[API]
+            bucket.roll(t)
+            free_now = max(0, bucket.ceiling - bucket.used)
+            if t < bucket.paused_until:
+                free_now = 0
+            if total_weight <= free_now:
+                return 0.0
+            rest = total_weight - free_now
+            to_next = max(bucket.start + bucket.window - t, bucket.paused_until - t)
+            return to_next + (math.ceil(rest / bucket.ceiling) - 1) * bucket.window
+
+    def stats(self) -> BudgetStats:
+        with self._lock:
+            bucket = self._buckets[API]
+            bucket.roll(self._now())
+            return BudgetStats(bucket.used, bucket.ceiling, self._waits, self._waited, self._limited)
+
+    def banned_until(self) -> datetime | None:
+        with self._lock:
+            return self._banned_until
+
+
+def ban_end(now: datetime, retry_after: float | None, message: str) -> datetime:
+    """When a 418 ban ends: `IP banned until <epoch ms>` in the body, else now + Retry-After."""
+    import re
+
+    from responder.clock import from_ms
+
+    found = re.search(r"banned until (\d{12,16})", message)
+    if found:
+        return from_ms(int(found.group(1)))
+    return now + timedelta(seconds=retry_after if retry_after is not None else 120)

@@ -1,0 +1,493 @@
+"""The Binance REST client: exact signing, server-time stamps, a shared weight budget, one chokepoint.
+
+Every request goes through `BinanceClient._request`, the only code that sees httpx exceptions and
+Binance error bodies: it reserves weight, stamps and signs (percent-encoded query, `signature` last,
+the exact bytes sent), records the response for evidence (never the signature), and maps failures to
+`responder.errors`. Reads are retried with backoff on 5XX, timeouts and 429; a mutation is never
+retried after it may have reached Binance (5XX, timeout, reset → OutcomeUnknown). A -1021 was never
+executed, so it re-syncs the clock and retries once. The client is handed its `httpx.Client`
+(transport seam): tests and drills run the real signing and parsing against a server app.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from responder.clock import Clock, from_ms, to_ms
+from responder.errors import (
+    ExchangeError,
+    IpBanned,
+    OutcomeUnknown,
+    RateLimited,
+    TimestampRejected,
+    Unreachable,
+    UsageError,
+)
+from responder.exchange import pagination as rules
+from responder.exchange.budget import Cost, RateBudget, ban_end, endpoint_cost
+from responder.exchange.models import (
+    Account,
+    ApiRestrictions,
+    ApiTradingStatus,
+    ConvertPage,
+    DailySnapshot,
+    Deposit,
+    ExchangeInfo,
+    Kline,
+    Order,
+    Trade,
+    TransferPage,
+    WithdrawAddress,
+    Withdrawal,
+)
+from responder.exchange.responses import Body, decode, rejection, retry_after, server_failure
+from responder.exchange.signing import Signer, encode_params
+from responder.exchange.timesync import TimeSync
+from responder.secrets import mask_key
+
+if TYPE_CHECKING:
+    from responder.credentials import Credentials
+
+DEFAULT_BASE_URL = "https://api.binance.com"
+Recorder = Callable[[str, dict[str, object], int, Any], None]
+Params = Sequence[tuple[str, object]]
+T = TypeVar("T")
+
+# httpx failures after which the request certainly never reached Binance.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def check_base_url(url: str) -> str:
+    """`https://…` anywhere; plain `http://` only to this machine (the simulator)."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host:
+        raise UsageError(f"base URL {url!r} is not an http(s) URL", hint="e.g. https://api.binance.com")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise UsageError("the base URL must not carry credentials, a query or a fragment")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise UsageError(
+            f"refusing plain http to {host}: keys and signed requests would cross the network unencrypted",
+            hint="use https, or http://127.0.0.1:<port> for a local simulator",
+        )
+    return url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class BinanceClient:
+    """`responder.exchange.protocol.Exchange` over Binance REST. Safe to share between threads."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        signer: Signer,
+        *,
+        http: httpx.Client,
+        clock: Clock,
+        budget: RateBudget | None = None,
+        recorder: Recorder | None = None,
+        time_sync: TimeSync | None = None,
+        read_attempts: int = 3,
+        backoff_seconds: float = 0.5,
+    ) -> None:
+        self._base = check_base_url(base_url)
+        self._api_key = api_key
+        self._signer = signer
+        self._http = http
+        self._clock = clock
+        self.budget = budget or RateBudget(clock)
+        self._recorder = recorder
+        self.time_sync = time_sync or TimeSync(clock)
+        self._attempts = max(1, read_attempts)
+        self._backoff = backoff_seconds
+
+    @property
+    def masked_key(self) -> str:
+        return mask_key(self._api_key)
+
+    @property
+    def base_url(self) -> str:
+        return self._base
+
+    # --- the chokepoint --------------------------------------------------------------------------
+    def _request(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
+        """Send one request and return its decoded JSON, or raise a `responder.errors` type."""
+        mutating = method != "GET"
+        endpoint = f"{method} {path}"
+        given = [(k, v) for k, v in params if v is not None]
+        cost = endpoint_cost(method, path, dict(given))
+        attempt, resynced = 0, False
+        while True:
+            attempt += 1
+            self.budget.reserve(cost)
+            sent = [*given, ("timestamp", self._timestamp())] if signed else given
+            try:
+                response = self._send(method, path, sent, signed)
+            except httpx.TransportError as exc:
+                error = _transport_error(exc, endpoint, mutating)
+                if isinstance(error, Unreachable) and not mutating and attempt < self._attempts:
+                    self._pause_before_retry(attempt)
+                    continue
+                raise error from None
+            body = decode(response.content)
+            self.budget.observe(cost, response.headers)
+            self._record(endpoint, sent, response.status_code, body)
+            status = response.status_code
+            if 200 <= status < 300:
+                if not body.is_json:
+                    raise ExchangeError(
+                        f"{endpoint}: HTTP {status} but the body is not JSON", endpoint=endpoint
+                    )
+                return body.json
+            if status in (418, 429):
+                if status == 429 and self._rate_limited(cost, response, endpoint, mutating, attempt):
+                    continue
+                raise self._banned(response, body, endpoint)
+            if status >= 500:
+                if not mutating and attempt < self._attempts:
+                    self._pause_before_retry(attempt)
+                    continue
+                raise server_failure(status, endpoint, mutating=mutating)
+            error = rejection(
+                status, body, endpoint, cancel_all=(method, path) == ("DELETE", "/api/v3/openOrders")
+            )
+            if isinstance(error, TimestampRejected) and not resynced:
+                resynced = True  # a -1021 was never executed: re-sync and retry once
+                self.time_sync.invalidate()
+                attempt -= 1
+                continue
+            raise error
+
+    def _send(self, method: str, path: str, sent: list[tuple[str, object]], signed: bool) -> httpx.Response:
+        query = encode_params(sent)
+        headers = {"Accept": "application/json"}
+        if signed:
+            query += ("&" if query else "") + "signature=" + self._signer.sign(query)
+            headers["X-MBX-APIKEY"] = self._api_key
+        url = f"{self._base}{path}" + (f"?{query}" if query else "")
+        return self._http.request(method, url, headers=headers)
+
+    def _rate_limited(
+        self, cost: Cost, response: httpx.Response, endpoint: str, mutating: bool, attempt: int
+    ) -> bool:
+        """A 429: pause the bucket; True when the caller should retry (reads, bounded)."""
+        wait = retry_after(response.headers) or 60.0
+        self.budget.pause(cost, wait)
+        if not mutating and attempt < self._attempts:
+            return True
+        raise RateLimited(
+            f"{endpoint}: Binance says too many requests (HTTP 429); responder slowed down",
+            retry_after=wait,
+            endpoint=endpoint,
+        )
+
+    def _banned(self, response: httpx.Response, body: Body, endpoint: str) -> IpBanned:
+        until = ban_end(self._server_now(), retry_after(response.headers), body.msg)
+        self.budget.ban(until)
+        return IpBanned(
+            f"{endpoint}: Binance banned this IP for too many requests (HTTP 418)",
+            until=until,
+            endpoint=endpoint,
+        )
+
+    def _pause_before_retry(self, attempt: int) -> None:
+        self._clock.sleep(self._backoff * 2 ** (attempt - 1))
+
+    def _record(self, endpoint: str, sent: list[tuple[str, object]], status: int, body: Body) -> None:
+        if self._recorder is not None:
+            self._recorder(endpoint, dict(sent), status, body.json if body.is_json else body.text[:2000])
+
+    # --- time --------------------------------------------------------------------------------------
+    def _fetch_server_ms(self) -> int:
+        data = self._request("GET", "/api/v3/time", signed=False)
+        return _parse("GET /api/v3/time", lambda d: int(d["serverTime"]), data)
+
+    def _timestamp(self) -> int:
+        if self.time_sync.needs_sync():
+            offset = self.time_sync.sync(self._fetch_server_ms)
+            self.budget.align(offset / 1000)
+        return self.time_sync.timestamp_ms(self._fetch_server_ms)
+
+    def _server_now(self) -> datetime:
+        return from_ms(to_ms(self._clock.now()) + int(self.time_sync.offset_ms or 0))
+
+    # --- public market data ------------------------------------------------------------------------
+    def server_time(self) -> datetime:
+        return from_ms(self._fetch_server_ms())
+
+    def exchange_info(self) -> ExchangeInfo:
+        info = _parse(
+            "GET /api/v3/exchangeInfo",
+            ExchangeInfo.from_json,
+            self._get("/api/v3/exchangeInfo", signed=False),
+        )
+        self.budget.set_api_limit(info.weight_limit_per_minute())
+        return info
+
+    def klines(
+        self,
+        symbol: str,
+        interval: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 500,
+    ) -> list[Kline]:
+        rules.check_limit(limit, 1000)
+        params = [
+            ("symbol", symbol),
+            ("interval", interval),
+            ("startTime", _ms(start)),
+            ("endTime", _ms(end)),
+            ("limit", limit),
+        ]
+        return _rows("GET /api/v3/klines", Kline.from_json, self._get("/api/v3/klines", params, signed=False))
+
+    def ticker_prices(self) -> dict[str, Decimal]:
+        data = self._get("/api/v3/ticker/price", signed=False)
+        return _parse(
+            "GET /api/v3/ticker/price",
+            lambda rows: {str(r["symbol"]): Decimal(str(r["price"])) for r in rows},
+            data,
+        )
+
+    # --- account reads -----------------------------------------------------------------------------
+    def account(self) -> Account:
+        return _parse("GET /api/v3/account", Account.from_json, self._get("/api/v3/account"))
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        return _rows(
+            "GET /api/v3/openOrders", Order.from_json, self._get("/api/v3/openOrders", [("symbol", symbol)])
+        )
+
+    def all_orders(
+        self,
+        symbol: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[Order]:
+        rules.check_day_window(start, end)
+        rules.check_limit(limit, 1000)
+        params = [
+            ("symbol", symbol),
+            ("orderId", order_id),
+            ("startTime", _ms(start)),
+            ("endTime", _ms(end)),
+            ("limit", limit),
+        ]
+        return _rows("GET /api/v3/allOrders", Order.from_json, self._get("/api/v3/allOrders", params))
+
+    def my_trades(
+        self,
+        symbol: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        from_id: int | None = None,
+        order_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[Trade]:
+        rules.check_my_trades_params(start=start, end=end, from_id=from_id, order_id=order_id)
+        rules.check_day_window(start, end)
+        rules.check_limit(limit, 1000)
+        params = [
+            ("symbol", symbol),
+            ("orderId", order_id),
+            ("startTime", _ms(start)),
+            ("endTime", _ms(end)),
+            ("fromId", from_id),
+            ("limit", limit),
+        ]
+        return _rows("GET /api/v3/myTrades", Trade.from_json, self._get("/api/v3/myTrades", params))
+
+    def api_restrictions(self) -> ApiRestrictions:
+        path = "/sapi/v1/account/apiRestrictions"
+        return _parse(f"GET {path}", ApiRestrictions.from_json, self._get(path))
+
+    def account_status(self) -> str:
+        path = "/sapi/v1/account/status"
+        return _parse(f"GET {path}", lambda d: str(d["data"]), self._get(path))
+
+    def api_trading_status(self) -> ApiTradingStatus:
+        path = "/sapi/v1/account/apiTradingStatus"
+        return _parse(f"GET {path}", ApiTradingStatus.from_json, self._get(path))
+
+    def withdraw_history(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        offset: int = 0,
+        limit: int = 1000,
+    ) -> list[Withdrawal]:
+        rules.check_window(start, end, rules.WALLET_WINDOW, "withdraw history")
+        rules.check_limit(limit, 1000)
+        path = "/sapi/v1/capital/withdraw/history"
+        params = [("startTime", _ms(start)), ("endTime", _ms(end)), ("offset", offset), ("limit", limit)]
+        return _rows(f"GET {path}", Withdrawal.from_json, self._get(path, params))
+
+    def deposit_history(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        offset: int = 0,
+        limit: int = 1000,
+    ) -> list[Deposit]:
+        rules.check_window(start, end, rules.WALLET_WINDOW, "deposit history")
+        rules.check_limit(limit, 1000)
+        path = "/sapi/v1/capital/deposit/hisrec"
+        params = [("startTime", _ms(start)), ("endTime", _ms(end)), ("offset", offset), ("limit", limit)]
+        return _rows(f"GET {path}", Deposit.from_json, self._get(path, params))
+
+    def withdraw_addresses(self) -> list[WithdrawAddress]:
+        path = "/sapi/v1/capital/withdraw/address/list"
+        return _rows(f"GET {path}", WithdrawAddress.from_json, self._get(path))
+
+    def universal_transfers(
+        self,
+        transfer_type: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        current: int = 1,
+        size: int = 100,
+    ) -> TransferPage:
+        rules.check_limit(size, 100)
+        path = "/sapi/v1/asset/transfer"
+        params = [
+            ("type", transfer_type),
+            ("startTime", _ms(start)),
+            ("endTime", _ms(end)),
+            ("current", current),
+            ("size", size),
+        ]
+        return _parse(f"GET {path}", TransferPage.from_json, self._get(path, params))
+
+    def account_snapshot(
+        self,
+        snapshot_type: str = "SPOT",
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 30,
+    ) -> list[DailySnapshot]:
+        rules.check_window(start, end, rules.SNAPSHOT_WINDOW, "account snapshot")
+        if not 7 <= limit <= 30:
+            raise UsageError(f"account snapshot limit must be 7–30, not {limit}")
+        path = "/sapi/v1/accountSnapshot"
+        params = [("type", snapshot_type), ("startTime", _ms(start)), ("endTime", _ms(end)), ("limit", limit)]
+        data = self._get(path, params)
+        return _parse(
+            f"GET {path}", lambda d: [DailySnapshot.from_json(s) for s in d.get("snapshotVos", [])], data
+        )
+
+    def convert_trades(self, *, start: datetime, end: datetime, limit: int = 1000) -> ConvertPage:
+        rules.check_window(start, end, rules.CONVERT_WINDOW, "convert trade flow", inclusive=True)
+        rules.check_limit(limit, 1000)
+        path = "/sapi/v1/convert/tradeFlow"
+        params = [("startTime", _ms(start)), ("endTime", _ms(end)), ("limit", limit)]
+        return _parse(f"GET {path}", ConvertPage.from_json, self._get(path, params))
+
+    # --- the one mutation --------------------------------------------------------------------------
+    def cancel_open_orders(self, symbol: str) -> list[Order]:
+        """MUTATING. Cancel every open order on `symbol` (order-list legs included). Never retried."""
+        data = self._request("DELETE", "/api/v3/openOrders", [("symbol", symbol)])
+        return _parse("DELETE /api/v3/openOrders", _cancel_reports, data)
+
+    def _get(self, path: str, params: Params = (), *, signed: bool = True) -> Any:
+        return self._request("GET", path, params, signed=signed)
+
+
+def _cancel_reports(data: Any) -> list[Order]:
+    """DELETE openOrders returns plain cancel reports and order-list entries with `orderReports`."""
+    orders: list[Order] = []
+    for entry in data:
+        reports = entry.get("orderReports")
+        if reports is None:
+            orders.append(Order.from_json(entry))
+        else:
+            orders.extend(Order.from_json(r) for r in reports)
+    return orders
+
+
+def _transport_error(exc: httpx.TransportError, endpoint: str, mutating: bool) -> ExchangeError:
+    what = "timed out" if isinstance(exc, httpx.TimeoutException) else f"failed ({type(exc).__name__})"
+    if mutating and not isinstance(exc, _NOT_SENT):
+        return OutcomeUnknown(
+            f"{endpoint}: the connection {what} after the request was sent; it may or may not have happened",
+            endpoint=endpoint,
+            hint="do not repeat it blindly: read the current state first",
+        )
+    return Unreachable(
+        f"{endpoint}: could not reach Binance (the connection {what})",
+        endpoint=endpoint,
+        hint="check the network connection and the base URL",
+    )
+
+
+def _parse(endpoint: str, parse: Callable[[Any], T], data: Any) -> T:
+    """Parse a decoded body into models; a shape we cannot trust is an error naming the endpoint."""
+    try:
+        return parse(data)
+    except (KeyError, ValueError, TypeError, AttributeError, ArithmeticError) as exc:
+        raise ExchangeError(
+            f"{endpoint}: Binance's answer has an unexpected shape ({type(exc).__name__}: {exc})",
+            endpoint=endpoint,
+            hint="the API may have changed; nothing was acted on",
+        ) from None
+
+
+def _rows(endpoint: str, parse: Callable[[Any], T], data: Any) -> list[T]:
+    if not isinstance(data, list):
+        raise ExchangeError(f"{endpoint}: expected a list from Binance", endpoint=endpoint)
+    return _parse(endpoint, lambda rows: [parse(r) for r in rows], data)
+
+
+def _ms(when: datetime | None) -> int | None:
+    return to_ms(when) if when is not None else None
+
+
+@contextmanager
+def connect(
+    base_url: str,
+    credentials: Credentials,
+    *,
+    clock: Clock,
+    timeout: float = 10.0,
+    transport: httpx.BaseTransport | None = None,
+    recorder: Recorder | None = None,
+    budget: RateBudget | None = None,
+) -> Iterator[BinanceClient]:
+    """A client with its own `httpx.Client` (closed on exit): what commands use."""
+    base = check_base_url(base_url)
+    with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as http:
+        yield BinanceClient(
+            base,
+            credentials.api_key,
+            credentials.signer,
+            http=http,
+            clock=clock,
+            budget=budget,
+            recorder=recorder,
+        )

@@ -1,0 +1,124 @@
+"""What a Binance HTTP response means, as one of responder's errors (reference §2.3, §4).
+
+Pure: the client's one chokepoint (`BinanceClient._request`) hands every non-2XX response here and
+raises what comes back, so the mapping lives in one table-like place and can be tested without a
+network. Messages name the endpoint and the Binance code and say what to do next.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from responder.errors import (
+    BadKeyFormat,
+    BadSignature,
+    ExchangeError,
+    GeoBlocked,
+    KeyRejected,
+    OutcomeUnknown,
+    Rejected,
+    ServerError,
+    TimestampRejected,
+    Unauthorized,
+    WafBlocked,
+)
+
+_REJECTIONS: Mapping[int, tuple[type[Rejected], str]] = {
+    -2014: (BadKeyFormat, "the API key is malformed: copy it again (Binance keys are 64 letters and digits)"),
+    -2015: (
+        KeyRejected,
+        "the key is invalid or deleted, this IP is not on its whitelist, or it lacks the permission; "
+        "Binance does not say which",
+    ),
+    -1002: (Unauthorized, "the key is not allowed to do this: check its permissions in API Management"),
+    -1022: (BadSignature, "the secret (or private key) does not match this API key"),
+    -1021: (
+        TimestampRejected,
+        "check the system clock (sync it with NTP); responder already re-synced with Binance once",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Body:
+    """A decoded response body: JSON when it parses, else the text (e.g. a WAF's HTML page)."""
+
+    json: Any
+    text: str
+
+    @property
+    def is_json(self) -> bool:
+        return self.json is not None
+
+    @property
+    def code(self) -> int | None:
+        if isinstance(self.json, dict) and isinstance(self.json.get("code"), int):
+            return int(self.json["code"])
+        return None
+
+    @property
+    def msg(self) -> str:
+        if isinstance(self.json, dict) and "msg" in self.json:
+            return str(self.json["msg"])
+        return ""
+
+
+def decode(content: bytes) -> Body:
+    text = content.decode("utf-8", errors="replace")
+    try:
+        return Body(json.loads(text), text)
+    except ValueError:
+        return Body(None, text)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    raw = headers.get("retry-after")
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def rejection(status: int, body: Body, endpoint: str, *, cancel_all: bool = False) -> ExchangeError:
+    """A 4XX (other than 418/429) as our error. `cancel_all` marks DELETE /api/v3/openOrders."""
+    from responder.errors import NothingToCancel
+
+    if status == 451:
+        return GeoBlocked(
+            f"{endpoint}: Binance refuses service from this location (HTTP 451, restricted jurisdiction)",
+            endpoint=endpoint,
+            hint="this is not a key problem: run responder from a network in a permitted country",
+        )
+    code = body.code
+    if status == 403 and code is None:
+        return WafBlocked(
+            f"{endpoint}: blocked by Binance's web application firewall (HTTP 403, not a JSON answer)",
+            endpoint=endpoint,
+            hint="wait at least 5 minutes before calling again; the request was not executed",
+        )
+    if code is None:
+        return Rejected(
+            0, f"HTTP {status} with a body that is not Binance JSON", status=status, endpoint=endpoint
+        )
+    if code == -2011 and cancel_all:
+        return NothingToCancel(
+            code, body.msg, status=status, endpoint=endpoint, hint="there were no open orders on this symbol"
+        )
+    kind, hint = _REJECTIONS.get(code, (Rejected, None))
+    return kind(code, body.msg, status=status, endpoint=endpoint, hint=hint)
+
+
+def server_failure(status: int, endpoint: str, *, mutating: bool) -> ExchangeError:
+    """A 5XX: on a read, the server failed; on a mutation, it may have happened anyway."""
+    if mutating:
+        return OutcomeUnknown(
+            f"{endpoint}: Binance answered HTTP {status}; the request may or may not have been executed",
+            endpoint=endpoint,
+            hint="do not repeat it blindly: read the current state first",
+        )
+    return ServerError(
+        f"{endpoint}: Binance answered HTTP {status} after retries", status=status, endpoint=endpoint
+    )
