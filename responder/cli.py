@@ -50,6 +50,77 @@ def _root(
 # --- commands are registered below, one section per area -------------------------------------------
 
 
+# --- key (issue 2: exchange-core) ------------------------------------------------------------------
+key_app = typer.Typer(
+    help="Check an API key: is it live, and is it set up safely?", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(key_app, name="key")
+
+
+def _ask_secret(prompt: str) -> str:
+    """A masked prompt, only on a terminal: secrets never come from arguments."""
+    if not sys.stdin.isatty():
+        from responder.errors import CredentialError
+
+        raise CredentialError(
+            f"no {prompt} in the environment and no terminal to ask on",
+            hint="set BINANCE_API_KEY and BINANCE_API_SECRET (or BINANCE_PRIVATE_KEY_FILE)",
+        )
+    return str(typer.prompt(prompt, hide_input=True))
+
+
+@key_app.command("check")
+def _key_check(
+    base_url: Annotated[
+        str,
+        typer.Option(
+            "--base-url", envvar="BINANCE_BASE_URL", help="Binance REST base URL (http only to 127.0.0.1)."
+        ),
+    ] = "https://api.binance.com",
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="Audit against a profile: dashboard, grid-bot, market-maker, arbitrage, custody, one-time.",
+        ),
+    ] = None,
+    ip_restricted: Annotated[
+        bool,
+        typer.Option(
+            "--ip-restricted",
+            help="The key is known to have an IP whitelist (-2015 is then not proof of revocation).",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
+) -> None:
+    """Make one signed read with the key from the environment (or a masked prompt) and report
+    live / revoked / indeterminate, its permissions, age and findings. Exit 0 when the check
+    completed, 2 on bad input, 3 when Binance could not be reached."""
+    import json
+
+    from responder.clock import SystemClock
+    from responder.credentials import load_credentials
+    from responder.errors import EXIT_UNREACHABLE
+    from responder.exchange.client import check_base_url, connect
+    from responder.keycheck import check_key, get_profile, render_text, to_json
+    from responder.secrets import SecretRegistry
+
+    chosen = get_profile(profile) if profile else None
+    base = check_base_url(base_url)
+    credentials = load_credentials(os.environ, SecretRegistry(), ask_secret=_ask_secret)
+    for warning in credentials.warnings:
+        sys.stderr.write(f"responder: warning: {warning}\n")
+    clock = SystemClock()
+    with connect(base, credentials, clock=clock) as client:
+        result = check_key(client, now=clock.now(), profile=chosen, ip_restricted=ip_restricted or None)
+    typer.echo(json.dumps(to_json(result)) if as_json else render_text(result, clock.now()))
+    if result.unreachable:
+        raise typer.Exit(EXIT_UNREACHABLE)
+
+
+# --- end key ---------------------------------------------------------------------------------------
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, map every error to one line on stderr and an exit code."""
     import logging
