@@ -1,0 +1,131 @@
+"""The evidence store: raw material a support agent can check, written once and never rewritten.
+
+`<incident>/evidence/<name>.json` holds what the exchange said (or what an action measured), each
+file journaled as an `evidence` entry with its SHA-256. `MANIFEST.sha256` (sha256sum format, relative
+paths) covers `evidence/*` and `journal.jsonl`, so `sha256sum -c MANIFEST.sha256` works without
+responder, and `verify_manifest` names every file that is missing, changed or unlisted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from responder.errors import JournalError
+from responder.journal import JOURNAL_NAME, Journal, canonical
+from responder.secrets import SecretRegistry
+
+MANIFEST_NAME: Final = "MANIFEST.sha256"
+EVIDENCE_DIR: Final = "evidence"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """Where a piece of evidence is (relative to the incident dir) and its SHA-256."""
+
+    path: str
+    sha256: str
+
+    @property
+    def short(self) -> str:
+        """`evidence/x.json  sha256 4be1…9c0d`, as the terminal shows it."""
+        return f"{self.path}  sha256 {self.sha256[:4]}…{self.sha256[-4:]}"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class EvidenceStore:
+    """Writes evidence files under one incident directory, journaling each write."""
+
+    def __init__(self, incident_dir: Path, journal: Journal, secrets: SecretRegistry) -> None:
+        self.incident_dir = incident_dir
+        self._journal = journal
+        self._secrets = secrets
+
+    def write(self, name: str, data: Any, *, source: str, description: str, step: str | None) -> EvidenceRef:
+        """Save `data` as JSON to `evidence/<name>.json` (or `<name>-2.json`… if taken) and journal it."""
+        if not _NAME.match(name):
+            raise JournalError(f"bad evidence name {name!r}: letters, digits, '.', '_' and '-' only")
+        try:
+            text = (
+                json.dumps(json.loads(canonical(data)), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+            )
+        except TypeError as e:
+            raise JournalError(f"evidence {name}: {e}") from None
+        if self._secrets.find_in(text):
+            raise JournalError(f"refusing to write evidence {name}: it contains a loaded secret")
+        folder = self.incident_dir / EVIDENCE_DIR
+        folder.mkdir(exist_ok=True)
+        path = self._free_path(folder, name.removesuffix(".json"))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, text.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        ref = EvidenceRef(path.relative_to(self.incident_dir).as_posix(), sha256_file(path))
+        payload = {"path": ref.path, "sha256": ref.sha256, "source": source, "description": description}
+        self._journal.append("evidence", step, payload)
+        return ref
+
+    @staticmethod
+    def _free_path(folder: Path, stem: str) -> Path:
+        candidate = folder / f"{stem}.json"
+        n = 2
+        while candidate.exists():
+            candidate = folder / f"{stem}-{n}.json"
+            n += 1
+        return candidate
+
+
+def _covered(incident_dir: Path) -> list[str]:
+    files = [JOURNAL_NAME] if (incident_dir / JOURNAL_NAME).exists() else []
+    folder = incident_dir / EVIDENCE_DIR
+    if folder.is_dir():
+        files += sorted(p.relative_to(incident_dir).as_posix() for p in folder.rglob("*") if p.is_file())
+    return files
+
+
+def write_manifest(incident_dir: Path) -> Path:
+    """(Re)write `MANIFEST.sha256` over the journal and every evidence file."""
+    lines = [f"{sha256_file(incident_dir / rel)}  {rel}\n" for rel in _covered(incident_dir)]
+    path = incident_dir / MANIFEST_NAME
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(lines), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def verify_manifest(incident_dir: Path) -> list[str]:
+    """One line per problem: a file missing, changed, or not listed; a malformed manifest line."""
+    path = incident_dir / MANIFEST_NAME
+    problems: list[str] = []
+    listed: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        m = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line)
+        if not m or ".." in Path(m.group(2)).parts or Path(m.group(2)).is_absolute():
+            problems.append(f"{MANIFEST_NAME}:{number}: not a `sha256  relative/path` line")
+            continue
+        listed[m.group(2)] = m.group(1)
+    for rel, digest in listed.items():
+        file = incident_dir / rel
+        if not file.is_file():
+            problems.append(f"{rel}: listed in {MANIFEST_NAME} but missing")
+        elif sha256_file(file) != digest:
+            problems.append(f"{rel}: sha256 differs from {MANIFEST_NAME} (changed after the case closed)")
+    problems += [
+        f"{rel}: not listed in {MANIFEST_NAME}" for rel in _covered(incident_dir) if rel not in listed
+    ]
+    return problems

@@ -1,0 +1,69 @@
+"""Where incidents live on disk, and how a case is named.
+
+An incident directory holds one case: `journal.jsonl`, `evidence/`, `MANIFEST.sha256`, the report.
+By default it sits under the platform's user data dir (`$XDG_DATA_HOME/responder/incidents`, or
+`~/.local/share/responder/incidents`; `%LOCALAPPDATA%` on Windows, `~/Library/Application Support`
+on macOS). The environment is passed in, never read from a global, so tests choose the place.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from responder.errors import UsageError
+
+
+def user_data_dir(environ: Mapping[str, str], *, platform: str = sys.platform) -> Path:
+    """The platform's per-user data directory for responder."""
+    home = Path(environ.get("HOME") or Path.home())
+    if platform.startswith("win"):
+        base = Path(environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
+    elif platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        xdg = environ.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+    return base / "responder"
+
+
+def incidents_root(environ: Mapping[str, str], *, platform: str = sys.platform) -> Path:
+    return user_data_dir(environ, platform=platform) / "incidents"
+
+
+def new_case_id(now: datetime, suffix: str | None = None) -> str:
+    """`2026-11-23-7f3a`: the UTC date the case opened and 4 random hex digits."""
+    tail = suffix if suffix is not None else secrets.token_hex(2)
+    return f"{now.strftime('%Y-%m-%d')}-{tail}"
+
+
+def new_incident_dir(root: Path, now: datetime) -> tuple[str, Path]:
+    """Create a fresh, empty incident directory under `root`; returns (case id, directory)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for _ in range(50):
+        case_id = new_case_id(now)
+        path = root / case_id
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return case_id, path
+    raise UsageError(
+        f"could not create a new incident directory under {root}", hint="choose one with --incident-dir"
+    )
+
+
+def prepare_incident_dir(path: Path) -> None:
+    """Use a directory the user chose: it may exist, but must not already hold a case."""
+    if (path / "journal.jsonl").exists():
+        raise UsageError(
+            f"{path} already holds a case (journal.jsonl exists)",
+            hint=f"continue it with: responder resume {path}",
+        )
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create the incident directory {path}: {e.strerror}") from None

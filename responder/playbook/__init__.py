@@ -1,0 +1,1 @@
+"""Playbooks: incident procedures as data (TOML in `playbooks/`), loaded, validated and run step by step."""

@@ -1,0 +1,223 @@
+"""Actions: named functions a playbook step can run, and the context they run in.
+
+An action is `(ctx: ActionContext, params) -> ActionResult`, registered explicitly in an
+`ActionRegistry` (no import-time side effects: `default_registry()` builds one and calls each area's
+`register(registry)`). The loader checks playbooks against the registry. Every change to the account
+goes through `ctx.mutate`, which journals `intent` with the exact request before calling, `outcome`
+after; in a dry run it journals `would-do` and calls nothing; on an unknown outcome it reads the
+state (`reconcile`) and journals what it found — it never re-sends. On resume, a mutation already
+journaled for the step is replayed from the journal, never sent again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from responder.clock import Clock
+from responder.errors import ExchangeError, Rejected, ResponderError
+from responder.evidence import EvidenceRef, EvidenceStore
+from responder.exchange.protocol import Exchange
+from responder.journal import Journal
+from responder.secrets import SecretRegistry
+from responder.wizard.prompter import Display, Level
+
+ActionStatus = Literal["ok", "warn", "failed", "passed", "pending"]
+JsonMap = Mapping[str, Any]
+
+
+class ActionUnavailable(ResponderError):
+    """An action that cannot run here (no credentials, no drill control); its step is marked failed."""
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What an action did. `outputs` (JSON values) become the step's outputs for later steps."""
+
+    status: ActionStatus = "ok"
+    outputs: JsonMap = field(default_factory=dict)
+    lines: tuple[tuple[Level, str], ...] = ()
+    evidence: tuple[EvidenceRef, ...] = ()
+    findings: tuple[str, ...] = ()  # things the user must attend to, gathered into the run result
+
+
+@dataclass(frozen=True)
+class MutationOutcome:
+    """How a mutation ended: ok | rejected | reconciled | unknown | would-do; `replayed` on resume."""
+
+    status: str
+    response: Any = None
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class RecordedMutation:
+    """A mutation already in the journal for this step (from `state.py`), matched by its ordinal."""
+
+    intent: JsonMap | None
+    outcomes: tuple[JsonMap, ...] = ()
+    would_do: bool = False
+
+    @property
+    def final(self) -> JsonMap | None:
+        for o in reversed(self.outcomes):
+            if o.get("status") in ("ok", "rejected", "reconciled"):
+                return o
+        return None
+
+
+ActionFn = Callable[["ActionContext", JsonMap], ActionResult]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    fn: ActionFn
+    mutating: bool = False
+    verify: bool = False  # may serve as a manual step's `verify` (returns passed | failed | pending)
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] | None = ()  # None: any extra parameter is accepted
+    description: str = ""
+
+
+class ActionRegistry:
+    """Name → ActionSpec. Built explicitly; the loader validates playbooks against it."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, ActionSpec] = {}
+
+    def register(
+        self,
+        name: str,
+        fn: ActionFn,
+        *,
+        mutating: bool = False,
+        verify: bool = False,
+        required: Sequence[str] = (),
+        optional: Sequence[str] | None = (),
+        description: str = "",
+    ) -> None:
+        if name in self._specs:
+            raise ValueError(f"action {name!r} is already registered")
+        opt = tuple(optional) if optional is not None else None
+        self._specs[name] = ActionSpec(name, fn, mutating, verify, tuple(required), opt, description)
+
+    def get(self, name: str) -> ActionSpec | None:
+        return self._specs.get(name)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._specs))
+
+
+def default_registry() -> ActionRegistry:
+    """The generic actions plus every area's actions that are installed (`actions_leak` when present)."""
+    from responder.playbook import actions_generic
+
+    registry = ActionRegistry()
+    actions_generic.register(registry)
+    for module in ("responder.playbook.actions_leak",):
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module).register(registry)
+    return registry
+
+
+@dataclass
+class ActionContext:
+    """Everything an action may touch. Built by the runner for one step."""
+
+    step_id: str
+    action: str
+    exchange: Exchange | None
+    clock: Clock
+    journal: Journal
+    evidence: EvidenceStore
+    display: Display
+    secrets: SecretRegistry
+    incident_dir: Path
+    outputs: Mapping[str, JsonMap]
+    dry_run: bool = False
+    drill: bool = False
+    control: object | None = None  # the simulator's control channel in a drill (protocol only)
+    recorded: Sequence[RecordedMutation] = ()
+    _mutations: int = 0
+
+    def need_exchange(self) -> Exchange:
+        if self.exchange is None:
+            raise ActionUnavailable(
+                f"step {self.step_id} needs the Binance API, but no key was given", hint="run with a key"
+            )
+        return self.exchange
+
+    def save_evidence(self, name: str, data: Any, *, source: str, description: str) -> EvidenceRef:
+        return self.evidence.write(name, data, source=source, description=description, step=self.step_id)
+
+    def check(self, action: str, result: str, reason: str) -> None:
+        self.journal.append("check", self.step_id, {"action": action, "result": result, "reason": reason})
+
+    def mutate(
+        self,
+        description: str,
+        *,
+        request: JsonMap,
+        call: Callable[[], Any],
+        reconcile: Callable[[], Any],
+    ) -> MutationOutcome:
+        """Run one change to the account with intent/outcome journaling (see the module docstring).
+
+        `request` is `{method, path, params}` exactly as sent; `call` performs it and returns a JSON
+        summary of the response; `reconcile` reads the state and returns a JSON summary of it.
+        """
+        action = self.action
+        ordinal = self._mutations
+        self._mutations += 1
+        prior = self.recorded[ordinal] if ordinal < len(self.recorded) else None
+        entry = {"action": action, "request": dict(request), "description": description}
+        if self.dry_run:
+            if prior is None or not prior.would_do:
+                self.journal.append("would-do", self.step_id, entry)
+            self.display.show("dry", f"would {description}: {request.get('method')} {request.get('path')}")
+            return MutationOutcome("would-do")
+        if prior is not None and prior.intent is not None:
+            return self._resume(action, prior, reconcile)
+        self.journal.append("intent", self.step_id, entry)
+        try:
+            response = call()
+        except Rejected as e:
+            self._outcome(action, "rejected", {"code": e.code, "msg": e.msg})
+            return MutationOutcome("rejected", {"code": e.code, "msg": e.msg})
+        except ExchangeError as e:  # OutcomeUnknown, or anything else that leaves it undecided
+            self._outcome(action, "unknown", {"error": e.one_line()})
+            self.display.show("warn", f"the outcome of '{description}' is unknown; reading the state")
+            return self._reconcile(action, reconcile)
+        self._outcome(action, "ok", response)
+        return MutationOutcome("ok", response)
+
+    def _resume(self, action: str, prior: RecordedMutation, reconcile: Callable[[], Any]) -> MutationOutcome:
+        final = prior.final
+        if final is not None:
+            return MutationOutcome(str(final["status"]), final.get("response"), replayed=True)
+        if not prior.outcomes:
+            reason = "interrupted after the request was recorded and before its outcome"
+            self._outcome(action, "unknown", {"error": reason})
+        self.display.show(
+            "warn", f"{action}: the last attempt was interrupted; reading the state, not re-sending"
+        )
+        return self._reconcile(action, reconcile)
+
+    def _reconcile(self, action: str, reconcile: Callable[[], Any]) -> MutationOutcome:
+        try:
+            state = reconcile()
+        except ExchangeError as e:
+            self._outcome(action, "unknown", {"error": f"reconcile read failed: {e.one_line()}"})
+            return MutationOutcome("unknown", {"error": e.one_line()})
+        self._outcome(action, "reconciled", state)
+        return MutationOutcome("reconciled", state)
+
+    def _outcome(self, action: str, status: str, response: Any) -> None:
+        self.journal.append(
+            "outcome", self.step_id, {"action": action, "status": status, "response": response}
+        )

@@ -1,0 +1,280 @@
+"""The runner: walks a loaded playbook step by step against injected seams, and returns data.
+
+It asks through a `Prompter`, shows through a `Display`, reads time from a `Clock`, calls the
+exchange only inside actions, and writes every event to the `Journal` before going on. It prints
+nothing and decides nothing about rendering. Ctrl-C at any prompt raises `Aborted` with the command
+that resumes: the journal already holds everything done so far. A `CaseState` (rebuilt from the
+journal) lets it continue a case: finished steps are not repeated, recorded mutations are replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from responder.clock import Clock
+from responder.errors import Aborted, ExchangeError
+from responder.evidence import EvidenceStore, write_manifest
+from responder.exchange.protocol import Exchange
+from responder.journal import SECRET_WITHHELD, Journal, format_time
+from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, ActionUnavailable
+from responder.playbook.conditions import evaluate
+from responder.playbook.model import Playbook, Question, Ref, Step, Verify
+from responder.playbook.state import CaseState, StepRecord
+from responder.secrets import SecretRegistry
+from responder.wizard.prompter import Display, Prompt, Prompter, Purpose
+
+_STATUS = {"ok": "done", "warn": "done", "passed": "done", "failed": "failed", "pending": "unresolved"}
+
+
+@dataclass(frozen=True)
+class Env:
+    """The collaborators a run needs, injected. `exchange` is None when no key was given."""
+
+    prompter: Prompter
+    display: Display
+    clock: Clock
+    secrets: SecretRegistry
+    registry: ActionRegistry
+    exchange: Exchange | None = None
+    control: object | None = None  # the simulator's control channel, in a drill
+
+
+@dataclass(frozen=True)
+class StepResult:
+    id: str
+    title: str
+    kind: str
+    status: str  # done | skipped | unresolved | failed | pending (not reached)
+    outputs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    case_id: str
+    incident_dir: Path
+    mode: str  # live | dry-run | drill
+    playbook_id: str
+    steps: tuple[StepResult, ...]
+    findings: tuple[str, ...]
+    closed: str | None  # the case-closed status, None while the case is open
+
+    @property
+    def dry_run(self) -> bool:
+        return self.mode == "dry-run"
+
+
+class Runner:
+    def __init__(
+        self, env: Env, playbook: Playbook, journal: Journal, incident_dir: Path, state: CaseState
+    ) -> None:
+        self.env = env
+        self.playbook = playbook
+        self.journal = journal
+        self.dir = incident_dir
+        self.state = state
+        self.evidence = EvidenceStore(incident_dir, journal, env.secrets)
+        self.opened = datetime.fromisoformat(state.opened_time.replace("Z", "+00:00"))
+
+    def run(self) -> RunResult:
+        try:
+            if self.state.closed is None:
+                total = len(self.playbook.steps)
+                for index, step in enumerate(self.playbook.steps, start=1):
+                    if step.id not in self.state.finished:
+                        self._step(index, total, step)
+                self._close()
+        except (KeyboardInterrupt, Aborted):
+            raise Aborted(f"Saved. Resume with: responder resume {self.dir}") from None
+        return self.result()
+
+    def result(self) -> RunResult:
+        steps = []
+        for s in self.playbook.steps:
+            rec = self.state.finished.get(s.id)
+            steps.append(
+                StepResult(
+                    s.id, s.title, s.kind, rec.status if rec else "pending", rec.outputs if rec else {}
+                )
+            )
+        return RunResult(
+            self.state.case_id,
+            self.dir,
+            self.state.mode,
+            self.playbook.id,
+            tuple(steps),
+            tuple(self.state.findings),
+            self.state.closed,
+        )
+
+    # --- one step ------------------------------------------------------------------------------------
+    def _step(self, index: int, total: int, step: Step) -> None:
+        if step.when is not None and not evaluate(step.when, self._lookup):
+            self.journal.append("step-skipped", step.id, {"reason": f"condition not met: {step.when.source}"})
+            self.state.finished[step.id] = StepRecord(step.id, "skipped", {})
+            return
+        self.journal.append("step-started", step.id, {"index": index, "total": total, "title": step.title})
+        self.env.display.step(index, total, step.title, self.env.clock.now() - self.opened)
+        status, outputs = getattr(self, f"_{step.kind}")(step)
+        entry = self.journal.append("step-completed", step.id, {"status": status, "outputs": outputs})
+        self.state.finished[step.id] = StepRecord(step.id, status, entry.payload["outputs"])
+
+    def _note(self, step: Step) -> tuple[str, dict[str, Any]]:
+        self.env.display.show("info", step.text)
+        return "done", {}
+
+    def _ask(self, step: Step) -> tuple[str, dict[str, Any]]:
+        if step.text:
+            self.env.display.show("info", step.text)
+        outputs: dict[str, Any] = {}
+        for q in step.questions:
+            outputs[q.id] = self._question(step, q)
+            self.journal.append("answer", step.id, {"question": q.id, "value": outputs[q.id]})
+        return "done", outputs
+
+    def _question(self, step: Step, q: Question) -> object:
+        p = Prompt(step.id, q.id, q.prompt, "question", q.choices, q.default, q.help)
+        ask = self.env.prompter
+        if q.type == "secret":
+            self.env.secrets.add(ask.secret(p))
+            return SECRET_WITHHELD
+        if q.type == "datetime":
+            return format_time(ask.when(p))
+        if q.type == "confirm":
+            return ask.confirm(p)
+        return ask.choice(p) if q.type == "choice" else ask.text(p)
+
+    def _manual(self, step: Step) -> tuple[str, dict[str, Any]]:
+        show, ask = self.env.display.show, self.env.prompter
+        show("info", step.text)
+        if step.url:
+            show("info", f"Open: {step.url}")
+        confirmed, missing = [], []
+        for item in step.checklist or (step.title,):
+            purpose: Purpose = "checklist" if step.checklist else "manual-done"
+            text = item if step.checklist else "Done?"
+            if ask.confirm(Prompt(step.id, item, text, purpose, default=False)):
+                self.journal.append("confirmation", step.id, {"item": item, "text": text})
+                confirmed.append(item)
+            else:
+                missing.append(item)
+                show("warn", f"not confirmed: {item}")
+        outputs: dict[str, Any] = {"confirmed": confirmed, "unconfirmed": missing}
+        status = "unresolved" if missing else "done"
+        if step.verify is not None:
+            outputs["verify"] = result = self._verify(step, step.verify)
+            status = "failed" if result == "failed" else "unresolved" if result != "passed" else status
+        return status, outputs
+
+    def _verify(self, step: Step, v: Verify) -> str:
+        attempt = 0
+        while True:
+            attempt += 1
+            result = self._call(step, v.action, v.params)
+            check = result.status if result.status in ("passed", "failed") else "pending"
+            reason = next((text for _, text in result.lines), "") or str(result.outputs.get("error", ""))
+            self.journal.append("check", step.id, {"action": v.action, "result": check, "reason": reason})
+            self._show_result(result)
+            if check != "pending":
+                return check
+            if attempt % v.attempts == 0:
+                prompt = Prompt(
+                    step.id,
+                    "keep-checking",
+                    "Not confirmed yet. Keep checking?",
+                    "keep-checking",
+                    default=True,
+                )
+                if not self.env.prompter.confirm(prompt):
+                    self.env.display.show("warn", "moved on without confirmation; recorded as unresolved")
+                    return "pending"
+            self.env.clock.sleep(v.interval_seconds)
+
+    def _action(self, step: Step) -> tuple[str, dict[str, Any]]:
+        if step.text:
+            self.env.display.show("info", step.text)
+        if step.mutating and step.id not in self.state.confirmed:
+            prompt = Prompt(step.id, "confirm", step.confirm, "mutation", default=False)
+            if not self.env.prompter.confirm(prompt):
+                self.journal.append("answer", step.id, {"question": "confirm", "value": False})
+                self.env.display.show("info", "not done (you said no)")
+                return "skipped", {"declined": True}
+            self.journal.append("confirmation", step.id, {"item": step.action, "text": step.confirm})
+            self.state.confirmed.add(step.id)
+        result = self._call(step, step.action, step.params)
+        summary = {
+            "status": result.status,
+            "outputs": dict(result.outputs),
+            "findings": list(result.findings),
+            "evidence": [e.path for e in result.evidence],
+        }
+        self.journal.append("action-result", step.id, {"action": step.action, "summary": summary})
+        self.state.findings.extend(result.findings)
+        self._show_result(result)
+        return _STATUS[result.status], dict(result.outputs)
+
+    def _call(self, step: Step, action: str, params: Mapping[str, object]) -> ActionResult:
+        spec = self.env.registry.get(action)
+        if spec is None:  # the loader checked; a registry changed under us is still a clear failure
+            return ActionResult("failed", {"error": f"unknown action {action}"})
+        ctx = ActionContext(
+            step.id,
+            action,
+            self.env.exchange,
+            self.env.clock,
+            self.journal,
+            self.evidence,
+            self.env.display,
+            self.env.secrets,
+            self.dir,
+            {k: v.outputs for k, v in self.state.finished.items()},
+            dry_run=self.state.mode == "dry-run",
+            drill=self.state.mode == "drill",
+            control=self.env.control,
+            recorded=tuple(self.state.mutations.get(step.id, ())),
+        )
+        try:
+            return spec.fn(ctx, self._resolve(params))
+        except (ExchangeError, ActionUnavailable) as e:
+            return ActionResult("failed", {"error": self.env.secrets.scrub(e.one_line())})
+
+    def _show_result(self, result: ActionResult) -> None:
+        for level, text in result.lines:
+            self.env.display.show(level, text)
+        if result.status == "failed" and "error" in result.outputs:
+            self.env.display.show("warn", f"failed: {result.outputs['error']}")
+
+    # --- values --------------------------------------------------------------------------------------
+    def _resolve(self, value: object) -> Any:
+        if isinstance(value, Ref):
+            return self._lookup(value.path)
+        if isinstance(value, Mapping):
+            return {k: self._resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._resolve(v) for v in value]
+        return value
+
+    def _lookup(self, path: tuple[str, ...]) -> object:
+        mode = self.state.mode
+        builtins = {"dry_run": mode == "dry-run", "drill": mode == "drill", "mode": mode}
+        if path[0] in builtins:
+            return builtins[path[0]]
+        rec = self.state.finished.get(path[0])
+        if rec is None:
+            return None
+        if len(path) == 1:
+            return rec.status
+        value: object = rec.outputs
+        for part in path[1:]:
+            value = value.get(part) if isinstance(value, Mapping) else None
+        return value
+
+    def _close(self) -> None:
+        statuses = {rec.status for rec in self.state.finished.values()}
+        status = "unresolved" if statuses & {"unresolved", "failed"} else "done"
+        self.journal.append("case-closed", None, {"status": status})
+        self.state.closed = status
+        write_manifest(self.dir)

@@ -1,0 +1,54 @@
+"""Fakes at the seams for engine tests: an in-memory exchange with a request log, and a clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from responder.errors import NothingToCancel, OutcomeUnknown
+from responder.exchange.models import Order
+
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def make_order(order_id: int, symbol: str = "QKCUSDT") -> Order:
+    return Order(
+        symbol, order_id, -1, f"web_{order_id}", Decimal("0.01"), Decimal("1000"), Decimal("0"),
+        Decimal("0"), "NEW", "GTC", "LIMIT", "BUY", T0, T0,
+    )  # fmt: skip
+
+
+@dataclass
+class FakeExchange:
+    """Implements the parts of `Exchange` the generic actions use, and logs every request."""
+
+    orders: list[Order] = field(default_factory=list)
+    log: list[tuple[str, str, str]] = field(default_factory=list)  # (method, path, symbol)
+    unknown_after_cancel: int = 0  # the next N cancels execute, then report OutcomeUnknown
+    fail_reads: bool = False
+
+    @property
+    def masked_key(self) -> str:
+        return "vmPU…Eh8A"
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        self.log.append(("GET", "/api/v3/openOrders", symbol or ""))
+        if self.fail_reads:
+            raise OutcomeUnknown("GET /api/v3/openOrders timed out", endpoint="GET /api/v3/openOrders")
+        return [o for o in self.orders if symbol is None or o.symbol == symbol]
+
+    def cancel_open_orders(self, symbol: str) -> list[Order]:
+        self.log.append(("DELETE", "/api/v3/openOrders", symbol))
+        cancelled = [o for o in self.orders if o.symbol == symbol]
+        self.orders = [o for o in self.orders if o.symbol != symbol]
+        if self.unknown_after_cancel:
+            self.unknown_after_cancel -= 1
+            raise OutcomeUnknown("DELETE /api/v3/openOrders: 503", endpoint="DELETE /api/v3/openOrders")
+        if not cancelled:
+            raise NothingToCancel(-2011, "Unknown order sent.", status=400)
+        return cancelled
+
+    @property
+    def mutations(self) -> list[tuple[str, str, str]]:
+        return [r for r in self.log if r[0] == "DELETE"]
