@@ -121,6 +121,34 @@ def _key_check(
 # --- end key ---------------------------------------------------------------------------------------
 
 
+# --- report (issue 7: report) ----------------------------------------------------------------------
+@app.command("report")
+def _report(
+    directory: Annotated[str, typer.Argument(help="The incident directory (holds journal.jsonl).")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="md, txt, html, or all (a comma list works too).")
+    ] = "all",
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="Also show times in this zone (e.g. Europe/Paris); default: local."),
+    ] = None,
+) -> None:
+    """Re-render the incident report (report.md, report.txt, report.html) from the incident
+    directory alone, write it there and re-write MANIFEST.sha256. Exit 0 when written."""
+    from pathlib import Path
+
+    from responder.clock import SystemClock
+    from responder.report.service import parse_formats, report_incident, resolve_zone
+
+    formats = parse_formats(fmt)
+    zone = resolve_zone(tz)
+    for path in report_incident(Path(directory), formats, now=SystemClock().now(), zone=zone):
+        typer.echo(str(path))
+
+
+# --- end report ------------------------------------------------------------------------------------
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, map every error to one line on stderr and an exit code."""
     import logging

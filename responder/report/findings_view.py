@@ -1,0 +1,169 @@
+"""The investigation's findings (findings.json, written by forensics) as report rows.
+
+Only attacker and suspicious orders are listed; withdrawals and transfers are kept when they happened
+at or after the suspected leak (all of them when the leak time is unknown). Field names follow
+docs/ARCHITECTURE.md, with Binance's own names accepted for withdrawals and transfers. Every string
+from here is attacker-influenced and is cleaned; templates escape it again for their format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from responder.clock import from_ms
+from responder.exchange.models import WITHDRAW_STATUS
+from responder.report import fmt
+from responder.report.explorer import tx_url
+from responder.report.incident import parse_time
+from responder.report.model import Findings, Loss, OrderRow, TransferRow, WithdrawalRow
+from responder.report.text import clean
+
+FLAGGED = ("attacker", "suspicious")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _s(d: Mapping[str, Any], *keys: str) -> str:
+    for k in keys:
+        v = d.get(k)
+        if v is not None and v != "":
+            return clean(str(v))
+    return ""
+
+
+def _time(d: Mapping[str, Any], *keys: str) -> datetime | None:
+    for k in keys:
+        v = d.get(k)
+        if isinstance(v, int) and not isinstance(v, bool):
+            return from_ms(v)
+        if isinstance(v, str) and v:
+            try:
+                return parse_time(v if "T" in v or "Z" in v else v.replace(" ", "T") + "Z")
+            except ValueError:
+                continue
+    return None
+
+
+def _reason(d: Mapping[str, Any]) -> str:
+    reason = d.get("reason") or d.get("reasons") or ""
+    if isinstance(reason, list):
+        return "; ".join(clean(str(r)) for r in reason)
+    return clean(str(reason))
+
+
+def _rules(d: Mapping[str, Any]) -> tuple[str, ...]:
+    rules = d.get("rules") or ()
+    return tuple(clean(str(r)) for r in rules) if isinstance(rules, list) else ()
+
+
+def order_row(d: Mapping[str, Any]) -> tuple[datetime | None, OrderRow]:
+    moment = _time(d, "time")
+    executed, ordered = fmt.amount(d.get("executedQty")), fmt.amount(d.get("origQty"))
+    qty = f"{executed} / {ordered}" if executed and ordered and executed != ordered else executed or ordered
+    return moment, OrderRow(
+        time=fmt.stamp(moment) if moment else _s(d, "time"),
+        symbol=_s(d, "symbol"),
+        side=_s(d, "side"),
+        type=_s(d, "type"),
+        qty=qty,
+        price=fmt.amount(d.get("price")),
+        quote=fmt.amount(d.get("quoteQty", d.get("cummulativeQuoteQty"))),
+        client_order_id=_s(d, "clientOrderId"),
+        order_id=_s(d, "orderId"),
+        status=_s(d, "status"),
+        verdict=_s(d, "verdict"),
+        rules=_rules(d),
+        reason=_reason(d),
+    )
+
+
+def withdrawal_row(d: Mapping[str, Any]) -> tuple[datetime | None, WithdrawalRow]:
+    moment = _time(d, "time", "applyTime", "completeTime")
+    network, tx = _s(d, "network"), _s(d, "txId", "tx_id")
+    return moment, WithdrawalRow(
+        time=fmt.stamp(moment) if moment else "",
+        coin=_s(d, "coin", "asset"),
+        network=network,
+        amount=fmt.amount(d.get("amount")),
+        address=_s(d, "address"),
+        address_tag=_s(d, "addressTag", "memo"),
+        tx_id=tx,
+        tx_url=tx_url(network, tx),
+        status=_withdraw_status(d.get("status")),
+        reason=_reason(d),
+    )
+
+
+def _withdraw_status(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return WITHDRAW_STATUS.get(value, str(value))
+    return clean(str(value)) if value is not None else ""
+
+
+def transfer_row(d: Mapping[str, Any]) -> tuple[datetime | None, TransferRow]:
+    moment = _time(d, "time", "timestamp")
+    return moment, TransferRow(
+        time=fmt.stamp(moment) if moment else "",
+        asset=_s(d, "asset", "coin"),
+        amount=fmt.amount(d.get("amount")),
+        type=_s(d, "type"),
+        tran_id=_s(d, "tranId", "id"),
+        reason=_reason(d),
+    )
+
+
+def _by_time(row: tuple[datetime | None, Any]) -> tuple[bool, datetime]:
+    return (row[0] is None, row[0] or _EPOCH)
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _after(rows: list[tuple[datetime | None, Any]], leak: datetime | None) -> tuple[Any, ...]:
+    kept = [(m, r) for m, r in rows if leak is None or m is None or m >= leak]
+    return tuple(r for _, r in sorted(kept, key=_by_time))
+
+
+def _loss(summary: Mapping[str, Any]) -> Loss | None:
+    loss = summary.get("loss")
+    if not isinstance(loss, Mapping):
+        return None
+    return Loss(
+        fmt.amount(loss.get("usdt_paid")) or None,
+        fmt.amount(loss.get("value_at_leak")) or None,
+        fmt.amount(loss.get("value_now")) or None,
+        _s(loss, "method") or "not stated by the investigation",
+    )
+
+
+def findings(data: Mapping[str, Any] | None, leak: datetime | None) -> Findings:
+    """The findings section; `present=False` when no investigation was recorded."""
+    if data is None:
+        return Findings(False, 0, (), (), (), None)
+    orders = _dicts(data.get("orders"))
+    flagged = [order_row(o) for o in orders if str(o.get("verdict", "")) in FLAGGED]
+    flagged.sort(key=_by_time)
+    summary = data.get("summary")
+    return Findings(
+        True,
+        len(orders),
+        tuple(r for _, r in flagged),
+        _after([withdrawal_row(w) for w in _dicts(data.get("withdrawals"))], leak),
+        _after([transfer_row(t) for t in _dicts(data.get("transfers"))], leak),
+        _loss(summary) if isinstance(summary, Mapping) else None,
+    )
+
+
+def flagged_fill_times(data: Mapping[str, Any] | None) -> list[tuple[datetime, str, str]]:
+    """(time, label, verdict) of each flagged order, for the SVG timeline."""
+    out: list[tuple[datetime, str, str]] = []
+    for o in _dicts((data or {}).get("orders")):
+        verdict = str(o.get("verdict", ""))
+        moment = _time(o, "time")
+        if verdict in FLAGGED and moment is not None:
+            out.append(
+                (moment, f"{_s(o, 'side')} {_s(o, 'symbol')} {fmt.amount(o.get('executedQty'))}", verdict)
+            )
+    return out

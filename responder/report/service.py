@@ -1,0 +1,74 @@
+"""`report_incident`: rebuild the report of one incident directory and write it there.
+
+The one entry point the CLI (`responder report DIR`) and the wizard's Report step call: read the
+directory, build the context, render each format, write `report.<fmt>`, re-write the manifest through
+`responder.evidence`. Time and zone are passed in (the clock is a seam).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from responder.errors import JournalError, UsageError
+from responder.report.context import build_context
+from responder.report.incident import read_incident
+from responder.report.render import FORMATS, write_reports
+from responder.secrets import SecretRegistry
+
+
+def parse_formats(value: str) -> tuple[str, ...]:
+    """`md`, `txt`, `html`, `all`, or a comma list of them."""
+    names = [v.strip().lower() for v in value.split(",") if v.strip()]
+    if names == ["all"]:
+        return FORMATS
+    bad = [n for n in names if n not in FORMATS]
+    if bad or not names:
+        raise UsageError(
+            f"unknown report format {', '.join(bad) or value!r}", hint="use md, txt, html or all"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def resolve_zone(name: str | None) -> tzinfo | None:
+    """The user's zone: a named IANA zone, or this machine's local zone when `name` is None."""
+    if name is None:
+        return datetime.now().astimezone().tzinfo
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"unknown time zone {name!r}", hint="use an IANA name, e.g. Europe/Paris") from None
+
+
+def report_incident(
+    directory: Path,
+    formats: Iterable[str] = FORMATS,
+    *,
+    now: datetime,
+    zone: tzinfo | None,
+    secrets: SecretRegistry | None = None,
+) -> list[Path]:
+    """Write `report.<fmt>` for each format into `directory`; returns the written paths."""
+    if not directory.is_dir():
+        raise UsageError(f"{directory} is not a directory", hint="pass the incident directory")
+    ctx = build_context(read_incident(directory), generated_at=now, zone=zone)
+    written = write_reports(ctx, directory, formats, secrets=secrets)
+    _rewrite_manifest(directory)
+    return written
+
+
+def _rewrite_manifest(directory: Path) -> None:
+    """Re-write MANIFEST.sha256, unless the bundle no longer matches it: never bless changed evidence."""
+    from responder.evidence import MANIFEST_NAME, verify_manifest, write_manifest  # the engine owns it
+
+    if (directory / MANIFEST_NAME).exists():
+        problems = [p for p in verify_manifest(directory) if not p.startswith("report.")]
+        if problems:
+            raise JournalError(
+                f"reports written, but {MANIFEST_NAME} was left as it is: {problems[0]}"
+                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                hint="run `responder verify DIR`; the report marks changed evidence",
+            )
+    write_manifest(directory)
