@@ -1,0 +1,181 @@
+"""The rate budget: weights per endpoint, calendar minutes, other processes' weight, SAPI buckets, threads."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from responder.clock import ManualClock, to_ms
+from responder.errors import IpBanned
+from responder.exchange.budget import RateBudget, endpoint_cost
+
+from .conftest import START, ClientFactory
+from .fake_binance import EXCHANGE_INFO, FakeBinance
+
+ACCOUNT = endpoint_cost("GET", "/api/v3/account", {})
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "weight", "kind"),
+    [
+        ("GET", "/api/v3/openOrders", {"symbol": "X"}, 6, "api"),
+        ("GET", "/api/v3/openOrders", {}, 80, "api"),
+        ("GET", "/api/v3/ticker/price", {"symbol": "X"}, 2, "api"),
+        ("GET", "/api/v3/ticker/price", {}, 4, "api"),
+        ("GET", "/api/v3/myTrades", {"orderId": "1"}, 5, "api"),
+        ("GET", "/api/v3/myTrades", {}, 20, "api"),
+        ("GET", "/api/v3/exchangeInfo", {}, 20, "api"),
+        ("DELETE", "/api/v3/openOrders", {"symbol": "X"}, 1, "api"),
+        ("GET", "/sapi/v1/capital/withdraw/history", {}, 18000, "sapi-uid"),
+        ("GET", "/sapi/v1/accountSnapshot", {}, 2400, "sapi-ip"),
+        ("GET", "/sapi/v1/convert/tradeFlow", {}, 3000, "sapi-uid"),
+        ("GET", "/sapi/v1/capital/withdraw/address/list", {}, 10, "sapi-ip"),
+    ],
+)
+def test_endpoint_weights_follow_the_reference(
+    method: str, path: str, params: dict[str, object], weight: int, kind: str
+) -> None:
+    cost = endpoint_cost(method, path, params)
+    assert (cost.weight, cost.kind) == (weight, kind)
+
+
+def test_weight_used_by_someone_else_makes_the_next_call_wait_for_the_next_minute(
+    make_client: ClientFactory, fake: FakeBinance, clock: ManualClock
+) -> None:
+    fake.others_used = 5990  # another bot on this IP
+    client = make_client()
+    client.server_time()  # the header now says 5991 used
+    assert clock.now() == START
+    client.account()  # weight 20 does not fit: wait for 14:01:00 server time
+    assert clock.now() >= datetime(2026, 11, 23, 14, 1, tzinfo=UTC)
+    assert clock.now() < datetime(2026, 11, 23, 14, 1, 1, tzinfo=UTC)
+    assert client.budget.stats().waits >= 1
+
+
+def test_calendar_minutes_reset_the_count(clock: ManualClock) -> None:
+    budget = RateBudget(clock, api_limit=100)
+    budget.observe(ACCOUNT, {"x-mbx-used-weight-1m": "95"})
+    assert budget.stats().used == 95
+    clock.set(datetime(2026, 11, 23, 14, 1, tzinfo=UTC))
+    assert budget.stats().used == 0
+    assert budget.reserve(ACCOUNT) == 0
+
+
+def test_minutes_are_counted_on_the_server_clock(clock: ManualClock) -> None:
+    budget = RateBudget(clock, api_limit=30)
+    budget.align(45.0)  # the server is 45 s ahead: its minute turns 5 s from now (14:00:10 local)
+    budget.reserve(ACCOUNT)
+    waited = budget.reserve(ACCOUNT)
+    assert 5 <= waited < 6
+
+
+def test_sapi_buckets_are_independent_per_endpoint(clock: ManualClock) -> None:
+    budget = RateBudget(clock)
+    restrictions = endpoint_cost("GET", "/sapi/v1/account/apiRestrictions", {})
+    status = endpoint_cost("GET", "/sapi/v1/account/status", {})
+    budget.observe(restrictions, {"x-sapi-used-ip-weight-1m": "12000"})
+    assert budget.reserve(status) == 0 and budget.reserve(ACCOUNT) == 0
+    assert budget.reserve(restrictions) == pytest.approx(50.05)
+
+
+def test_withdraw_history_is_ten_calls_a_minute_on_the_uid_budget(clock: ManualClock) -> None:
+    budget = RateBudget(clock)
+    cost = endpoint_cost("GET", "/sapi/v1/capital/withdraw/history", {})
+    assert sum(budget.reserve(cost) for _ in range(10)) == 0
+    assert budget.reserve(cost) > 49
+
+
+def test_429_pauses_the_bucket_for_retry_after(clock: ManualClock) -> None:
+    budget = RateBudget(clock)
+    budget.pause(ACCOUNT, 12)
+    assert budget.reserve(ACCOUNT) == pytest.approx(12.05)
+    assert budget.stats().limit == 4800
+
+
+def test_418_refuses_everything_until_the_ban_ends(clock: ManualClock) -> None:
+    budget = RateBudget(clock)
+    budget.ban(START + timedelta(minutes=2))
+    with pytest.raises(IpBanned):
+        budget.reserve(ACCOUNT)
+    clock.advance(121)
+    assert budget.reserve(ACCOUNT) == 0
+
+
+def test_minimum_seconds_for_a_planned_sweep(clock: ManualClock) -> None:
+    budget = RateBudget(clock, api_limit=6000)
+    assert budget.minimum_seconds(6000) == 0
+    budget.observe(ACCOUNT, {"x-mbx-used-weight-1m": "1000"})
+    assert budget.minimum_seconds(5000) == 0
+    assert budget.minimum_seconds(5001) == pytest.approx(50)  # the rest fits in the next minute
+    assert budget.minimum_seconds(5000 + 12001) == pytest.approx(50 + 120)
+
+
+def test_the_limit_comes_from_exchange_info(make_client: ClientFactory, fake: FakeBinance) -> None:
+    info = {**EXCHANGE_INFO, "rateLimits": [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE",
+                                             "intervalNum": 1, "limit": 1200}]}  # fmt: skip
+    fake.overrides["/api/v3/exchangeInfo"] = lambda p: info
+    client = make_client()
+    client.exchange_info()
+    assert client.budget.stats().limit == 1200
+
+
+class SteppingClock(ManualClock):
+    """Time moves only when every worker is asleep, to the earliest wake-up: grants stay in their minute."""
+
+    def __init__(self, start: datetime, workers: int) -> None:
+        super().__init__(start)
+        self.cond = threading.Condition()
+        self.alive = workers
+        self.wakes: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        with self.cond:
+            wake = self.monotonic() + max(seconds, 0.0)
+            self.wakes.append(wake)
+            self.cond.notify_all()
+            while self.monotonic() < wake:
+                self.cond.wait()
+            self.wakes.remove(wake)
+
+    def finished(self) -> None:
+        with self.cond:
+            self.alive -= 1
+            self.cond.notify_all()
+
+    def drive(self) -> None:
+        with self.cond:
+            while self.alive:
+                if self.wakes and len(self.wakes) == self.alive:
+                    self.advance(min(self.wakes) - self.monotonic())
+                    self.cond.notify_all()
+                self.cond.wait(timeout=0.5)
+
+
+def test_threads_sharing_one_budget_never_exceed_the_limit() -> None:
+    workers, limit = 8, 200
+    clock = SteppingClock(START, workers)
+    budget = RateBudget(clock, api_limit=limit)
+    spent: dict[int, int] = defaultdict(int)
+    lock = threading.Lock()
+
+    def work() -> None:
+        try:
+            for _ in range(25):
+                budget.reserve(ACCOUNT)
+                with lock:
+                    spent[to_ms(clock.now()) // 60_000] += ACCOUNT.weight
+        finally:
+            clock.finished()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    clock.drive()
+    for t in threads:
+        t.join(timeout=10)
+    assert sum(spent.values()) == workers * 25 * ACCOUNT.weight
+    assert max(spent.values()) <= limit
+    assert len(spent) == workers * 25 * ACCOUNT.weight // limit  # every minute used to the full
