@@ -149,6 +149,91 @@ def _report(
 # --- end report ------------------------------------------------------------------------------------
 
 
+# --- playbooks and verify (issue 4: playbook-engine) ------------------------------------------------
+playbooks_app = typer.Typer(
+    help="List, show and validate playbooks.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(playbooks_app, name="playbooks")
+
+
+@playbooks_app.command("list")
+def _playbooks_list() -> None:
+    """The bundled playbooks: id, title and number of steps (or why one does not load)."""
+    from responder.errors import PlaybookError
+    from responder.playbook.actions import default_registry
+    from responder.playbook.loader import bundled_playbooks, load_playbook
+
+    registry = default_registry()
+    for path in bundled_playbooks():
+        try:
+            pb = load_playbook(path, registry)
+        except PlaybookError as e:
+            typer.echo(f"{path.stem}  INVALID ({len(e.problems)} problems: responder playbooks validate)")
+            continue
+        typer.echo(f"{pb.id}  {pb.title} · {len(pb.steps)} steps")
+
+
+@playbooks_app.command("show")
+def _playbooks_show(
+    playbook: Annotated[str, typer.Argument(help="A bundled playbook id, or a path to a .toml file.")],
+) -> None:
+    """Outline a playbook step by step: kind, id, title, action, MUTATING, conditions."""
+    from responder.playbook.actions import default_registry
+    from responder.playbook.loader import describe, find_playbook, load_playbook
+
+    typer.echo("\n".join(describe(load_playbook(find_playbook(playbook), default_registry()))))
+
+
+@playbooks_app.command("validate")
+def _playbooks_validate(
+    paths: Annotated[list[str] | None, typer.Argument(help="Playbook files (default: bundled).")] = None,
+) -> None:
+    """Load and check playbooks; every problem as `file:line: step-id: what is wrong`. Exit 0 when all
+    are valid, 2 otherwise."""
+    from pathlib import Path
+
+    from responder.errors import PlaybookError
+    from responder.playbook.actions import default_registry
+    from responder.playbook.loader import bundled_playbooks, load_playbook
+
+    registry = default_registry()
+    files = [Path(p) for p in paths] if paths else bundled_playbooks()
+    problems: list[str] = []
+    for path in files:
+        try:
+            pb = load_playbook(path, registry)
+        except PlaybookError as e:
+            problems += e.problems or [e.one_line()]
+            continue
+        typer.echo(f"ok  {path} ({pb.id}, {len(pb.steps)} steps)")
+    if not files:
+        raise PlaybookError("no playbooks to validate")
+    if problems:
+        raise PlaybookError(f"{len(problems)} problem(s) in {len(files)} playbook file(s)", problems)
+
+
+@app.command("verify")
+def _verify(
+    directory: Annotated[str, typer.Argument(help="The incident directory (holds journal.jsonl).")],
+) -> None:
+    """Check an incident's journal hash chain and, when present, MANIFEST.sha256. Exit 0 when intact,
+    1 with one line per problem when anything was changed, removed or reordered."""
+    from pathlib import Path
+
+    from responder.errors import EXIT_FAILURE
+    from responder.evidence import verify_incident
+
+    problems = verify_incident(Path(directory))
+    if problems:
+        for problem in problems:
+            typer.echo(f"BROKEN  {problem}")
+        raise typer.Exit(EXIT_FAILURE)
+    typer.echo(f"intact  {directory}: journal chain and manifest verified")
+
+
+# --- end playbooks and verify ------------------------------------------------------------------------
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, map every error to one line on stderr and an exit code."""
     import logging

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from responder.errors import JournalError
-from responder.journal import JOURNAL_NAME, Journal, canonical
+from responder.journal import JOURNAL_NAME, Journal, canonical, verify_chain
 from responder.secrets import SecretRegistry
 
 MANIFEST_NAME: Final = "MANIFEST.sha256"
@@ -128,4 +128,17 @@ def verify_manifest(incident_dir: Path) -> list[str]:
     problems += [
         f"{rel}: not listed in {MANIFEST_NAME}" for rel in _covered(incident_dir) if rel not in listed
     ]
+    return problems
+
+
+def verify_incident(incident_dir: Path) -> list[str]:
+    """Every problem with an incident directory's record: the journal chain, then the manifest if any."""
+    if not incident_dir.is_dir():
+        return [f"{incident_dir}: not a directory"]
+    try:
+        problems = verify_chain(incident_dir / JOURNAL_NAME)
+    except JournalError as e:
+        problems = [e.one_line()]
+    if (incident_dir / MANIFEST_NAME).exists():
+        problems += verify_manifest(incident_dir)
     return problems
