@@ -38,7 +38,9 @@ def test_forms_people_type_in_utc(text: str, expected: datetime) -> None:
 
 
 def test_time_without_zone_is_the_users_local_time() -> None:
-    assert parse_when("2026-11-23 14:05", now=NOW, local_zone=CET) == datetime(2026, 11, 23, 13, 5, tzinfo=UTC)
+    assert parse_when("2026-11-23 14:05", now=NOW, local_zone=CET) == datetime(
+        2026, 11, 23, 13, 5, tzinfo=UTC
+    )
     assert parse_when("yesterday 09:00", now=NOW, local_zone=CET) == datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 
@@ -47,7 +49,8 @@ def test_relative_forms_ignore_the_local_zone() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "soon", "3 fortnights ago", "last tuesday-ish", "25:99", "2026-13-45 10:00", "x/Nowhere"]
+    "text",
+    ["", "   ", "soon", "3 fortnights ago", "last tuesday-ish", "25:99", "2026-13-45 10:00", "x/Nowhere"],
 )
 def test_nonsense_is_a_usage_error_with_examples(text: str) -> None:
     with pytest.raises(UsageError) as err:

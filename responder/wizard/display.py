@@ -1,0 +1,54 @@
+"""The terminal display: one header per step, ✓ only for what was proven, ! for what needs attention.
+
+Colour adds meaning but never carries it alone (every line keeps its mark), and `NO_COLOR` or a
+non-terminal output turns it off. Drill and dry-run runs are marked on every header.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import timedelta
+from typing import TextIO
+
+from responder.wizard.prompter import Level, elapsed_text
+
+_COLORS = {"ok": "32", "warn": "33", "info": "0", "dry": "36", "step": "1"}
+_MARKS = {"ok": "✓ ", "warn": "! ", "info": "", "dry": "DRY RUN · "}
+
+
+def color_enabled(stream: TextIO, env: dict[str, str] | None = None) -> bool:
+    env = dict(os.environ) if env is None else env
+    if "NO_COLOR" in env:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class TerminalDisplay:
+    def __init__(self, out: TextIO, *, color: bool, tag: str = "", width: int | None = None) -> None:
+        self._out = out
+        self._color = color
+        self._tag = tag  # "DRILL" / "DRY RUN" shown on every header
+        self._width = width or min(shutil.get_terminal_size((90, 24)).columns, 100)
+
+    def _paint(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self._color and code != "0" else text
+
+    def banner(self, text: str) -> None:
+        self._out.write(self._paint("1", text) + "\n")
+        self._out.flush()
+
+    def step(self, index: int, total: int, title: str, elapsed: timedelta) -> None:
+        left = f"Step {index}/{total} · {title}" + (f" · {self._tag}" if self._tag else "")
+        right = elapsed_text(elapsed)
+        pad = max(self._width - len(left) - len(right), 2)
+        self._out.write("\n" + self._paint(_COLORS["step"], left) + " " * pad + right + "\n")
+        self._out.flush()
+
+    def show(self, level: Level, text: str) -> None:
+        lines = text.splitlines() or [""]
+        for n, line in enumerate(lines):
+            mark = _MARKS[level] if n == 0 else " " * len(_MARKS[level])
+            self._out.write("  " + self._paint(_COLORS[level], mark) + line + "\n")
+        self._out.flush()

@@ -1,0 +1,108 @@
+"""The interactive prompter: questionary prompts for a person at a terminal. The only questionary import.
+
+Every prompt uses `unsafe_ask()`, so Ctrl-C raises instead of returning None; it becomes `Aborted`
+(exit 130, state saved). Secrets are typed into a masked prompt and wrapped in `Secret` at once.
+Times are parsed by `timeparse` and echoed back in UTC and the local zone for confirmation.
+Destructive confirmations (`purpose="mutation"`) default to No. `input`/`output` can be injected
+(prompt_toolkit pipe input) so tests drive the real prompts with keystrokes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+import questionary
+from prompt_toolkit.input import Input
+from prompt_toolkit.output import Output
+
+from responder.clock import Clock, SystemClock, show
+from responder.errors import Aborted, UsageError
+from responder.secrets import Secret
+from responder.timeparse import EXAMPLES, parse_when
+from responder.wizard.prompter import Prompt
+
+_STYLE = questionary.Style([("qmark", "bold"), ("question", "bold"), ("answer", "bold")])
+
+
+class QuestionaryPrompter:
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        local_zone: tzinfo | None = None,
+        input: Input | None = None,
+        output: Output | None = None,
+        color: bool = True,
+    ) -> None:
+        self._clock = clock or SystemClock()
+        self._zone = local_zone
+        self._io: dict[str, Any] = {}
+        if input is not None:
+            self._io["input"] = input
+        if output is not None:
+            self._io["output"] = output
+        self._style = _STYLE if color else questionary.Style([])
+
+    def _ask(self, question: questionary.Question) -> Any:
+        try:
+            return question.unsafe_ask()
+        except (KeyboardInterrupt, EOFError):
+            raise Aborted("interrupted at a question") from None
+
+    def _label(self, q: Prompt) -> str:
+        return q.text if not q.help else f"{q.text}  ({q.help})"
+
+    def text(self, q: Prompt) -> str:
+        default = q.default if isinstance(q.default, str) else ""
+        return str(
+            self._ask(questionary.text(self._label(q), default=default, style=self._style, **self._io))
+        )
+
+    def choice(self, q: Prompt) -> str:
+        default = q.default if isinstance(q.default, str) and q.default in q.choices else None
+        return str(
+            self._ask(
+                questionary.select(
+                    self._label(q), choices=list(q.choices), default=default, style=self._style, **self._io
+                )
+            )
+        )
+
+    def confirm(self, q: Prompt) -> bool:
+        if q.purpose == "mutation":
+            default = False  # a change to the account is never the default
+        elif isinstance(q.default, bool):
+            default = q.default
+        else:
+            default = True
+        return bool(
+            self._ask(questionary.confirm(self._label(q), default=default, style=self._style, **self._io))
+        )
+
+    def when(self, q: Prompt) -> datetime:
+        while True:
+            raw = self._ask(
+                questionary.text(
+                    f"{q.text} ({EXAMPLES})",
+                    validate=self._validate_when,
+                    default=q.default if isinstance(q.default, str) else "",
+                    style=self._style,
+                    **self._io,
+                )
+            )
+            when = parse_when(str(raw), now=self._clock.now(), local_zone=self._zone)
+            echo = Prompt(q.step_id, q.key, f"= {show(when, self._zone)}. Correct?", default=True)
+            if self.confirm(echo):
+                return when
+
+    def _validate_when(self, raw: str) -> bool | str:
+        try:
+            parse_when(raw, now=self._clock.now(), local_zone=self._zone)
+        except UsageError as e:
+            return e.one_line()
+        return True
+
+    def secret(self, q: Prompt) -> Secret:
+        value = self._ask(questionary.password(self._label(q), style=self._style, **self._io))
+        return Secret(str(value))
