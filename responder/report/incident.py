@@ -1,8 +1,8 @@
 """Reading an incident directory (the edge): the journal lines, the evidence files, findings.json.
 
-Formats are those pinned in docs/ARCHITECTURE.md. This module only reads and parses; it does not
-verify the hash chain (that is `responder verify`), but it records each evidence file's actual SHA-256
-next to the one the journal recorded, so the report can say whether the bundle is intact.
+Formats are those pinned in docs/ARCHITECTURE.md; journal lines are read with `responder.journal`.
+The hash chain is not verified here (that is `responder verify`), but each evidence file's actual
+SHA-256 is kept next to the one the journal recorded, so the report says whether the bundle is intact.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from responder.errors import JournalError, UsageError
+from responder.journal import JOURNAL_NAME, read_entries
 
-JOURNAL = "journal.jsonl"
 FINDINGS = "findings.json"
 
 
@@ -59,40 +59,23 @@ def parse_time(text: str) -> datetime:
     return when.astimezone(UTC)
 
 
-def parse_journal_line(line: str, lineno: int) -> JournalEntry:
-    try:
-        d = json.loads(line)
-        payload = d.get("payload") or {}
-        if not isinstance(payload, dict):
-            raise ValueError("payload is not an object")
-        step = d.get("step")
-        return JournalEntry(
-            int(d["seq"]),
-            parse_time(str(d["time"])),
-            str(d["kind"]),
-            str(step) if step is not None else None,
-            payload,
-            str(d["hash"]),
-        )
-    except (ValueError, KeyError, TypeError) as e:
-        raise JournalError(
-            f"journal.jsonl line {lineno} cannot be read ({e})",
-            hint="run `responder verify DIR` to see where the journal is damaged",
-        ) from None
-
-
 def read_journal(directory: Path) -> tuple[JournalEntry, ...]:
-    path = directory / JOURNAL
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{directory} has no {JOURNAL}", hint="is this an incident directory?") from None
-    except OSError as e:
-        raise UsageError(f"cannot read {path}: {e.strerror}") from None
-    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
-    if not lines:
-        raise JournalError(f"{path} is empty", hint="the case was never opened")
-    return tuple(parse_journal_line(ln, n) for n, ln in lines)
+    """The journal's entries through the engine's reader, with times parsed to aware UTC."""
+    if not (directory / JOURNAL_NAME).is_file():
+        raise UsageError(f"{directory} has no {JOURNAL_NAME}", hint="is this an incident directory?")
+    entries = []
+    for e in read_entries(directory / JOURNAL_NAME):
+        try:
+            when = parse_time(e.time)
+        except ValueError:
+            raise JournalError(
+                f"{JOURNAL_NAME} entry #{e.seq} has a bad time {e.time[:40]!r}",
+                hint="run `responder verify DIR` to see where the journal is damaged",
+            ) from None
+        entries.append(JournalEntry(e.seq, when, e.kind, e.step, e.payload, e.hash))
+    if not entries:
+        raise JournalError(f"{directory / JOURNAL_NAME} is empty", hint="the case was never opened")
+    return tuple(entries)
 
 
 def _read_evidence(directory: Path, payload: Mapping[str, Any]) -> EvidenceFile:
