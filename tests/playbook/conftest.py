@@ -40,3 +40,8 @@ def clock() -> ManualClock:
 @pytest.fixture
 def secrets() -> SecretRegistry:
     return SecretRegistry()
+
+
+@pytest.fixture
+def basic_path() -> Path:
+    return DATA / "basic.toml"
