@@ -1,0 +1,235 @@
+"""The Simulator: one simulated Binance (account, limits, faults, log) answering `SimRequest`s.
+
+Request pipeline, in Binance's order: route → faults → rate limit/ban → key format (-2014) → key
+state, IP and account (-2015) → timing (-1021/-1102) → signature (-1022) → permission → handler.
+Weight is charged for every answered request except successful order placement and cancels
+(0 since 2026-04-02). One lock serialises state; latency is slept outside it.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from responder.clock import Clock, SystemClock, from_ms, to_ms
+from responder.secrets import mask_key
+from responder.simulator import api_sapi, api_spot, auth, trading
+from responder.simulator.control import Control
+from responder.simulator.faults import GEO_MSG, WAF_PAGE, Fault, Faults
+from responder.simulator.keys import SimKey
+from responder.simulator.limits import Limits
+from responder.simulator.requestlog import LogEntry, RequestLog
+from responder.simulator.routes import Ctx, Endpoint, table
+from responder.simulator.scenario import Scenario
+from responder.simulator.state import ExchangeState
+from responder.simulator.wire import ApiError, SimRequest, SimResponse
+
+ROUTES = table(api_spot.ENDPOINTS + api_sapi.ENDPOINTS)
+
+
+class Simulator:
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        clock: Clock | None = None,
+        weight_limit: int = 6000,
+        latency_ms: int = 0,
+        preused_weight: int = 0,
+        strikes_to_ban: int = 3,
+        log_path: Path | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.clock: Clock = clock or SystemClock()
+        self.offset_ms = 0  # the simulated clock moved forward by the control channel
+        self.lock = threading.RLock()
+        self.faults = Faults(latency_ms)
+        self.limits = Limits(weight_limit=weight_limit, preused=preused_weight, strikes_to_ban=strikes_to_ban)
+        self.request_log = RequestLog(log_path)
+        self.client_ip = scenario.client_ip
+        self.state = ExchangeState(scenario, self.now_ms())
+        for spec in scenario.faults:
+            self.faults.add(str(spec.get("kind")), **{k: v for k, v in spec.items() if k != "kind"})
+        self.control = Control(self)
+
+    # --- the public surface ---------------------------------------------------------------------------
+    @property
+    def keys(self) -> list[SimKey]:
+        """Every key of the account, the leaked one first."""
+        return list(self.state.keys)
+
+    @property
+    def ground_truth(self) -> dict[str, Any]:
+        return self.control.ground_truth()
+
+    @property
+    def app(self) -> Any:
+        from responder.simulator.app import WsgiApp
+
+        return WsgiApp(self)
+
+    def transport(self, client_ip: str | None = None) -> Any:
+        """An `httpx.BaseTransport` that answers in-process, as if the client were at `client_ip`."""
+        from responder.simulator.transport import SimTransport
+
+        return SimTransport(self, client_ip)
+
+    def now_ms(self) -> int:
+        """The server's clock: the injected clock, moved by `advance` and skewed by faults."""
+        return to_ms(self.clock.now()) + self.offset_ms + self.faults.skew_ms
+
+    def close(self) -> None:
+        self.request_log.close()
+
+    # --- the pipeline ---------------------------------------------------------------------------------
+    def handle(self, req: SimRequest) -> SimResponse:
+        if req.path.startswith("/_sim/"):
+            return self.control.handle_http(req)
+        route = ROUTES.get((req.method, req.path))
+        fault = self.faults.take(req.method, req.path)
+        delay = self.faults.latency_ms + (fault.ms if fault and fault.kind == "latency" else 0)
+        if delay:
+            self.clock.sleep(delay / 1000)
+        failing = fault is not None and fault.kind != "latency"
+        if fault is not None and failing and (fault.kind in ("connect", "waf", "geo") or not fault.executed):
+            resp = self._fault_response(fault)
+            self._log(req, route, resp, 0, fault)
+            return resp
+        resp, weight = self._execute(req, route)
+        if fault is not None and failing:
+            resp = self._fault_response(fault)
+        self._log(req, route, resp, weight, fault)
+        return resp
+
+    def _fault_response(self, fault: Fault) -> SimResponse:
+        if fault.kind == "waf":
+            return SimResponse.html(403, WAF_PAGE)
+        if fault.kind == "geo":
+            return SimResponse.json({"code": 0, "msg": GEO_MSG}, 451)
+        if fault.kind in ("timeout", "reset", "connect"):
+            return SimResponse(0, b"", abort=fault.kind, abort_ms=fault.ms or 10_000)
+        if fault.status == 500:
+            return SimResponse.json(
+                {"code": -1000, "msg": "An unknown error occurred while processing the request."}, 500
+            )
+        if fault.status == 503:
+            return SimResponse.json(
+                {
+                    "code": -1007,
+                    "msg": "Timeout waiting for response from backend server. "
+                    "Send status unknown; execution status unknown.",
+                },
+                503,
+            )
+        return SimResponse.html(
+            fault.status, f"<html><body><h1>{fault.status} Bad Gateway</h1></body></html>"
+        )
+
+    def _execute(self, req: SimRequest, route: Endpoint | None) -> tuple[SimResponse, int]:
+        with self.lock:
+            now = self.now_ms()
+            trading.apply_due(self.state, now)
+            if route is None:
+                return SimResponse.html(404, "<html><body><h1>404 Not Found</h1></body></html>"), 0
+            weight = 0
+            bucket: str | None = None
+            try:
+                params = auth.parse_params(req)
+                weight = route.weight_for(params)
+                bucket = self._check_limits(req, route, weight, now)
+                ctx = Ctx(self.state, params, now, req, weight_limit=self.limits.weight_limit)
+                if route.signed:
+                    ctx.key = self._authenticate(req, route, params, now)
+                body = route.handler(ctx)
+                resp = SimResponse.json(body)
+                if route.zero_on_success:
+                    weight = 0
+            except ApiError as e:
+                if e.status in (418, 429):
+                    weight = 0
+                resp = SimResponse.error(e)
+            resp.headers.extend(self._charge(req, route, weight, now, bucket))
+            return resp, weight
+
+    def _check_limits(self, req: SimRequest, route: Endpoint, weight: int, now: int) -> str | None:
+        if route.sapi_scope is None:
+            self.limits.check_api(req.client_ip, weight, now)
+            return None
+        ident = req.client_ip if route.sapi_scope == "IP" else str(self.scenario.uid)
+        bucket = self.limits.sapi_bucket(route.sapi_scope, ident, route.path)
+        self.limits.check_sapi(
+            req.client_ip, bucket, route.sapi_scope, weight, now, per_second=route.per_second
+        )
+        return bucket
+
+    def _charge(
+        self, req: SimRequest, route: Endpoint, weight: int, now: int, bucket: str | None
+    ) -> list[tuple[str, str]]:
+        if route.sapi_scope is None:
+            self.limits.charge_api(req.client_ip, weight, now)
+            return self.limits.api_headers(req.client_ip, now)
+        if bucket is None:
+            ident = req.client_ip if route.sapi_scope == "IP" else str(self.scenario.uid)
+            bucket = self.limits.sapi_bucket(route.sapi_scope, ident, route.path)
+        if weight:
+            self.limits.charge_sapi(bucket, weight, now)
+        return self.limits.sapi_headers(bucket, route.sapi_scope, now, per_second=bool(route.per_second))
+
+    def _authenticate(self, req: SimRequest, route: Endpoint, params: dict[str, str], now: int) -> SimKey:
+        api_key = auth.check_key_header(req)
+        key = self.state.key_by_api_key(api_key)
+        sapi = route.path.startswith("/sapi/")
+        auth.check_access(
+            key, req.client_ip, sapi=sapi, permission=None, account_disabled=self.state.flags.disabled
+        )
+        assert key is not None
+        auth.check_timing(params, now)
+        auth.check_signature(req, params, key)
+        return auth.check_access(
+            key,
+            req.client_ip,
+            sapi=sapi,
+            permission=route.permission,
+            account_disabled=self.state.flags.disabled,
+        )
+
+    def _log(
+        self, req: SimRequest, route: Endpoint | None, resp: SimResponse, weight: int, fault: Fault | None
+    ) -> None:
+        params = {k: v for k, v in _loose_params(req).items() if k != "signature"}
+        api_key = req.headers.get("x-mbx-apikey")
+        mutating = route.mutating if route else req.method not in ("GET", "HEAD", "OPTIONS")
+        self.request_log.append(
+            LogEntry(
+                from_ms(self.now_ms()),
+                req.method,
+                req.path,
+                params,
+                mask_key(api_key) if api_key else None,
+                resp.status if resp.abort is None else None,
+                weight,
+                mutating,
+                req.client_ip,
+                fault.kind if fault else None,
+            )
+        )
+
+    def advance(self, seconds: float) -> None:
+        """Move the simulated clock forward; due attacker actions happen."""
+        with self.lock:
+            self.offset_ms += int(timedelta(seconds=seconds).total_seconds() * 1000)
+            trading.apply_due(self.state, self.now_ms())
+
+
+def _loose_params(req: SimRequest) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    out: dict[str, str] = {}
+    for part in (req.body, req.query):
+        try:
+            out.update(parse_qsl(part, keep_blank_values=True))
+        except (ValueError, UnicodeDecodeError):
+            continue
+    return out
