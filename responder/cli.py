@@ -100,7 +100,7 @@ def _key_check(
 
     from responder.clock import SystemClock
     from responder.credentials import load_credentials
-    from responder.errors import EXIT_UNREACHABLE
+    from responder.errors import Unreachable
     from responder.exchange.client import check_base_url, connect
     from responder.keycheck import check_key, get_profile, render_text, to_json
     from responder.secrets import SecretRegistry
@@ -114,8 +114,8 @@ def _key_check(
     with connect(base, credentials, clock=clock) as client:
         result = check_key(client, now=clock.now(), profile=chosen, ip_restricted=ip_restricted or None)
     typer.echo(json.dumps(to_json(result)) if as_json else render_text(result, clock.now()))
-    if result.unreachable:
-        raise typer.Exit(EXIT_UNREACHABLE)
+    if result.unreachable:  # exit 3 through main(); the verdict above is already printed
+        raise Unreachable("the key check could not reach Binance", hint="the result above is indeterminate")
 
 
 # --- end key ---------------------------------------------------------------------------------------
