@@ -17,6 +17,13 @@ WIDTH: Final = 960
 LEFT: Final = 130  # room for lane names
 RIGHT: Final = 40
 PANEL_HEIGHT: Final = 150
+_LABEL_ROWS: Final = (
+    -9.0,
+    -20.0,
+    -31.0,
+    17.0,
+)  # label baselines relative to the lane: three above, one below
+_CHAR_WIDTH: Final = 6.2  # 11px bold sans-serif, a safe average for placing labels apart
 _STEPS: Final = (
     1,
     5,
@@ -61,6 +68,15 @@ def _ticks(start: datetime, end: datetime, x0: float, x1: float) -> tuple[Tick, 
     return tuple(ticks)
 
 
+def _free_row(rows: list[list[tuple[float, float]]], extent: tuple[float, float]) -> int:
+    """The first label row where `extent` overlaps nothing, else the least crowded one."""
+    lo, hi = extent
+    for i, taken in enumerate(rows):
+        if all(hi < a or lo > b for a, b in taken):
+            return i
+    return min(range(len(rows)), key=lambda i: len(rows[i]))
+
+
 def _x(moment: datetime, start: datetime, span: float, x0: float, x1: float) -> float:
     frac = min(max((moment - start).total_seconds() / span, 0.0), 1.0)
     return round(x0 + frac * (x1 - x0), 1)
@@ -77,14 +93,17 @@ def _panel(
     for i, (name, points) in enumerate(lanes):
         y = round(top + 34 + i * lane_gap + lane_gap / 2, 1)
         placed_lanes.append(Lane(y, y + 4, name))
-        labelled = 0
+        rows: list[list[tuple[float, float]]] = [[] for _ in _LABEL_ROWS]
         for p in sorted(points, key=lambda p: p.time):
             x = _x(p.time, start, span, x0, x1)
-            label_y = round(y - 9 - 11 * (labelled % 2), 1)
-            labelled += p.label is not None
             anchor = "end" if x > x1 - 90 else "start"
             label_x = x - 7 if anchor == "end" else x + 7
-            markers.append(Marker(x, y, p.css, p.title, p.label, label_x, label_y, anchor))
+            width = _CHAR_WIDTH * len(p.label or "") + 4
+            extent = (label_x - width, label_x) if anchor == "end" else (label_x, label_x + width)
+            row = _free_row(rows, extent) if p.label else 0
+            if p.label:
+                rows[row].append(extent)
+            markers.append(Marker(x, y, p.css, p.title, p.label, label_x, y + _LABEL_ROWS[row], anchor))
     axis_y = top + PANEL_HEIGHT - 22
     return Panel(
         title,
