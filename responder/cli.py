@@ -234,6 +234,46 @@ def _verify(
 # --- end playbooks and verify ------------------------------------------------------------------------
 
 
+# --- simulator (issue 3: simulator) ------------------------------------------------------------------
+simulator_app = typer.Typer(
+    help="A simulated Binance (for drills, tests and benchmarks).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(simulator_app, name="simulator")
+
+
+@simulator_app.command("serve")
+def _simulator_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 0,
+    scenario: Annotated[
+        str, typer.Option(help="Built-in scenario name or a scenario TOML file.")
+    ] = "pump-and-dump",
+    latency_ms: Annotated[int, typer.Option("--latency-ms", help="Added latency per request, ms.")] = 0,
+    log: Annotated[str | None, typer.Option(help="Also write the request log as JSON Lines to FILE.")] = None,
+) -> None:
+    """Serve a simulated Binance account. Prints one JSON line (base_url and the simulated keys), then
+    serves until Ctrl-C or SIGTERM."""
+    import json
+    from pathlib import Path
+
+    from responder.simulator import Simulator, load_scenario
+    from responder.simulator.server import serve_until_signalled
+
+    sim = Simulator(load_scenario(scenario), latency_ms=latency_ms, log_path=Path(log) if log else None)
+
+    def ready(base_url: str) -> None:
+        keys = [k.credentials_json() for k in sim.keys]  # simulated credentials only, by design
+        sys.stdout.write(json.dumps({"base_url": base_url, "keys": keys}) + "\n")
+        sys.stdout.flush()
+
+    serve_until_signalled(sim, host, port, ready)
+
+
+# --- end simulator -----------------------------------------------------------------------------------
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, map every error to one line on stderr and an exit code."""
     import logging

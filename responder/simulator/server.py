@@ -12,7 +12,7 @@ import socketserver
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
@@ -83,3 +83,24 @@ def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> Iterator[st
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def serve_until_signalled(sim: Simulator, host: str, port: int, on_ready: Callable[[str], None]) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down cleanly (for `responder simulator serve`)."""
+    import signal
+
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with serve(sim, host, port) as base_url:
+            on_ready(base_url)
+            while not stop.wait(0.2):
+                pass
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        sim.close()
