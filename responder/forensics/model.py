@@ -159,6 +159,8 @@ class Findings:
     loss: Loss
     stats: SweepStats = field(default_factory=SweepStats)
     baseline_summary: Mapping[str, object] = field(default_factory=dict)
+    gaps: tuple[str, ...] = ()  # reads that failed or were not allowed: what the findings cannot cover
+    evidence: Evidence | None = None
 
     def attacker_orders(self) -> tuple[OrderVerdict, ...]:
         return tuple(v for v in self.orders if v.verdict == "attacker")

@@ -1,0 +1,197 @@
+"""Runs sweep calls concurrently through the `Exchange`, at the weight limit, resumably.
+
+Pacing is not done here: the exchange client reserves weight from the shared `RateBudget` before
+every request and corrects it from the used-weight headers, so other processes on the IP are
+counted and several threads never overshoot together. The executor keeps enough requests in flight
+for the budget (not latency) to be the bottleneck, retries a 429 after its Retry-After, stops at
+once on a 418, and treats an unknown symbol as empty. Each finished call is reported to
+`checkpoint(key, rows)` (a cursor for the journal); calls whose key is in `done` are not sent again.
+`stop` (a threading.Event) interrupts: nothing new is sent, `Aborted` is raised.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from responder.clock import Clock
+from responder.errors import Aborted, ExchangeError, IpBanned, RateLimited, Rejected, ServerError, Unreachable
+from responder.exchange.protocol import Exchange
+from responder.forensics.planner import Call, minimum_seconds
+
+MAX_RETRIES = 5
+Rows = Sequence[Any]
+
+
+@dataclass(frozen=True)
+class Progress:
+    symbols_done: int
+    symbols_total: int
+    calls: int
+    weight: int
+    weight_planned: int
+    eta_seconds: float
+    elapsed_seconds: float
+
+
+def fetch(exchange: Exchange, call: Call) -> list[Any]:
+    """The one place a Call becomes an Exchange request."""
+    if call.kind == "orders":
+        return list(
+            exchange.all_orders(
+                call.symbol, start=call.start, end=call.end, order_id=call.order_id, limit=1000
+            )
+        )
+    if call.kind == "trades":
+        return list(
+            exchange.my_trades(
+                call.symbol,
+                start=call.start,
+                end=call.end,
+                from_id=call.from_id,
+                order_id=call.order_id,
+                limit=1000,
+            )
+        )
+    return list(exchange.klines(call.symbol, "1m", start=call.start, end=call.end, limit=1000))
+
+
+@dataclass
+class _State:
+    weight: int = 0
+    calls: int = 0
+    planned: int = 0
+
+
+class Executor:
+    def __init__(
+        self,
+        exchange: Exchange,
+        *,
+        clock: Clock,
+        weight_limit: int = 6000,
+        workers: int = 8,
+        progress: Callable[[Progress], None] | None = None,
+        checkpoint: Callable[[str, Rows], None] | None = None,
+        done: Mapping[str, Rows] | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self._exchange = exchange
+        self._clock = clock
+        self._limit = weight_limit
+        self._workers = workers
+        self._progress = progress
+        self._checkpoint = checkpoint
+        self._done = dict(done or {})
+        self._stop = stop or threading.Event()
+        self._state = _State()
+        self._lock = threading.Lock()
+        self._started = clock.monotonic()
+        self.failures: list[str] = []
+
+    @property
+    def weight(self) -> int:
+        return self._state.weight
+
+    @property
+    def calls(self) -> int:
+        return self._state.calls
+
+    def run(
+        self,
+        calls: Sequence[Call],
+        follow: Callable[[Call, Rows], Sequence[Call]],
+        on_done: Callable[[Call, Rows], None],
+        *,
+        symbols_total: int = 0,
+    ) -> None:
+        """Run `calls` and every follow-up `follow(call, rows)` returns; `on_done` gets each result
+        (called in this thread, in completion order)."""
+        pending = list(calls)
+        self._state.planned += sum(c.weight for c in calls)
+        finished_symbols: set[str] = set()
+        open_per_symbol: dict[str, int] = {}
+        for c in pending:
+            open_per_symbol[c.symbol] = open_per_symbol.get(c.symbol, 0) + 1
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sweep") as pool:
+            running: dict[Future[Rows], Call] = {}
+            try:
+                while pending or running:
+                    if self._stop.is_set():
+                        raise Aborted("investigation interrupted; finished calls are saved as cursors")
+                    while pending and len(running) < self._workers * 2:
+                        call = pending.pop(0)
+                        running[pool.submit(self._one, call)] = call
+                    finished, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        call = running.pop(fut)
+                        rows = fut.result()
+                        on_done(call, rows)
+                        more = list(follow(call, rows))
+                        self._state.planned += sum(c.weight for c in more)
+                        pending[0:0] = more  # follow-ups first: finish a symbol before starting others
+                        open_per_symbol[call.symbol] = open_per_symbol.get(call.symbol, 0) - 1 + len(more)
+                        for c in more:
+                            open_per_symbol.setdefault(c.symbol, 0)
+                        if open_per_symbol[call.symbol] == 0:
+                            finished_symbols.add(call.symbol)
+                        self._report(len(finished_symbols), symbols_total or len(open_per_symbol))
+            except BaseException:
+                self._stop.set()
+                for fut in running:
+                    fut.cancel()
+                raise
+
+    def _one(self, call: Call) -> Rows:
+        if call.key in self._done:
+            return self._done[call.key]
+        for attempt in range(MAX_RETRIES):
+            if self._stop.is_set():
+                raise Aborted("investigation interrupted")
+            try:
+                rows = fetch(self._exchange, call)
+            except IpBanned:
+                self._stop.set()
+                raise
+            except RateLimited as e:
+                self._clock.sleep(max(e.retry_after, 1.0))
+                continue
+            except Rejected as e:
+                if e.code == -1121:  # invalid symbol (delisted since): nothing to read
+                    rows = []
+                else:
+                    raise
+            except (ServerError, Unreachable) as e:
+                if attempt == MAX_RETRIES - 1:
+                    raise
+                self._clock.sleep(2.0**attempt)
+                self.failures.append(f"{call.key}: {e.one_line()}")
+                continue
+            with self._lock:
+                self._state.weight += call.weight
+                self._state.calls += 1
+            if self._checkpoint is not None:
+                self._checkpoint(call.key, rows)
+            return rows
+        raise ExchangeError(f"{call.key}: still rate limited after {MAX_RETRIES} tries", endpoint=call.kind)
+
+    def _report(self, done: int, total: int) -> None:
+        if self._progress is None:
+            return
+        with self._lock:
+            weight, calls, planned = self._state.weight, self._state.calls, self._state.planned
+        remaining = max(0, planned - weight)
+        self._progress(
+            Progress(
+                done,
+                total,
+                calls,
+                weight,
+                planned,
+                minimum_seconds(remaining, self._limit),
+                self._clock.monotonic() - self._started,
+            )
+        )

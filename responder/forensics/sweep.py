@@ -1,0 +1,246 @@
+"""`investigate()`: the whole investigation — context reads, the planned sweep, rules, verdicts, loss.
+
+This is the function the CLI and the wizard's "Investigate" step call. It returns data (`Findings`)
+and prints nothing; progress goes to the `progress` callback, finished calls to `checkpoint` (so a
+journal can resume from them), and the first attacker order, as soon as the suspect symbols are
+swept, to `on_attacker`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from responder.clock import Clock
+from responder.exchange.models import (
+    Account,
+    ApiRestrictions,
+    Balance,
+    DailySnapshot,
+    Kline,
+    Order,
+    SymbolInfo,
+    Trade,
+    Withdrawal,
+)
+from responder.exchange.protocol import Exchange
+from responder.forensics import collect, planner
+from responder.forensics.baseline import learn
+from responder.forensics.context import Thresholds, build
+from responder.forensics.executor import Executor, Progress, Rows
+from responder.forensics.loss import asset_changes, estimate
+from responder.forensics.model import Evidence, Findings, OrderVerdict, SweepStats, Window
+from responder.forensics.verdict import (
+    judge_addresses,
+    judge_key,
+    judge_orders,
+    judge_transfers,
+    judge_withdrawals,
+)
+
+
+@dataclass
+class _Collected:
+    orders: dict[tuple[str, int], Order] = field(default_factory=dict)
+    trades: dict[tuple[str, int], Trade] = field(default_factory=dict)
+    klines: dict[str, dict[datetime, Kline]] = field(default_factory=dict)
+    first_attacker: float | None = None
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the context reads established before the sweep."""
+
+    listed: Mapping[str, SymbolInfo]
+    limit: int
+    account: Account
+    tiers: Mapping[str, int]
+    tickers: Mapping[str, Decimal]
+
+
+def _balances_at_leak(
+    account: Account, orders: Sequence[Order], wallet: collect.Wallet, window: Window,
+    symbols: Mapping[str, SymbolInfo],
+) -> tuple[Balance, ...]:  # fmt: skip
+    """Balances now, with the incident's fills, withdrawals and deposits undone (fees ignored)."""
+    totals = {b.asset: b.total for b in account.balances}
+    for asset, d in asset_changes([o for o in orders if window.in_incident(o.time)], symbols).items():
+        totals[asset] = totals.get(asset, Decimal()) - d
+    for w in wallet.withdrawals:
+        if window.in_incident(w.apply_time) and w.status not in (1, 3, 5):
+            totals[w.coin] = totals.get(w.coin, Decimal()) + w.amount + w.fee
+    for dep in wallet.deposits:
+        if window.in_incident(dep.insert_time) and dep.status == 1:
+            totals[dep.coin] = totals.get(dep.coin, Decimal()) - dep.amount
+    return tuple(Balance(a, max(v, Decimal()), Decimal()) for a, v in sorted(totals.items()) if v)
+
+
+def _context(exchange: Exchange, window: Window, everything: bool, gaps: list[str]) -> _Known:
+    """exchangeInfo, account, open orders, the daily snapshot before the leak, tickers → the tiers."""
+    info = exchange.exchange_info()
+    listed = {s.symbol: s for s in info.symbols}
+    account = exchange.account()
+    no_orders: list[Order] = []
+    open_orders = collect.guarded(gaps, "open orders", exchange.open_orders, no_orders)
+    no_snaps: list[DailySnapshot] = []
+    snaps = collect.guarded(
+        gaps, "daily snapshot",
+        lambda: exchange.account_snapshot("SPOT", start=window.leak - planner.DAY * 29, end=window.leak),
+        no_snaps,
+    )  # fmt: skip
+    before = max((s for s in snaps if s.update_time < window.leak), key=lambda s: s.update_time, default=None)
+    now_totals = {b.asset: b.total for b in account.balances if b.total}
+    held = set(now_totals) | {b.asset for s in snaps for b in s.balances if b.total}
+    changed = (
+        planner.changed_assets(now_totals, {b.asset: b.total for b in before.balances}) if before else set()
+    )
+    tiers = planner.tiers(
+        listed.values(), held=held, changed=changed, open_order_symbols={o.symbol for o in open_orders},
+        everything=everything,
+    )  # fmt: skip
+    no_prices: dict[str, Decimal] = {}
+    tickers = collect.guarded(gaps, "ticker prices", exchange.ticker_prices, no_prices)
+    return _Known(listed, info.weight_limit_per_minute(), account, tiers, tickers)
+
+
+def _first_attacker(
+    orders: Sequence[Order], window: Window, known: _Known, prefixes: Sequence[str], usual: Sequence[str]
+) -> OrderVerdict | None:
+    """The first attacker order among what has been swept so far (provisional: partial baseline)."""
+    pre = [o for o in orders if window.in_baseline(o.time)]
+    base = learn(pre, symbols=known.listed, tickers=known.tickers, bot_prefixes=prefixes, usual_symbols=usual)
+    ctx = build(Evidence(window, orders=tuple(orders), symbols=known.listed, prices_now=known.tickers), base)
+    return next((v for v in judge_orders(ctx) if v.verdict == "attacker"), None)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to investigate: who the user is (bot prefixes, usual symbols), how wide, how fast."""
+
+    baseline_days: int = 7
+    bot_prefixes: Sequence[str] = ()
+    usual_symbols: Sequence[str] = ()
+    symbols: Literal["held", "all"] = "held"
+    restrictions: ApiRestrictions | None = None  # the leaked key's, when the sweep uses another key
+    workers: int = 8
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+def investigate(
+    exchange: Exchange,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    clock: Clock,
+    options: Options | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    checkpoint: Callable[[str, Rows], None] | None = None,
+    done: Mapping[str, Rows] | None = None,
+    stop: threading.Event | None = None,
+    on_attacker: Callable[[OrderVerdict], None] | None = None,
+) -> Findings:
+    """Sweep the account for since → until and judge what happened (module docstring)."""
+    opt = options or Options()
+    started = clock.monotonic()
+    window = Window(since, until or clock.now(), opt.baseline_days)
+    gaps: list[str] = []
+    known = _context(exchange, window, opt.symbols == "all", gaps)
+    plan = planner.plan_orders(known.tiers, window, known.limit)
+    ex = Executor(
+        exchange, clock=clock, weight_limit=known.limit, workers=opt.workers, progress=progress,
+        checkpoint=checkpoint, done=done, stop=stop,
+    )  # fmt: skip
+    got = _Collected()
+    suspects = {c.symbol for c in plan.calls if c.tier == 0}
+
+    def on_orders(call: planner.Call, rows: Rows) -> None:
+        for o in rows:
+            if window.baseline_start <= o.time <= window.until:
+                got.orders[(o.symbol, o.order_id)] = o
+        suspects.discard(call.symbol)
+        if got.first_attacker is None and not suspects and any(window.in_incident(o.time) for o in rows):
+            found = _first_attacker(
+                list(got.orders.values()), window, known, opt.bot_prefixes, opt.usual_symbols
+            )
+            if found is not None:
+                got.first_attacker = clock.monotonic() - started
+                if on_attacker is not None:
+                    on_attacker(found)
+
+    ex.run(plan.calls, lambda c, rows: planner.next_orders_call(c, rows, window), on_orders,
+           symbols_total=len(plan.calls))  # fmt: skip
+
+    def on_more(call: planner.Call, rows: Rows) -> None:
+        for r in rows:
+            if call.kind == "trades":
+                got.trades[(r.symbol, r.id)] = r
+            else:
+                got.klines.setdefault(call.symbol, {})[r.open_time] = r
+
+    more = _follow_up_calls(list(got.orders.values()), window, known.tiers, opt.thresholds)
+    ex.run(more, lambda c, rows: planner.next_trades_call(c, rows) if c.kind == "trades" else [], on_more)
+    wallet = collect.wallet(exchange, window)
+    findings = _judge(
+        exchange, window, known, got, wallet=wallet, opt=opt, gaps=gaps + wallet.gaps + ex.failures
+    )
+    stats = SweepStats(
+        ex.calls, ex.weight, clock.monotonic() - started, planner.minimum_seconds(ex.weight, known.limit),
+        len(known.tiers), got.first_attacker,
+    )  # fmt: skip
+    return replace(findings, stats=stats)
+
+
+def _judge(
+    exchange: Exchange, window: Window, known: _Known, got: _Collected, *, wallet: collect.Wallet,
+    opt: Options, gaps: list[str],
+) -> Findings:  # fmt: skip
+    """Baseline, rules, verdicts and the loss over everything collected."""
+    orders = tuple(sorted(got.orders.values(), key=lambda o: (o.time, o.order_id)))
+    baseline = learn(
+        [o for o in orders if window.in_baseline(o.time)], symbols=known.listed, tickers=known.tickers,
+        bot_prefixes=opt.bot_prefixes, usual_symbols=opt.usual_symbols,
+    )  # fmt: skip
+    evidence = Evidence(
+        window, orders=orders, trades=tuple(got.trades.values()),
+        klines={s: tuple(k[t] for t in sorted(k)) for s, k in got.klines.items()},
+        withdrawals=tuple(wallet.withdrawals), deposits=tuple(wallet.deposits),
+        transfers=tuple(wallet.transfers), convert_trades=tuple(wallet.converts),
+        addresses=tuple(wallet.addresses), account=known.account, restrictions=opt.restrictions,
+        symbols=known.listed, prices_now=known.tickers,
+        balances_at_leak=_balances_at_leak(known.account, orders, wallet, window, known.listed),
+    )  # fmt: skip
+    ctx = build(evidence, baseline, opt.thresholds)
+    verdicts = judge_orders(ctx)
+    withdrawals = judge_withdrawals(ctx)
+    attacker_orders = [v.order for v in verdicts if v.verdict == "attacker"]
+    assets = set(asset_changes(attacker_orders, known.listed))
+    at_leak = collect.prices_at(exchange, assets, window.leak, set(known.listed), gaps)
+    stolen = [v.subject for v in withdrawals if v.verdict == "attacker" and isinstance(v.subject, Withdrawal)]
+    loss = estimate(
+        attacker_orders, stolen, symbols=known.listed, prices_at_leak=at_leak, tickers_now=known.tickers
+    )
+    return Findings(
+        window, verdicts, withdrawals, judge_transfers(ctx), judge_addresses(withdrawals, ctx),
+        judge_key(ctx), loss, SweepStats(), baseline.summary(), tuple(gaps),
+        replace(evidence, prices_at_leak=at_leak),
+    )  # fmt: skip
+
+
+def _follow_up_calls(
+    orders: Sequence[Order], window: Window, tiers: Mapping[str, int], th: Thresholds
+) -> list[planner.Call]:
+    """Trades and klines for symbols with fills in the incident window."""
+    calls: list[planner.Call] = []
+    by_symbol: dict[str, list[Order]] = {}
+    for o in orders:
+        if window.in_incident(o.time) and o.executed_qty > 0:
+            by_symbol.setdefault(o.symbol, []).append(o)
+    for symbol, filled in sorted(by_symbol.items(), key=lambda kv: (tiers.get(kv[0], 9), kv[0])):
+        tier = tiers.get(symbol, 9)
+        calls += planner.plan_klines(symbol, tier, [o.time for o in filled], th.cluster_gap)
+        calls += planner.plan_trades(symbol, tier, filled)
+    return calls
