@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from responder.clock import ManualClock
-from responder.playbook.actions import ActionRegistry, default_registry
+from responder.playbook import actions_generic
+from responder.playbook.actions import ActionRegistry
 from responder.playbook.loader import load_playbook
 from responder.playbook.model import Playbook
 from responder.secrets import SecretRegistry
@@ -24,7 +25,14 @@ BASIC_ANSWERS: dict[str, object] = {
 
 @pytest.fixture
 def registry() -> ActionRegistry:
-    return default_registry()
+    """The generic actions only: engine tests do not depend on other areas' actions."""
+    return generic_registry()
+
+
+def generic_registry() -> ActionRegistry:
+    reg = ActionRegistry()
+    actions_generic.register(reg)
+    return reg
 
 
 @pytest.fixture
