@@ -274,6 +274,87 @@ def _simulator_serve(
 # --- end simulator -----------------------------------------------------------------------------------
 
 
+# --- investigate (issue 6: forensics) ----------------------------------------------------------------
+@app.command("investigate")
+def _investigate(
+    *,
+    since: Annotated[
+        str, typer.Option("--since", help="Leak time: '2026-11-23 09:40', '3h ago', 'yesterday 18:00'.")
+    ],
+    until: Annotated[str | None, typer.Option("--until", help="End of the window (default: now).")] = None,
+    baseline_days: Annotated[
+        int, typer.Option("--baseline-days", min=0, max=60, help="Days of normal before.")
+    ] = 7,
+    bot_prefix: Annotated[
+        list[str] | None,
+        typer.Option("--bot-prefix", help="clientOrderId prefix of your own bot (repeatable)."),
+    ] = None,
+    usual_symbol: Annotated[
+        list[str] | None, typer.Option("--usual-symbol", help="A symbol you normally trade (repeatable).")
+    ] = None,
+    symbols: Annotated[
+        str, typer.Option("--symbols", help="held (what your assets could trade) or all.")
+    ] = "held",
+    base_url: Annotated[
+        str, typer.Option("--base-url", envvar="BINANCE_BASE_URL", help="Binance REST base URL.")
+    ] = "https://api.binance.com",
+    out: Annotated[
+        str, typer.Option("--out", help="Directory for findings.json and evidence.")
+    ] = "investigation",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings object on stdout.")] = False,
+) -> None:
+    """Sweep the account's orders, trades and wallet history since the leak at Binance's weight limit,
+    flag attacker activity and estimate the loss. Read-only. Writes findings.json and evidence to
+    --out. Exit 0 when the investigation completed, whatever it found."""
+    import json
+    from pathlib import Path
+
+    from responder.clock import SystemClock
+    from responder.credentials import load_credentials
+    from responder.errors import UsageError
+    from responder.exchange.client import check_base_url, connect
+    from responder.forensics import findings_io, render
+    from responder.forensics.executor import Progress
+    from responder.forensics.sweep import Options, investigate
+    from responder.secrets import SecretRegistry
+    from responder.timeparse import parse_when
+
+    if symbols not in ("held", "all"):
+        raise UsageError(f"--symbols must be 'held' or 'all', not {symbols!r}")
+    clock = SystemClock()
+    now = clock.now()
+    start = parse_when(since, now=now)
+    end = parse_when(until, now=now) if until else None
+    base = check_base_url(base_url)
+    credentials = load_credentials(os.environ, SecretRegistry(), ask_secret=_ask_secret)
+    for warning in credentials.warnings:
+        sys.stderr.write(f"responder: warning: {warning}\n")
+    opts = Options(
+        baseline_days=baseline_days, bot_prefixes=tuple(bot_prefix or ()),
+        usual_symbols=tuple(usual_symbol or ()), symbols="all" if symbols == "all" else "held",
+    )  # fmt: skip
+
+    def progress(p: Progress) -> None:
+        sys.stderr.write(render.progress_line(p))
+
+    show = sys.stderr.isatty()
+    with connect(base, credentials, clock=clock) as client:
+        findings = investigate(
+            client, since=start, until=end, clock=clock, options=opts, progress=progress if show else None
+        )
+    if show:
+        sys.stderr.write("\n")
+    paths = findings_io.write(findings, Path(out))
+    if as_json:
+        typer.echo(json.dumps(findings_io.to_json(findings)))
+    else:
+        typer.echo(render.summary(findings))
+        typer.echo(f"findings: {paths['findings']}")
+
+
+# --- end investigate ---------------------------------------------------------------------------------
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, map every error to one line on stderr and an exit code."""
     import logging

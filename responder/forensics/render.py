@@ -1,0 +1,68 @@
+"""Findings as text for a terminal: a top-findings table and the loss, plus the progress line.
+
+Pure: returns strings; the CLI (and the wizard) decide where they go. Times are shown in UTC.
+"""
+
+from __future__ import annotations
+
+from responder.forensics.executor import Progress
+from responder.forensics.model import Findings, OrderVerdict
+
+_RANK = {"attacker": 0, "suspicious": 1, "normal": 2}
+
+
+def top_orders(findings: Findings, limit: int = 15) -> list[OrderVerdict]:
+    flagged = [v for v in findings.orders if v.verdict != "normal"]
+    return sorted(flagged, key=lambda v: (_RANK[v.verdict], -v.score, v.order.time))[:limit]
+
+
+def summary(findings: Findings, limit: int = 15) -> str:
+    f = findings
+    counts = {k: sum(1 for v in f.orders if v.verdict == k) for k in _RANK}
+    lines = [
+        f"Window {f.window.leak:%Y-%m-%d %H:%M} UTC → {f.window.until:%Y-%m-%d %H:%M} UTC "
+        f"(baseline {f.window.baseline_days} days before)",
+        f"Orders in the window: {counts['attacker']} attacker · {counts['suspicious']} suspicious · "
+        f"{counts['normal']} normal",
+    ]
+    rows = top_orders(f, limit)
+    if rows:
+        lines.append(
+            f"  {'verdict':<10} {'time (UTC)':<16} {'symbol':<12} {'side':<4} {'quote qty':>14}  rules"
+        )
+        for v in rows:
+            o = v.order
+            rules = ",".join(r for r in v.rules if r != "after-leak")
+            lines.append(
+                f"  {v.verdict:<10} {o.time:%m-%d %H:%M:%S}  {o.symbol:<12} {o.side:<4} "
+                f"{o.cummulative_quote_qty.normalize():>14f}  {rules}"
+            )
+    for w in f.withdrawals:
+        if w.verdict != "normal":
+            lines.append(f"! withdrawal {w.verdict}: {w.reason}")
+    for t in f.transfers:
+        if t.verdict != "normal":
+            lines.append(f"! transfer {t.verdict}: {t.reason}")
+    for k in f.account_findings:
+        lines.append(f"! key: {k.reason}")
+    loss = f.loss
+    lines.append(
+        f"Estimated loss: {loss.estimated_loss:f} USDT (paid {loss.usdt_paid:f}, worth "
+        f"{loss.value_at_leak:f} at leak prices, {loss.value_now:f} now; withdrawn {loss.withdrawn_value:f})"
+    )
+    lines.append(f"  method: {loss.method}")
+    s = f.stats
+    lines.append(
+        f"Swept {s.symbols} symbols: {s.calls} calls, weight {s.weight}, {s.seconds:.1f} s "
+        f"(weight-bound minimum {s.minimum_seconds:.1f} s)"
+    )
+    lines += [f"! not covered: {g}" for g in f.gaps]
+    lines.append("Channels are read from clientOrderId prefixes: a heuristic, ids can be forged.")
+    return "\n".join(lines)
+
+
+def progress_line(p: Progress) -> str:
+    return (
+        f"\rsweeping: {p.symbols_done}/{p.symbols_total} symbols · weight {p.weight}/{p.weight_planned} · "
+        f"ETA {p.eta_seconds:.0f} s   "
+    )
