@@ -22,6 +22,7 @@ from responder.simulator.records import ZERO, SimOrder, WalletRecord
 from responder.simulator.scenario import AttackAction, Scenario
 
 _DAY_MS = 86_400_000
+_OTHER_ASSETS = ("ADA", "DOGE", "FDUSD", "LTC", "SOL", "TRX", "USDC", "XRP")
 
 
 @dataclass
@@ -74,7 +75,8 @@ class ExchangeState:
             can_withdraw=flags.get("can_withdraw", True),
             withdrawal_whitelist=flags.get("withdrawal_whitelist", False),
         )
-        self.free: dict[str, Decimal] = {a: ZERO for m in specs for a in (m.base, m.quote)}
+        listed = (*_OTHER_ASSETS, *(a for m in specs for a in (m.base, m.quote)))
+        self.free: dict[str, Decimal] = dict.fromkeys(listed, ZERO)  # Binance lists zero balances too
         self.free.update(scenario.balances)
         self.books: dict[str, Book] = {}
         self.plans = self._plans()
