@@ -30,7 +30,7 @@ class _IpState:
 class Limits:
     weight_limit: int = 6000
     preused: int = 0
-    strikes_to_ban: int = 3
+    strikes_to_ban: int = 2
     sapi_ip_limit: int = 12_000
     sapi_uid_limit: int = 180_000
     _api: dict[tuple[str, int], int] = field(default_factory=dict)

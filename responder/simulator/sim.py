@@ -38,7 +38,7 @@ class Simulator:
         weight_limit: int = 6000,
         latency_ms: int = 0,
         preused_weight: int = 0,
-        strikes_to_ban: int = 3,
+        strikes_to_ban: int = 2,
         log_path: Path | None = None,
     ) -> None:
         self.scenario = scenario

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal
 
@@ -47,7 +48,7 @@ def test_klines_are_deterministic_twelve_element_rows(api: Api, clock: ManualClo
     ).json()
     assert len(rows) == 24 and all(len(r) == 12 for r in rows)
     assert rows[-1][0] <= to_ms(clock.now()) < rows[-1][6] + 1
-    assert all(b[0] - a[0] == 3_600_000 for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b[0] - a[0] == 3_600_000 for a, b in itertools.pairwise(rows))
     twin = Simulator(load_scenario("pump-and-dump"), clock=ManualClock())
     with httpx.Client(transport=twin.transport(), base_url="http://twin") as http:
         again = http.get("/api/v3/klines", params={"symbol": "PHBUSDT", "interval": "1h", "limit": 24}).json()
