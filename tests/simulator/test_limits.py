@@ -56,7 +56,7 @@ def test_going_over_answers_429_with_retry_after_until_the_minute_ends(
 def test_clients_that_keep_going_are_banned_with_418_for_longer_each_time(
     small: tuple[Simulator, Api], clock: ManualClock
 ) -> None:
-    sim, api = small
+    _, api = small
     _time(api), _time(api)
     statuses = [_time(api).status_code for _ in range(3)]
     assert statuses == [429, 429, 418]
