@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -355,7 +356,78 @@ def _investigate(
 # --- end investigate ---------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
+# --- the wizard: run, drill, resume (issue 5: leak-wizard) ----------------------------------------------
+@app.command("drill")
+def _drill(
+    scenario: Annotated[
+        str, typer.Option(help="Attack scenario: pump-and-dump, quiet-leak, withdrawal-drain, ip-restricted.")
+    ] = "pump-and-dump",
+    auto: Annotated[
+        bool,
+        typer.Option(
+            "--auto", help="Answer from the scenario's script; exit 1 unless the self-check passes."
+        ),
+    ] = False,
+    incident_dir: Annotated[
+        Path | None, typer.Option(help="Where to keep the journal, evidence and report.")
+    ] = None,
+) -> None:
+    """Rehearse: the leak playbook against the built-in simulated exchange, with a scripted attacker."""
+    from responder.wizard.session import run_drill
+
+    run_drill(scenario=scenario, auto=auto, incident_dir=incident_dir, environ=os.environ, out=sys.stdout)
+
+
+@app.command("run")
+def _run(
+    playbook: Annotated[str, typer.Option(help="Playbook id or TOML file.")] = "binance-api-key-leak",
+    base_url: Annotated[
+        str | None, typer.Option(help="Binance REST base URL (env BINANCE_BASE_URL).", show_default=False)
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Never change anything; show what would be done.")
+    ] = False,
+    answers: Annotated[Path | None, typer.Option(help="TOML answers file: step id → answer.")] = None,
+    incident_dir: Annotated[
+        Path | None, typer.Option(help="Where to keep the journal, evidence and report.")
+    ] = None,
+) -> None:
+    """The real incident: walk the leak playbook against Binance with your leaked key.
+
+    Credentials come from BINANCE_API_KEY with BINANCE_API_SECRET (or BINANCE_PRIVATE_KEY_FILE), or a
+    masked prompt; never from the command line."""
+    from responder.wizard.session import run_live
+
+    url = base_url or os.environ.get("BINANCE_BASE_URL") or "https://api.binance.com"
+    run_live(
+        playbook_ref=playbook,
+        base_url=url,
+        dry_run=dry_run,
+        answers=answers,
+        incident_dir=incident_dir,
+        environ=os.environ,
+        out=sys.stdout,
+    )
+
+
+@app.command("resume")
+def _resume(
+    directory: Annotated[Path, typer.Argument(help="The incident directory to continue.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Continue even if the playbook changed since.")
+    ] = False,
+    answers: Annotated[Path | None, typer.Option(help="TOML answers file for the remaining steps.")] = None,
+) -> None:
+    """Continue an interrupted incident from its journal; nothing done is repeated or re-sent."""
+    from responder.wizard.session import resume
+
+    resume(directory, force=force, answers=answers, environ=os.environ, out=sys.stdout)
+
+
+# --- end wizard --------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 — one return per exit path is the point
     """Entry point: run the app, map every error to one line on stderr and an exit code."""
     import logging
 
@@ -383,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in getattr(e, "problems", []):
             sys.stderr.write(f"  {problem}\n")
         return e.exit_code
-    except Exception as e:  # noqa: BLE001 — the last line of defence: never a traceback, never a local
+    except Exception as e:
         sys.stderr.write(
             f"responder: internal error ({type(e).__name__}); nothing recorded was lost. "
             "Please report it with the journal directory, not your keys.\n"

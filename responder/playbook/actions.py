@@ -23,7 +23,7 @@ from responder.errors import ExchangeError, Rejected, ResponderError
 from responder.evidence import EvidenceRef, EvidenceStore
 from responder.exchange.protocol import Exchange
 from responder.journal import Journal
-from responder.secrets import SecretRegistry
+from responder.secrets import Secret, SecretRegistry
 from responder.wizard.prompter import Display, Level
 
 ActionStatus = Literal["ok", "warn", "failed", "passed", "pending"]
@@ -142,6 +142,9 @@ class ActionContext:
     dry_run: bool = False
     drill: bool = False
     control: object | None = None  # the simulator's control channel in a drill (protocol only)
+    exchanges: dict[str, Exchange] = field(default_factory=dict)  # opened during the run, by role
+    connect: Callable[[str, Secret], Exchange] | None = None  # a client for another key
+    vault: Mapping[str, Secret] = field(default_factory=dict)  # this process's secret answers
     recorded: Sequence[RecordedMutation] = ()
     _mutations: int = 0
 

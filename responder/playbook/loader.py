@@ -30,7 +30,7 @@ _COMMON = {"id", "kind", "title", "when"}
 _KIND_KEYS = {
     "note": {"text"},
     "ask": {"text", "questions"},
-    "manual": {"instructions", "checklist", "url", "verify"},
+    "manual": {"instructions", "checklist", "url", "verify", "drill"},
     "action": {"text", "action", "params", "mutating", "confirm"},
 }
 _QUESTION_KEYS = {"id", "type", "prompt", "choices", "default", "help"}
@@ -298,7 +298,23 @@ class _Checker:
             self.add(line, name, "`url` must be an http(s) URL")
             url = ""
         verify = self.verify(line, name, raw.get("verify"))
-        return _replace(step, text=instructions, checklist=tuple(checklist), url=url, verify=verify)
+        drill = self.drill_act(line, name, raw.get("drill"))
+        return _replace(
+            step, text=instructions, checklist=tuple(checklist), url=url, verify=verify, drill=drill
+        )
+
+    def drill_act(self, line: int, name: str, raw: object) -> Verify | None:
+        """`drill = {action, params}`: run in a drill once every item is confirmed (acts it out)."""
+        if raw is None:
+            return None
+        if not isinstance(raw, dict) or set(raw) - {"action", "params"}:
+            self.add(line, name, "`drill` must be a table with an `action` and optional `params`")
+            return None
+        action = raw.get("action")
+        if not isinstance(action, str) or self.registry.get(action) is None:
+            self.add(line, name, f"drill: unknown action {action!r}")
+        params = self.params(line, name, raw.get("params", {}), str(action))
+        return Verify(str(action), params, 0.0, 1)
 
     def verify(self, line: int, name: str, raw: object) -> Verify | None:
         if raw is None:

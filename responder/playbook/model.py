@@ -63,6 +63,7 @@ class Step:
     checklist: tuple[str, ...] = ()  # manual
     url: str = ""  # manual
     verify: Verify | None = None  # manual
+    drill: Verify | None = None  # manual: acted out in the simulator once confirmed (drill only)
     action: str = ""  # action
     params: Mapping[str, ParamValue] = field(default_factory=dict)  # action
     mutating: bool = False  # action

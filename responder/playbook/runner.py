@@ -9,8 +9,8 @@ journal) lets it continue a case: finished steps are not repeated, recorded muta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from responder.playbook.actions import ActionContext, ActionRegistry, ActionResu
 from responder.playbook.conditions import evaluate
 from responder.playbook.model import Playbook, Question, Ref, Step, Verify
 from responder.playbook.state import CaseState, StepRecord
-from responder.secrets import SecretRegistry
+from responder.secrets import Secret, SecretRegistry
 from responder.wizard.prompter import Display, Prompt, Prompter, Purpose
 
 _STATUS = {"ok": "done", "warn": "done", "passed": "done", "failed": "failed", "pending": "unresolved"}
@@ -41,6 +41,11 @@ class Env:
     registry: ActionRegistry
     exchange: Exchange | None = None
     control: object | None = None  # the simulator's control channel, in a drill
+    # Further exchanges opened during the run (e.g. "investigation": a fresh read-only key), a factory
+    # for them, and the secret answers of this process (never journaled; gone after a restart).
+    exchanges: dict[str, Exchange] = field(default_factory=dict)
+    connect: Callable[[str, Secret], Exchange] | None = None
+    vault: dict[str, Secret] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,10 @@ class Runner:
         p = Prompt(step.id, q.id, q.prompt, "question", q.choices, q.default, q.help)
         ask = self.env.prompter
         if q.type == "secret":
-            self.env.secrets.add(ask.secret(p))
+            secret = ask.secret(p)
+            if secret:
+                self.env.secrets.add(secret)
+                self.env.vault[f"{step.id}.{q.id}"] = secret
             return SECRET_WITHHELD
         if q.type == "datetime":
             return format_time(ask.when(p))
@@ -164,6 +172,8 @@ class Runner:
                 show("warn", f"not confirmed: {item}")
         outputs: dict[str, Any] = {"confirmed": confirmed, "unconfirmed": missing}
         status = "unresolved" if missing else "done"
+        if step.drill is not None and self.state.mode == "drill" and not missing:
+            self._show_result(self._call(step, step.drill.action, step.drill.params))
         if step.verify is not None:
             outputs["verify"] = result = self._verify(step, step.verify)
             status = "failed" if result == "failed" else "unresolved" if result != "passed" else status
@@ -234,6 +244,9 @@ class Runner:
             dry_run=self.state.mode == "dry-run",
             drill=self.state.mode == "drill",
             control=self.env.control,
+            exchanges=self.env.exchanges,
+            connect=self.env.connect,
+            vault=self.env.vault,
             recorded=tuple(self.state.mutations.get(step.id, ())),
         )
         try:

@@ -1,0 +1,273 @@
+"""The leak playbook's aftercare actions: a fresh read-only key for the investigation, the
+withdrawal and address-book audit, the forensics sweep, recovery advice and the report.
+
+The investigation runs on a new read-only, IP-restricted key when the user made one (the leaked
+key should be dead by now); in a drill the simulator issues it. Without one, the leaked key is used
+if it still works, and the report says so.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from responder.clock import show
+from responder.clock import to_ms
+from responder.errors import ExchangeError
+from responder.exchange.models import ApiRestrictions
+from responder.exchange.protocol import Exchange
+from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
+from responder.playbook.actions_leak import parse_time, plain
+from responder.wizard.prompter import Level
+
+
+def _investigation(ctx: ActionContext) -> Exchange | None:
+    return ctx.exchanges.get("investigation") or ctx.exchange
+
+
+def connect_investigation(ctx: ActionContext, params: JsonMap) -> ActionResult:
+    """Use the fresh read-only key: from the simulator in a drill, else from the answers given."""
+    control: Any = ctx.control
+    if ctx.drill and control is not None:
+        api_key, secret = control.create_read_only_key()
+    else:
+        api_key = str(params.get("api_key") or "").strip()
+        secret = ctx.vault.get(str(params.get("secret_ref") or ""))
+        if not api_key or secret is None:
+            return ActionResult(
+                "warn",
+                {"connected": False},
+                lines=(
+                    (
+                        "warn",
+                        "no read-only key given: the investigation uses the leaked key if it still "
+                        "works; create a read-only key to investigate after deletion",
+                    ),
+                ),
+            )
+    if ctx.connect is None:
+        return ActionResult("warn", {"connected": False}, lines=(("warn", "cannot connect here"),))
+    exchange = ctx.connect(api_key, secret)
+    try:
+        r = exchange.api_restrictions()
+    except ExchangeError as e:
+        return ActionResult(
+            "warn",
+            {"connected": False},
+            lines=(("warn", f"the new key does not work: {ctx.secrets.scrub(e.one_line())}"),),
+        )
+    ctx.exchanges["investigation"] = exchange
+    risky = r.enable_withdrawals or r.enable_spot_and_margin_trading or not r.ip_restrict
+    lines: list[tuple[Level, str]] = [("ok", f"investigation key {exchange.masked_key} works")]
+    if risky:
+        lines.append(("warn", "it is not read-only and IP-restricted: make it so before going on"))
+    return ActionResult(
+        "ok", {"connected": True, "key": exchange.masked_key, "read_only": not risky}, lines=tuple(lines)
+    )
+
+
+def audit_withdrawals(ctx: ActionContext, params: JsonMap) -> ActionResult:
+    """The address book (whitelist status) and withdrawals/transfers since the leak."""
+    ex = _investigation(ctx)
+    if ex is None:
+        return ActionResult("warn", {"audited": False}, lines=(("warn", "no key to read with"),))
+    now = ctx.clock.now()
+    since = parse_time(params.get("since")) or now - timedelta(days=1)
+    lines: list[tuple[Level, str]] = []
+    out: dict[str, Any] = {"audited": True}
+    try:
+        book = ex.withdraw_addresses()
+        ref = ctx.save_evidence(
+            "address-book",
+            plain(book),
+            source="GET /sapi/v1/capital/withdraw/address/list",
+            description="the withdrawal address book",
+        )
+        listed = sum(1 for a in book if not a.white_status)
+        out.update(addresses=len(book), not_whitelisted=listed)
+        lines.append(
+            ("warn" if listed else "ok", f"address book  {len(book)} addresses, {listed} not whitelisted")
+        )
+        lines.append(("info", ref.short))
+        w = ex.withdraw_history(start=max(since, now - timedelta(days=89)), end=now)
+        ctx.save_evidence(
+            "withdrawals-since-leak",
+            plain(w),
+            source="GET /sapi/v1/capital/withdraw/history",
+            description="withdrawals since the leak",
+        )
+        out["withdrawals_since_leak"] = len(w)
+        for item in w:
+            lines.append(
+                (
+                    "warn",
+                    f"withdrawal    {item.amount} {item.coin} to {item.address} "
+                    f"({item.network}) at {show(item.apply_time)}",
+                )
+            )
+        if not w:
+            lines.append(("ok", "withdrawals   none since the leak"))
+    except ExchangeError as e:
+        out["error"] = ctx.secrets.scrub(e.one_line())
+        lines.append(("warn", f"could not read: {out['error']}"))
+    return ActionResult("warn" if out.get("withdrawals_since_leak") else "ok", out, lines=tuple(lines))
+
+
+def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
+    """The forensics sweep since the leak; findings.json in the incident directory, rows as evidence."""
+    from responder.forensics import findings_io
+    from responder.forensics.sweep import Options
+    from responder.forensics.sweep import investigate as sweep
+
+    ex = _investigation(ctx)
+    if ex is None:
+        return ActionResult("warn", {"investigated": False}, lines=(("warn", "no key to read with"),))
+    now = ctx.clock.now()
+    since = parse_time(params.get("since")) or now - timedelta(days=1)
+    prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
+    options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
+    try:
+        findings = sweep(ex, since=since, until=now, clock=ctx.clock, options=options)
+    except ExchangeError as exc:
+        err = ctx.secrets.scrub(exc.one_line())
+        return ActionResult("warn", {"investigated": False, "error": err}, lines=(("warn", err),))
+    data = findings_io.to_json(findings)
+    (ctx.incident_dir / "findings.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    refs = [ctx.save_evidence("findings", data, source="responder forensics", description="findings.json")]
+    if findings.evidence is not None:
+        ev = findings.evidence
+        for name, rows in (
+            ("orders", ev.orders),
+            ("trades", ev.trades),
+            ("withdrawals", ev.withdrawals),
+            ("deposits", ev.deposits),
+            ("transfers", ev.transfers),
+            ("addresses", ev.addresses),
+        ):
+            refs.append(
+                ctx.save_evidence(
+                    f"investigate-{name}",
+                    findings_io.plain(list(rows)),
+                    source="responder forensics",
+                    description=f"{name} in the window",
+                )
+            )
+    lines = _finding_lines(data)
+    lines.append(("info", refs[0].short))
+    attackers = sum(1 for o in data["orders"] if o["verdict"] == "attacker")
+    out = {
+        "investigated": True,
+        "attacker_orders": attackers,
+        "suspicious_orders": sum(1 for o in data["orders"] if o["verdict"] == "suspicious"),
+        "withdrawals_flagged": data["summary"]["withdrawals_flagged"],
+        "estimated_loss_usdt": data["summary"]["loss"]["estimated_loss"],
+    }
+    found = (f"{attackers} orders judged the attacker's",) if attackers else ()
+    return ActionResult(
+        "warn" if attackers else "ok", out, lines=tuple(lines), evidence=tuple(refs), findings=found
+    )
+
+
+def _restrictions(params: JsonMap) -> ApiRestrictions | None:
+    """The leaked key's permissions as the snapshot read them (for the permission-exposure rule)."""
+    flags, created = params.get("permissions"), parse_time(params.get("created"))
+    if not isinstance(flags, dict) or created is None:
+        return None
+    try:
+        return ApiRestrictions.from_json({**flags, "createTime": to_ms(created)})
+    except (KeyError, ValueError):
+        return None
+
+
+def _finding_lines(data: dict[str, Any]) -> list[tuple[Level, str]]:
+    flagged = [o for o in data["orders"] if o["verdict"] != "normal"]
+    lines: list[tuple[Level, str]] = []
+    if not flagged:
+        lines.append(("ok", f"orders        {len(data['orders'])} checked, none abnormal"))
+    else:
+        lines.append(("warn", f"orders        {len(flagged)} abnormal of {len(data['orders'])}"))
+        lines.append(
+            ("info", f"  {'time (UTC)':<17}{'symbol':<10}{'side':<5}{'qty':>14}{'price':>14}  verdict")
+        )
+        for o in flagged[:10]:
+            lines.append(
+                (
+                    "info",
+                    f"  {o['time'][:16].replace('T', ' '):<17}{o['symbol']:<10}{o['side']:<5}"
+                    f"{o['executedQty']:>14}{o['price']:>14}  {o['verdict']}",
+                )
+            )
+        if len(flagged) > 10:
+            lines.append(("info", f"  … {len(flagged) - 10} more in findings.json"))
+    for kind in ("withdrawals", "transfers"):
+        bad = [w for w in data[kind] if w["verdict"] != "normal"]
+        if bad:
+            lines.append(("warn", f"{kind:<13} {len(bad)} flagged"))
+    loss = data["summary"]["loss"]
+    lines.append(("info", f"estimated loss {loss['estimated_loss']} USDT ({loss['method']})"))
+    return lines
+
+
+def recommend_profile(ctx: ActionContext, params: JsonMap) -> ActionResult:
+    """The new key's profile from the seed's table, with its rotation date."""
+    from responder.keycheck import recommend_profile as pick
+
+    p = pick(str(params.get("user_type") or "dashboard"))
+    due = p.rotate_by(ctx.clock.now())
+    trade = "Trade on" if p.trade else "Trade off"
+    lines: list[tuple[Level, str]] = [
+        (
+            "info",
+            f"new key profile: {p.name} — Read on · {trade} · Withdraw {p.withdraw} · "
+            f"IP whitelist {p.whitelist}",
+        ),
+        (
+            "info",
+            f"rotate {p.rotation}: " + (f"next by {show(due)}" if p.rotate_days else "delete after use"),
+        ),
+        ("info", "create it only after the old key is deleted; store the secret in a password manager"),
+    ]
+    return ActionResult(
+        "ok", {"profile": p.name, "rotate_by": plain(due) if p.rotate_days else None}, lines=tuple(lines)
+    )
+
+
+def render_report(ctx: ActionContext, params: JsonMap) -> ActionResult:
+    """Render the incident report (md, txt, html) from the journal and evidence."""
+    from responder.report.service import report_incident
+
+    written = report_incident(
+        ctx.incident_dir, ("md", "txt", "html"), now=ctx.clock.now(), zone=None, secrets=ctx.secrets
+    )
+    lines: list[tuple[Level, str]] = [("ok", f"report        {', '.join(p.name for p in written)}")]
+    lines.append(("info", f"in {ctx.incident_dir}"))
+    return ActionResult("ok", {"reports": [p.name for p in written]}, lines=tuple(lines))
+
+
+def register(registry: ActionRegistry) -> None:
+    registry.register(
+        "leak.connect_investigation",
+        connect_investigation,
+        optional=("api_key", "secret_ref"),
+        description="connect the fresh read-only key for the investigation",
+    )
+    registry.register(
+        "leak.audit_withdrawals",
+        audit_withdrawals,
+        optional=("since",),
+        description="address book and withdrawals since the leak",
+    )
+    registry.register(
+        "leak.investigate",
+        investigate,
+        optional=("since", "bot_prefixes", "permissions", "created"),
+        description="forensics sweep and detection rules since the leak",
+    )
+    registry.register(
+        "leak.recommend_profile",
+        recommend_profile,
+        optional=("user_type",),
+        description="the new key's recommended profile and rotation date",
+    )
+    registry.register("leak.report", render_report, description="render the incident report")

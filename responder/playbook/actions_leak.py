@@ -1,0 +1,324 @@
+"""The leak playbook's containment actions: snapshot before revoking, cancel the attacker's orders,
+prove the key is dead, and act out manual steps in a drill.
+
+Each action reads through the `Exchange` protocol, saves what it read as evidence, and returns data
+(outputs for later steps, display lines); none prints or prompts. The one mutation (cancel all open
+orders of a symbol) goes through `ctx.mutate`. Aftercare actions (investigation key, withdrawal
+audit, forensics, recovery advice, report) live in `actions_aftercare.py` and register here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from responder.clock import show
+from responder.errors import ExchangeError, NothingToCancel
+from responder.exchange.models import ApiRestrictions, Order
+from responder.playbook.actions import (
+    ActionContext,
+    ActionRegistry,
+    ActionResult,
+    ActionStatus,
+    JsonMap,
+)
+from responder.wizard.prompter import Level
+
+T = TypeVar("T")
+
+
+def plain(value: Any) -> Any:
+    """A parsed model as JSON data: Decimal → string, datetime → ISO UTC, tuples → lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _days(delta: timedelta) -> str:
+    days = delta.days
+    return f"{days} day{'s' if days != 1 else ''}" if days else f"{int(delta.total_seconds() // 3600)} h"
+
+
+def describe_permissions(r: ApiRestrictions, now: datetime) -> str:
+    can = ["read"] if r.enable_reading else []
+    if r.enable_spot_and_margin_trading:
+        can.append("spot trading")
+    if r.enable_margin:
+        can.append("margin")
+    if r.enable_futures:
+        can.append("futures")
+    if r.permits_universal_transfer:
+        can.append("universal transfer")
+    parts = [", ".join(can) or "nothing", "withdrawals ON" if r.enable_withdrawals else "withdrawals OFF"]
+    parts.append("IP whitelist on" if r.ip_restrict else "no IP whitelist")
+    parts.append(f"created {_days(now - r.create_time)} ago")
+    return " · ".join(parts)
+
+
+class _Reads:
+    """Runs the snapshot's reads one by one; a failed read is a gap, never the end of the snapshot."""
+
+    def __init__(self, ctx: ActionContext) -> None:
+        self.ctx = ctx
+        self.gaps: list[str] = []
+        self.refs: list[Any] = []
+
+    def read(self, name: str, source: str, what: str, fn: Callable[[], T]) -> T | None:
+        try:
+            value = fn()
+        except ExchangeError as e:
+            self.gaps.append(f"{what}: {self.ctx.secrets.scrub(e.one_line())}")
+            return None
+        self.refs.append(self.ctx.save_evidence(name, plain(value), source=source, description=what))
+        return value
+
+
+def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
+    """Read what the leaked key can still show, before it is deleted, and save it as evidence."""
+    ex = ctx.need_exchange()
+    now = ctx.clock.now()
+    leaked_at = parse_time(params.get("leaked_at")) or now - timedelta(days=1)
+    reads = _Reads(ctx)
+    r = reads.read(
+        "api-restrictions",
+        "GET /sapi/v1/account/apiRestrictions",
+        "the key's permissions",
+        ex.api_restrictions,
+    )
+    account = reads.read("account", "GET /api/v3/account", "balances and account flags", ex.account)
+    orders = reads.read("open-orders", "GET /api/v3/openOrders", "open orders, all symbols", ex.open_orders)
+    since = max(leaked_at - timedelta(days=1), now - timedelta(days=89))
+    withdrawals = reads.read(
+        "withdrawals",
+        "GET /sapi/v1/capital/withdraw/history",
+        "withdrawals since the day before the leak",
+        lambda: ex.withdraw_history(start=since, end=now),
+    )
+    deposits = reads.read(
+        "deposits",
+        "GET /sapi/v1/capital/deposit/hisrec",
+        "deposits since the day before the leak",
+        lambda: ex.deposit_history(start=since, end=now),
+    )
+    status = reads.read("account-status", "GET /sapi/v1/account/status", "account status", ex.account_status)
+    return _snapshot_result(ctx, now, leaked_at, reads, r, account, orders, withdrawals, deposits, status)
+
+
+def _snapshot_result(
+    ctx: ActionContext,
+    now: datetime,
+    leaked_at: datetime,
+    reads: _Reads,
+    r: ApiRestrictions | None,
+    account: Any,
+    orders: list[Order] | None,
+    withdrawals: Any,
+    deposits: Any,
+    status: str | None,
+) -> ActionResult:
+    lines: list[tuple[Level, str]] = []
+    out: dict[str, Any] = {"key": ctx.need_exchange().masked_key, "leaked_at": plain(leaked_at)}
+    if r is not None:
+        lines.append(("ok", f"permissions   {describe_permissions(r, now)}"))
+        out.update(
+            created=plain(r.create_time),
+            ip_restrict=r.ip_restrict,
+            can_withdraw=r.enable_withdrawals,
+            can_trade=r.enable_spot_and_margin_trading,
+            permissions=r.as_dict(),
+        )
+        if r.create_time > leaked_at:
+            lines.append(("info", f"the key was created {show(r.create_time)}: it cannot have leaked before"))
+            out["leaked_at"] = plain(r.create_time)
+    if account is not None:
+        held = account.nonzero_balances()
+        out.update(uid=account.uid, assets=len(held), account_can_withdraw=account.can_withdraw)
+        out.setdefault("can_withdraw", account.can_withdraw)
+        lines.append(("ok", f"balances      {len(held)} assets"))
+    if orders is not None:
+        symbols = sorted({o.symbol for o in orders})
+        out.update(open_orders=len(orders), open_symbols=symbols)
+        if orders:
+            oldest = min(o.time for o in orders)
+            lines.append(
+                ("warn", f"open orders   {len(orders)} on {', '.join(symbols)}, oldest placed {show(oldest)}")
+            )
+        else:
+            lines.append(("ok", "open orders   none"))
+    if withdrawals is not None:
+        after = [w for w in withdrawals if w.apply_time >= leaked_at]
+        out["withdrawals_since_leak"] = len(after)
+        level: Level = "warn" if after else "ok"
+        lines.append((level, f"withdrawals   {len(after) or 'none'} since the leak"))
+    if deposits is not None:
+        out["deposits"] = len(deposits)
+    if status is not None:
+        out["account_status"] = status
+    for gap in reads.gaps:
+        lines.append(("warn", f"could not read {gap}"))
+    out["gaps"] = reads.gaps
+    lines.extend(("info", ref.short) for ref in reads.refs[:1])
+    if len(reads.refs) > 1:
+        lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
+    findings = tuple(f"{n} open orders left by the attacker" for n in [out.get("open_orders", 0)] if n)
+    status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
+    return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
+
+
+def cancel_open_orders(ctx: ActionContext, params: JsonMap) -> ActionResult:
+    """Cancel every open order on each symbol (DELETE /api/v3/openOrders), one mutation per symbol."""
+    ex = ctx.need_exchange()
+    symbols = [str(s) for s in params.get("symbols") or []]
+    lines: list[tuple[Level, str]] = []
+    results: dict[str, Any] = {}
+    cancelled = 0
+    for symbol in symbols:
+        outcome = ctx.mutate(
+            f"cancel every open order on {symbol}",
+            request={"method": "DELETE", "path": "/api/v3/openOrders", "params": {"symbol": symbol}},
+            call=lambda s=symbol: _cancel(ex, s),  # type: ignore[misc]
+            reconcile=lambda s=symbol: {"open_after": len(ex.open_orders(s))},  # type: ignore[misc]
+        )
+        results[symbol] = {"status": outcome.status, "response": outcome.response}
+        if outcome.status == "ok" and isinstance(outcome.response, dict):
+            n = len(outcome.response.get("cancelled", []))
+            cancelled += n
+            lines.append(
+                ("ok", f"cancelled {n} orders ({symbol})" if n else f"nothing left to cancel on {symbol}")
+            )
+        elif outcome.status == "reconciled":
+            left = (outcome.response or {}).get("open_after")
+            level: Level = "ok" if left == 0 else "warn"
+            lines.append((level, f"{symbol}: outcome was unknown; read back {left} open orders"))
+        elif outcome.status != "would-do":
+            lines.append(("warn", f"{symbol}: {outcome.status} {outcome.response}"))
+    remaining = _remaining(ctx, symbols)
+    if remaining is not None:
+        lines.append(("ok" if remaining == 0 else "warn", f"open orders now: {remaining}"))
+    status: ActionStatus = "ok" if remaining in (0, None) or ctx.dry_run else "warn"
+    return ActionResult(
+        status,
+        {"cancelled": cancelled, "symbols": symbols, "results": results, "remaining": remaining},
+        lines=tuple(lines),
+    )
+
+
+def _cancel(ex: Any, symbol: str) -> dict[str, Any]:
+    try:
+        reports = ex.cancel_open_orders(symbol)
+    except NothingToCancel:
+        return {"cancelled": [], "note": "nothing to cancel (-2011 Unknown order sent.)"}
+    return {
+        "cancelled": [
+            {
+                "orderId": o.order_id,
+                "clientOrderId": o.placement_client_order_id,
+                "status": o.status,
+                "price": str(o.price),
+                "origQty": str(o.orig_qty),
+                "side": o.side,
+            }
+            for o in reports
+        ]
+    }
+
+
+def _remaining(ctx: ActionContext, symbols: list[str]) -> int | None:
+    if ctx.dry_run or not symbols:
+        return None
+    try:
+        return sum(len(ctx.need_exchange().open_orders(s)) for s in symbols)
+    except ExchangeError:
+        return None
+
+
+def revocation_check(ctx: ActionContext, params: JsonMap) -> ActionResult:
+    """Is the leaked key dead? passed = proven dead; pending = alive or indeterminate (with the reason)."""
+    from responder.keycheck import check_key
+
+    now = ctx.clock.now()
+    ip_restricted = params.get("ip_restrict")
+    check = check_key(
+        ctx.need_exchange(), now=now, ip_restricted=bool(ip_restricted) if ip_restricted is not None else None
+    )
+    at = now.strftime("%H:%M:%S UTC")
+    if check.status == "revoked":
+        result, reason = "dead", f"dead at {at} ({check.reason}, so this is conclusive)"
+        ctx.check("leak.revocation_check", result, reason)
+        return ActionResult("passed", {"revocation": result, "at": plain(now)}, lines=(("ok", reason),))
+    if check.status == "live":
+        result, reason = "alive", f"still alive at {at}: a signed read with the key succeeded"
+    else:
+        result, reason = "indeterminate", f"indeterminate at {at}: {check.reason}"
+        if ip_restricted:
+            reason += ". Check in API Management that the key is gone; responder cannot prove it from here."
+    ctx.check("leak.revocation_check", result, reason)
+    return ActionResult("pending", {"revocation": result, "at": plain(now)}, lines=(("warn", reason),))
+
+
+def drill_act(ctx: ActionContext, params: JsonMap) -> ActionResult:
+    """In a drill, do in the simulator what the user just confirmed doing in Binance's web UI."""
+    control: Any = ctx.control
+    if not ctx.drill or control is None:
+        return ActionResult("ok", {"acted": False})
+    todo = [str(what) for what in params.get("do") or []]
+    done = [str(control.act(what)) for what in todo]
+    ctx.journal.append(
+        "action-result", ctx.step_id, {"action": "drill.act", "summary": {"do": todo, "done": done}}
+    )
+    lines: tuple[tuple[Level, str], ...] = (
+        (("info", f"DRILL · simulator: {', '.join(done)}"),) if done else ()
+    )
+    return ActionResult("ok", {"acted": done}, lines=lines)
+
+
+def register(registry: ActionRegistry) -> None:
+    registry.register(
+        "leak.snapshot",
+        snapshot,
+        optional=("leaked_at",),
+        description="read permissions, balances, open orders, withdrawals before revoking",
+    )
+    registry.register(
+        "leak.cancel_open_orders",
+        cancel_open_orders,
+        mutating=True,
+        required=("symbols",),
+        description="cancel every open order on the given symbols",
+    )
+    registry.register(
+        "leak.revocation_check",
+        revocation_check,
+        verify=True,
+        optional=("ip_restrict",),
+        description="prove the leaked key is dead (or say why that cannot be proven)",
+    )
+    registry.register(
+        "drill.act",
+        drill_act,
+        optional=("do",),
+        description="in a drill, act out a confirmed manual step in the simulator",
+    )
+    from responder.playbook import actions_aftercare
+
+    actions_aftercare.register(registry)

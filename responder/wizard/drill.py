@@ -1,0 +1,238 @@
+"""The drill: the leak playbook against the built-in simulator, with a scripted attacker.
+
+The simulator runs in this process and is served on loopback, so the drill exercises the real
+client, signing, parsing and rate limits. Manual steps the user confirms are acted out in the
+simulator (`DrillControl`). `--auto` answers from the scenario's script and ends with a self-check
+against the scenario's ground truth: the drill passes only if the outcome is the right one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from responder.clock import Clock, from_ms
+from responder.secrets import Secret
+from responder.simulator import Simulator, load_scenario, serve
+from responder.simulator.keys import make_key
+from responder.simulator.scenario import KeySpec
+
+DRILL_ACTS = {
+    "delete-key": "deleted the leaked key",
+    "disable-account": "disabled the account",
+    "whitelist": "turned on the withdrawal whitelist",
+    "password": "changed the password",
+    "2fa": "reset 2FA",
+    "devices": "logged out all devices",
+    "anti-phishing": "set an anti-phishing code",
+}
+
+
+class DrillControl:
+    """What the user does in Binance's web UI, played in the simulator when they confirm it."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.leaked = sim.keys[0]
+
+    def act(self, what: str) -> str:
+        c = self.sim.control
+        if what == "delete-key":
+            c.delete_key(self.leaked.name)
+        elif what == "disable-account":
+            c.disable_account()
+        elif what == "whitelist":
+            c.enable_withdrawal_whitelist()
+        elif what == "password":
+            c.change_password()
+        elif what == "2fa":
+            c.reset_2fa()
+        elif what == "devices":
+            c.log_out_devices()
+        elif what == "anti-phishing":
+            c.set_anti_phishing_code("drill")
+        else:
+            return f"nothing to do for {what!r}"
+        return DRILL_ACTS[what]
+
+    def create_read_only_key(self) -> tuple[str, Secret]:
+        """A fresh read-only key, IP-restricted to the address the drill's client comes from."""
+        with self.sim.lock:
+            spec = KeySpec("investigation", "HMAC", ("enableReading",), 0, (self.sim.client_ip,))
+            key = make_key(spec, self.sim.scenario.seed, self.sim.now_ms())
+            self.sim.state.keys.append(key)
+        assert key.secret is not None
+        return key.api_key, key.secret
+
+
+@dataclass
+class DrillSetup:
+    sim: Simulator
+    base_url: str
+    control: DrillControl
+    scenario: str
+
+
+@contextmanager
+def simulator(scenario: str, clock: Clock) -> Iterator[DrillSetup]:
+    sim = Simulator(load_scenario(scenario), clock=clock)
+    try:
+        with serve(sim, "127.0.0.1", 0) as base_url:
+            yield DrillSetup(sim, base_url, DrillControl(sim), sim.scenario.name)
+    finally:
+        sim.close()
+
+
+def _iso(ms: int) -> str:
+    return from_ms(ms).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def auto_answers(sim: Simulator) -> dict[str, Any]:
+    """The scripted answers of an unattended drill, from the scenario (what a user would say)."""
+    truth = sim.ground_truth
+    now = sim.now_ms()
+    leak = truth["leak_time"] or now - 6 * 3_600_000
+    first_done = [a["time"] for a in truth["attacker_actions"] if a.get("status") == "done"]
+    noticed = max(first_done) + 60_000 if first_done else now
+    return {
+        "triage": {
+            "what": "API key and secret",
+            "vector": "Pushed to a public repository",
+            "leaked_at": _iso(leak - 15 * 60_000),  # people round down: a little before the real leak
+            "noticed_at": _iso(min(noticed, now)),
+            "user_type": "grid-bot",
+            "bot_prefixes": "",
+        },
+        "cancel": True,
+        "delete-key": ["I deleted the key in API Management"],
+        "delete-key.keep-checking": False,
+        "disable-account": ["I disabled the account (or I am sure no withdrawal can leave)"],
+        "lockdown": [
+            "Withdrawal whitelist is on",
+            "I removed addresses I do not recognise",
+            "I created a read-only, IP-restricted key",
+        ],
+        "account-security": [
+            "Password changed",
+            "2FA reset",
+            "All other devices logged out",
+            "Anti-phishing code set",
+            "Login history checked",
+        ],
+    }
+
+
+@dataclass
+class SelfCheck:
+    problems: list[str] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def expect(self, condition: bool, good: str, bad: str) -> None:
+        (self.passed if condition else self.problems).append(good if condition else bad)
+
+
+def self_check(sim: Simulator, incident_dir: Path) -> SelfCheck:
+    """Did the drill reach the outcome the scenario's ground truth calls for?"""
+    truth = sim.ground_truth
+    result = SelfCheck()
+    checks = _journal_checks(incident_dir)
+    leaked = truth["keys"][0]
+    if leaked["ip_whitelist"]:
+        result.expect(
+            "indeterminate" in checks and "dead" not in checks,
+            "revocation rightly indeterminate (IP-restricted key)",
+            f"revocation of an IP-restricted key must be indeterminate, got {checks or 'no check'}",
+        )
+    else:
+        result.expect(
+            "dead" in checks, "key proven dead", f"key not proven dead (checks: {checks or 'none'})"
+        )
+    left = [o for o in truth["open_orders"] if o.get("source") == "attacker"]
+    result.expect(not left, "attacker's open orders cancelled", f"{len(left)} attacker orders still open")
+    _check_findings(truth, incident_dir, result)
+    return result
+
+
+def _journal_checks(incident_dir: Path) -> list[str]:
+    out = []
+    for line in (incident_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if entry["kind"] == "check" and entry["payload"].get("action") == "leak.revocation_check":
+            if entry["payload"]["result"] in ("dead", "alive", "indeterminate"):
+                out.append(entry["payload"]["result"])
+    return out
+
+
+def _check_findings(truth: dict[str, Any], incident_dir: Path, result: SelfCheck) -> None:
+    path = incident_dir / "findings.json"
+    if not path.exists():
+        result.problems.append("no findings.json: the investigation did not run")
+        return
+    findings = json.loads(path.read_text(encoding="utf-8"))
+    flagged = {(o["symbol"], o["orderId"]) for o in findings["orders"] if o["verdict"] == "attacker"}
+    flagged_w = {str(w.get("id")) for w in findings["withdrawals"] if w["verdict"] != "normal"}
+    flagged_t = {str(t.get("tranId")) for t in findings["transfers"] if t["verdict"] != "normal"}
+    done = [a for a in truth["attacker_actions"] if a.get("status") == "done"]
+    orders = {(a["symbol"], a["orderId"]) for a in done if a["kind"] == "order"}
+    withdrawals = {str(a["id"]) for a in done if a["kind"] == "withdrawal"}
+    transfers = {str(a["tranId"]) for a in done if a["kind"] == "transfer"}
+    result.expect(
+        orders <= flagged,
+        f"all {len(orders)} attacker orders found",
+        f"{len(orders - flagged)} of {len(orders)} attacker orders missed",
+    )
+    result.expect(
+        withdrawals <= flagged_w,
+        f"all {len(withdrawals)} attacker withdrawals found",
+        f"{len(withdrawals - flagged_w)} attacker withdrawals missed",
+    )
+    result.expect(
+        transfers <= flagged_t,
+        f"all {len(transfers)} attacker transfers found",
+        f"{len(transfers - flagged_t)} attacker transfers missed",
+    )
+    false = flagged - orders
+    result.expect(
+        not false,
+        "no normal order judged the attacker's",
+        f"{len(false)} normal orders wrongly judged the attacker's",
+    )
+
+
+def replay(setup: DrillSetup, incident_dir: Path) -> None:
+    """Redo on a fresh simulator what the journal says was done: cancels, then acted-out manual steps."""
+    from responder.clock import SystemClock
+    from responder.credentials import Credentials
+    from responder.errors import ExchangeError
+    from responder.exchange.client import connect
+    from responder.exchange.signing import HmacSigner, signer_from_pem
+
+    leaked = setup.sim.keys[0]
+    if leaked.secret is not None:
+        signer: Any = HmacSigner(leaked.secret)
+    else:
+        assert leaked.private_key_pem is not None
+        signer = signer_from_pem(leaked.private_key_pem)
+    creds = Credentials(leaked.api_key, signer, signer.key_type)
+    entries = [
+        json.loads(x) for x in (incident_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    with connect(setup.base_url, creds, clock=SystemClock()) as client:
+        for entry in entries:
+            payload = entry.get("payload", {})
+            if entry["kind"] == "intent" and payload.get("action") == "leak.cancel_open_orders":
+                try:
+                    client.cancel_open_orders(str(payload["request"]["params"]["symbol"]))
+                except ExchangeError:
+                    pass  # nothing to cancel, or already gone: the state is what matters
+            elif entry["kind"] == "action-result" and payload.get("action") == "drill.act":
+                for what in payload.get("summary", {}).get("do", []):
+                    setup.control.act(str(what))
