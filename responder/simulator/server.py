@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 class _Handler(ServerHandler):
     def finish_response(self) -> None:
-        if getattr(self, "environ", {}).get(ABORT_KEY):
+        environ = getattr(self, "environ", {})  # wsgiref's own copy, the one the app saw
+        if environ.get(ABORT_KEY):
+            handler = self.request_handler  # type: ignore[attr-defined]  # set in _RequestHandler.handle
+            handler.sim_abort = (environ[ABORT_KEY], int(environ.get(ABORT_KEY + ".ms", 10_000)))
             raise ConnectionAbortedError  # ServerHandler.run returns quietly: nothing is written
         super().finish_response()
 
@@ -45,9 +48,9 @@ class _RequestHandler(WSGIRequestHandler):
         )
         handler.request_handler = self  # type: ignore[attr-defined]  # wsgiref's own convention
         handler.run(self.server.get_app())  # type: ignore[attr-defined]  # WSGIServer
-        abort = env.get(ABORT_KEY)
+        abort, hold_ms = getattr(self, "sim_abort", (None, 0))
         if abort == "timeout":
-            time.sleep(int(env.get(ABORT_KEY + ".ms", 10_000)) / 1000)
+            time.sleep(hold_ms / 1000)
         if abort:
             self.close_connection = True
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
