@@ -434,7 +434,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 — one return 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # at INFO it logs signed URLs
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     try:
-        app(args=argv, prog_name="responder", standalone_mode=False)
+        code = app(args=argv, prog_name="responder", standalone_mode=False)
+        if isinstance(code, int):  # without standalone mode, typer returns Exit codes instead of raising
+            return code
     except typer.Exit as e:
         return int(e.exit_code)
     except typer.Abort:

@@ -108,7 +108,8 @@ class Rejected(ExchangeError):
     def __init__(
         self, code: int, msg: str, *, status: int, endpoint: str = "", hint: str | None = None
     ) -> None:
-        super().__init__(f"{endpoint} rejected by Binance: {code} {msg}".strip(), endpoint=endpoint, hint=hint)
+        text = f"{endpoint} rejected by Binance: {code} {msg}".strip()
+        super().__init__(text, endpoint=endpoint, hint=hint)
         self.code = code
         self.msg = msg
         self.status = status

@@ -78,8 +78,8 @@ class SecretRegistry:
     def add(self, secret: Secret) -> Secret:
         value = secret.reveal()
         needles = [value] if len(value) >= 8 else []
-        for line in value.splitlines():
-            line = line.strip()
+        for raw in value.splitlines():
+            line = raw.strip()
             if len(line) >= 16 and not line.startswith("-----"):
                 needles.append(line)
         with self._lock:

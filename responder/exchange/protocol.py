@@ -36,36 +36,71 @@ class Exchange(Protocol):
     def server_time(self) -> datetime: ...
     def exchange_info(self) -> ExchangeInfo: ...
     def klines(
-        self, symbol: str, interval: str, *, start: datetime | None = None, end: datetime | None = None,
+        self,
+        symbol: str,
+        interval: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
         limit: int = 500,
     ) -> list[Kline]: ...
     def ticker_prices(self) -> dict[str, Decimal]: ...
     def account(self) -> Account: ...
     def open_orders(self, symbol: str | None = None) -> list[Order]: ...
     def all_orders(
-        self, symbol: str, *, start: datetime | None = None, end: datetime | None = None,
-        order_id: int | None = None, limit: int = 1000,
+        self,
+        symbol: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        order_id: int | None = None,
+        limit: int = 1000,
     ) -> list[Order]: ...
     def my_trades(
-        self, symbol: str, *, start: datetime | None = None, end: datetime | None = None,
-        from_id: int | None = None, order_id: int | None = None, limit: int = 1000,
+        self,
+        symbol: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        from_id: int | None = None,
+        order_id: int | None = None,
+        limit: int = 1000,
     ) -> list[Trade]: ...
     def api_restrictions(self) -> ApiRestrictions: ...
     def account_status(self) -> str: ...
     def api_trading_status(self) -> ApiTradingStatus: ...
     def withdraw_history(
-        self, *, start: datetime | None = None, end: datetime | None = None, offset: int = 0, limit: int = 1000,
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        offset: int = 0,
+        limit: int = 1000,
     ) -> list[Withdrawal]: ...
     def deposit_history(
-        self, *, start: datetime | None = None, end: datetime | None = None, offset: int = 0, limit: int = 1000,
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        offset: int = 0,
+        limit: int = 1000,
     ) -> list[Deposit]: ...
     def withdraw_addresses(self) -> list[WithdrawAddress]: ...
     def universal_transfers(
-        self, transfer_type: str, *, start: datetime | None = None, end: datetime | None = None,
-        current: int = 1, size: int = 100,
+        self,
+        transfer_type: str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        current: int = 1,
+        size: int = 100,
     ) -> TransferPage: ...
     def account_snapshot(
-        self, snapshot_type: str = "SPOT", *, start: datetime | None = None, end: datetime | None = None,
+        self,
+        snapshot_type: str = "SPOT",
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
         limit: int = 30,
     ) -> list[DailySnapshot]: ...
     def convert_trades(self, *, start: datetime, end: datetime, limit: int = 1000) -> ConvertPage: ...

@@ -9,13 +9,12 @@ if it still works, and the report says so.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from responder.clock import show
-from responder.clock import to_ms
+from responder.clock import show, to_ms
 from responder.errors import ExchangeError
-from responder.exchange.models import ApiRestrictions
+from responder.exchange.models import ApiRestrictions, Withdrawal
 from responder.exchange.protocol import Exchange
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
 from responder.playbook.actions_leak import parse_time, plain
@@ -121,17 +120,17 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     from responder.forensics.sweep import investigate as sweep
 
     ex = _investigation(ctx)
-    if ex is None:
-        return ActionResult("warn", {"investigated": False}, lines=(("warn", "no key to read with"),))
     now = ctx.clock.now()
     since = parse_time(params.get("since")) or now - timedelta(days=1)
+    if ex is None:
+        return _from_snapshot(ctx, since, now, "no key to read with")
     prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
     options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
     try:
         findings = sweep(ex, since=since, until=now, clock=ctx.clock, options=options)
     except ExchangeError as exc:
         err = ctx.secrets.scrub(exc.one_line())
-        return ActionResult("warn", {"investigated": False, "error": err}, lines=(("warn", err),))
+        return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}")
     data = findings_io.to_json(findings)
     (ctx.incident_dir / "findings.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     refs = [ctx.save_evidence("findings", data, source="responder forensics", description="findings.json")]
@@ -167,6 +166,98 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     return ActionResult(
         "warn" if attackers else "ok", out, lines=tuple(lines), evidence=tuple(refs), findings=found
     )
+
+
+def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str) -> ActionResult:
+    """No key can read any more (e.g. the account is disabled): judge the withdrawals the snapshot
+    captured before revoking, and say plainly that orders could not be swept."""
+    from responder.forensics import findings_io
+    from responder.forensics.baseline import learn
+    from responder.forensics.context import build
+    from responder.forensics.model import Evidence, Window
+    from responder.forensics.verdict import judge_withdrawals
+
+    rows = _evidence_rows(ctx, "withdrawals.json")
+    withdrawals = tuple(Withdrawal.from_json(_binance_withdrawal(r)) for r in rows)
+    window = Window(since, max(now, since + timedelta(seconds=1)))
+    rules_ctx = build(Evidence(window, withdrawals=withdrawals), learn([], symbols={}, tickers={}))
+    verdicts = judge_withdrawals(rules_ctx)
+    zero = "0"
+    data: dict[str, Any] = {
+        "orders": [],
+        "withdrawals": [findings_io.item_json(v) for v in verdicts],
+        "transfers": [],
+        "addresses": [],
+        "summary": {
+            "window": {"leak": findings_io.iso(since), "until": findings_io.iso(now), "baseline_days": 0},
+            "orders": {"attacker": 0, "suspicious": 0, "normal": 0},
+            "withdrawals_flagged": sum(1 for v in verdicts if v.verdict != "normal"),
+            "transfers_flagged": 0,
+            "key": [],
+            "baseline": {},
+            "sweep": {},
+            "gaps": [f"orders and trades not swept: {why}"],
+            "loss": {
+                "usdt_paid": zero,
+                "value_at_leak": zero,
+                "value_now": zero,
+                "withdrawn_value": zero,
+                "estimated_loss": zero,
+                "method": "not estimated: only the snapshot taken before revoking "
+                "could be read; ask Binance support for the account's order history",
+            },
+            "heuristics": "withdrawals judged from the snapshot taken before revoking",
+        },
+    }
+    (ctx.incident_dir / "findings.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    ref = ctx.save_evidence(
+        "findings",
+        data,
+        source="responder forensics (snapshot only)",
+        description="findings.json from the snapshot",
+    )
+    lines = [("warn", f"{why}; judged the snapshot's withdrawals instead"), *_finding_lines(data)]
+    lines.append(("info", ref.short))
+    flagged = data["summary"]["withdrawals_flagged"]
+    return ActionResult(
+        "warn",
+        {"investigated": False, "withdrawals_flagged": flagged},
+        lines=tuple(lines),
+        evidence=(ref,),
+        findings=(f"{flagged} withdrawals flagged",) if flagged else (),
+    )
+
+
+def _evidence_rows(ctx: ActionContext, name: str) -> list[dict[str, Any]]:
+    path = ctx.incident_dir / "evidence" / name
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+def _binance_withdrawal(r: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot row (our plain form of `Withdrawal`) back in Binance's field names."""
+
+    def t(v: Any) -> str | None:
+        return parse_time(v).strftime("%Y-%m-%d %H:%M:%S") if parse_time(v) else None  # type: ignore[union-attr]
+
+    return {
+        "id": r["id"],
+        "amount": r["amount"],
+        "transactionFee": r["fee"],
+        "coin": r["coin"],
+        "status": r["status"],
+        "address": r["address"],
+        "addressTag": r["address_tag"],
+        "txId": r["tx_id"],
+        "network": r["network"],
+        "applyTime": t(r["apply_time"]),
+        "completeTime": t(r.get("complete_time")),
+        "transferType": r["transfer_type"],
+        "withdrawOrderId": r.get("withdraw_order_id"),
+    }
 
 
 def _restrictions(params: JsonMap) -> ApiRestrictions | None:

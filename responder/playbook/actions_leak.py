@@ -107,21 +107,32 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
     )
     account = reads.read("account", "GET /api/v3/account", "balances and account flags", ex.account)
     orders = reads.read("open-orders", "GET /api/v3/openOrders", "open orders, all symbols", ex.open_orders)
-    since = max(leaked_at - timedelta(days=1), now - timedelta(days=89))
+    since = now - timedelta(days=89)  # the history before the leak tells known addresses from new ones
     withdrawals = reads.read(
         "withdrawals",
         "GET /sapi/v1/capital/withdraw/history",
-        "withdrawals since the day before the leak",
+        "withdrawals, last 89 days",
         lambda: ex.withdraw_history(start=since, end=now),
     )
     deposits = reads.read(
         "deposits",
         "GET /sapi/v1/capital/deposit/hisrec",
-        "deposits since the day before the leak",
+        "deposits, last 89 days",
         lambda: ex.deposit_history(start=since, end=now),
     )
     status = reads.read("account-status", "GET /sapi/v1/account/status", "account status", ex.account_status)
-    return _snapshot_result(ctx, now, leaked_at, reads, r, account, orders, withdrawals, deposits, status)
+    return _snapshot_result(
+        ctx,
+        now,
+        leaked_at,
+        reads,
+        r=r,
+        account=account,
+        orders=orders,
+        withdrawals=withdrawals,
+        deposits=deposits,
+        status=status,
+    )
 
 
 def _snapshot_result(
@@ -129,6 +140,7 @@ def _snapshot_result(
     now: datetime,
     leaked_at: datetime,
     reads: _Reads,
+    *,
     r: ApiRestrictions | None,
     account: Any,
     orders: list[Order] | None,
@@ -177,6 +189,7 @@ def _snapshot_result(
     for gap in reads.gaps:
         lines.append(("warn", f"could not read {gap}"))
     out["gaps"] = reads.gaps
+    out["key_worked"] = bool(reads.refs)
     lines.extend(("info", ref.short) for ref in reads.refs[:1])
     if len(reads.refs) > 1:
         lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
@@ -258,6 +271,16 @@ def revocation_check(ctx: ActionContext, params: JsonMap) -> ActionResult:
 
     now = ctx.clock.now()
     ip_restricted = params.get("ip_restrict")
+    if params.get("key_worked") is False:
+        reason = (
+            f"indeterminate at {now.strftime('%H:%M:%S UTC')}: the key was already rejected "
+            "from this address before you deleted it, so a rejection now proves nothing — it is probably IP-restricted to "
+            "another address. Check in API Management that the key is gone."
+        )
+        ctx.check("leak.revocation_check", "indeterminate", reason)
+        return ActionResult(
+            "pending", {"revocation": "indeterminate", "at": plain(now)}, lines=(("warn", reason),)
+        )
     check = check_key(
         ctx.need_exchange(), now=now, ip_restricted=bool(ip_restricted) if ip_restricted is not None else None
     )
@@ -310,7 +333,7 @@ def register(registry: ActionRegistry) -> None:
         "leak.revocation_check",
         revocation_check,
         verify=True,
-        optional=("ip_restrict",),
+        optional=("ip_restrict", "key_worked"),
         description="prove the leaked key is dead (or say why that cannot be proven)",
     )
     registry.register(

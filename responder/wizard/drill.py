@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,13 +161,20 @@ def self_check(sim: Simulator, incident_dir: Path) -> SelfCheck:
     return result
 
 
+_RESULTS = ("dead", "alive", "indeterminate")
+
+
 def _journal_checks(incident_dir: Path) -> list[str]:
     out = []
     for line in (incident_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
-        if entry["kind"] == "check" and entry["payload"].get("action") == "leak.revocation_check":
-            if entry["payload"]["result"] in ("dead", "alive", "indeterminate"):
-                out.append(entry["payload"]["result"])
+        p = entry["payload"]
+        if (
+            entry["kind"] == "check"
+            and p.get("action") == "leak.revocation_check"
+            and p["result"] in _RESULTS
+        ):
+            out.append(p["result"])
     return out
 
 
@@ -229,10 +236,8 @@ def replay(setup: DrillSetup, incident_dir: Path) -> None:
         for entry in entries:
             payload = entry.get("payload", {})
             if entry["kind"] == "intent" and payload.get("action") == "leak.cancel_open_orders":
-                try:
+                with suppress(ExchangeError):  # nothing to cancel, or already gone: the state is what matters
                     client.cancel_open_orders(str(payload["request"]["params"]["symbol"]))
-                except ExchangeError:
-                    pass  # nothing to cancel, or already gone: the state is what matters
             elif entry["kind"] == "action-result" and payload.get("action") == "drill.act":
                 for what in payload.get("summary", {}).get("do", []):
                     setup.control.act(str(what))
