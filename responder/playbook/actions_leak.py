@@ -274,8 +274,8 @@ def revocation_check(ctx: ActionContext, params: JsonMap) -> ActionResult:
     if params.get("key_worked") is False:
         reason = (
             f"indeterminate at {now.strftime('%H:%M:%S UTC')}: the key was already rejected "
-            "from this address before you deleted it, so a rejection now proves nothing — it is probably IP-restricted to "
-            "another address. Check in API Management that the key is gone."
+            "from this address before you deleted it, so a rejection now proves nothing — it is "
+            "probably IP-restricted to another address. Check in API Management that the key is gone."
         )
         ctx.check("leak.revocation_check", "indeterminate", reason)
         return ActionResult(
