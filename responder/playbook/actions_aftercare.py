@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from responder.clock import show, to_ms
 from responder.errors import ExchangeError
-from responder.exchange.models import ApiRestrictions, Withdrawal
+from responder.exchange.models import ApiRestrictions, Transfer, Withdrawal
 from responder.exchange.protocol import Exchange
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
 from responder.playbook.actions_leak import parse_time, plain
@@ -175,24 +176,37 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
     from responder.forensics.baseline import learn
     from responder.forensics.context import build
     from responder.forensics.model import Evidence, Window
-    from responder.forensics.verdict import judge_withdrawals
+    from responder.forensics.verdict import judge_transfers, judge_withdrawals
 
     rows = _evidence_rows(ctx, "withdrawals.json")
     withdrawals = tuple(Withdrawal.from_json(_binance_withdrawal(r)) for r in rows)
+    transfers = tuple(
+        Transfer(
+            r["asset"],
+            Decimal(r["amount"]),
+            r["type"],
+            r["status"],
+            int(r["tran_id"]),
+            parse_time(r["time"]) or now,
+        )
+        for r in _evidence_rows(ctx, "transfers.json")
+    )
     window = Window(since, max(now, since + timedelta(seconds=1)))
-    rules_ctx = build(Evidence(window, withdrawals=withdrawals), learn([], symbols={}, tickers={}))
+    evidence = Evidence(window, withdrawals=withdrawals, transfers=transfers)
+    rules_ctx = build(evidence, learn([], symbols={}, tickers={}))
     verdicts = judge_withdrawals(rules_ctx)
+    moved = judge_transfers(rules_ctx)
     zero = "0"
     data: dict[str, Any] = {
         "orders": [],
         "withdrawals": [findings_io.item_json(v) for v in verdicts],
-        "transfers": [],
+        "transfers": [findings_io.item_json(v) for v in moved],
         "addresses": [],
         "summary": {
             "window": {"leak": findings_io.iso(since), "until": findings_io.iso(now), "baseline_days": 0},
             "orders": {"attacker": 0, "suspicious": 0, "normal": 0},
             "withdrawals_flagged": sum(1 for v in verdicts if v.verdict != "normal"),
-            "transfers_flagged": 0,
+            "transfers_flagged": sum(1 for v in moved if v.verdict != "normal"),
             "key": [],
             "baseline": {},
             "sweep": {},

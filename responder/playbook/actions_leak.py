@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from responder.clock import show
 from responder.errors import ExchangeError, NothingToCancel
-from responder.exchange.models import ApiRestrictions, Order
+from responder.exchange.models import ApiRestrictions, Order, Transfer
 from responder.playbook.actions import (
     ActionContext,
     ActionRegistry,
@@ -120,6 +120,12 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
         "deposits, last 89 days",
         lambda: ex.deposit_history(start=since, end=now),
     )
+    transfers = reads.read(
+        "transfers",
+        "GET /sapi/v1/asset/transfer",
+        "universal transfers since the day before the leak",
+        lambda: _transfers(ex, max(leaked_at - timedelta(days=1), now - timedelta(days=180)), now),
+    )
     status = reads.read("account-status", "GET /sapi/v1/account/status", "account status", ex.account_status)
     return _snapshot_result(
         ctx,
@@ -132,6 +138,7 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
         withdrawals=withdrawals,
         deposits=deposits,
         status=status,
+        transfers=transfers,
     )
 
 
@@ -147,6 +154,7 @@ def _snapshot_result(
     withdrawals: Any,
     deposits: Any,
     status: str | None,
+    transfers: list[Transfer] | None = None,
 ) -> ActionResult:
     lines: list[tuple[Level, str]] = []
     out: dict[str, Any] = {"key": ctx.need_exchange().masked_key, "leaked_at": plain(leaked_at)}
@@ -184,6 +192,10 @@ def _snapshot_result(
         lines.append((level, f"withdrawals   {len(after) or 'none'} since the leak"))
     if deposits is not None:
         out["deposits"] = len(deposits)
+    if transfers is not None:
+        moved = [t for t in transfers if t.time >= leaked_at]
+        out["transfers_since_leak"] = len(moved)
+        lines.append(("warn" if moved else "ok", f"transfers     {len(moved) or 'none'} since the leak"))
     if status is not None:
         out["account_status"] = status
     for gap in reads.gaps:
@@ -196,6 +208,22 @@ def _snapshot_result(
     findings = tuple(f"{n} open orders left by the attacker" for n in [out.get("open_orders", 0)] if n)
     status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
     return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
+
+
+def _transfers(ex: Any, start: datetime, end: datetime) -> list[Transfer]:
+    """Universal transfers of every type (Binance has no "all types" query), 100 a page."""
+    from responder.forensics.collect import TRANSFER_TYPES
+
+    out: list[Transfer] = []
+    for kind in TRANSFER_TYPES:
+        page_no = 1
+        while True:
+            page = ex.universal_transfers(kind, start=start, end=end, current=page_no, size=100)
+            out.extend(page.rows)
+            if len(page.rows) < 100:
+                break
+            page_no += 1
+    return out
 
 
 def cancel_open_orders(ctx: ActionContext, params: JsonMap) -> ActionResult:

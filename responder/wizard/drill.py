@@ -186,7 +186,9 @@ def _check_findings(truth: dict[str, Any], incident_dir: Path, result: SelfCheck
     findings = json.loads(path.read_text(encoding="utf-8"))
     flagged = {(o["symbol"], o["orderId"]) for o in findings["orders"] if o["verdict"] == "attacker"}
     flagged_w = {str(w.get("id")) for w in findings["withdrawals"] if w["verdict"] != "normal"}
-    flagged_t = {str(t.get("tranId")) for t in findings["transfers"] if t["verdict"] != "normal"}
+    flagged_t = {
+        str(t.get("tranId", t.get("tran_id"))) for t in findings["transfers"] if t["verdict"] != "normal"
+    }
     done = [a for a in truth["attacker_actions"] if a.get("status") == "done"]
     orders = {(a["symbol"], a["orderId"]) for a in done if a["kind"] == "order"}
     withdrawals = {str(a["id"]) for a in done if a["kind"] == "withdrawal"}
