@@ -73,7 +73,7 @@ class Executor:
         *,
         clock: Clock,
         weight_limit: int = 6000,
-        workers: int = 8,
+        workers: int = 2,
         progress: Callable[[Progress], None] | None = None,
         checkpoint: Callable[[str, Rows], None] | None = None,
         done: Mapping[str, Rows] | None = None,
@@ -122,7 +122,7 @@ class Executor:
                 while pending or running:
                     if self._stop.is_set():
                         raise Aborted("investigation interrupted; finished calls are saved as cursors")
-                    while pending and len(running) < self._workers * 2:
+                    while pending and len(running) < self._workers:
                         call = pending.pop(0)
                         running[pool.submit(self._one, call)] = call
                     finished, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)

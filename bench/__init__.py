@@ -1,0 +1,1 @@
+"""Benchmarks (not timed unit tests): `./dev bench` runs `python -m bench`."""
