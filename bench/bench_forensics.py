@@ -118,7 +118,7 @@ def main(argv: list[str]) -> int:
     r = sweep(args.speed, 0)
     floor = minimum_seconds(int(r["weight"]), 6000)
     print("    (Binance counts weight in calendar minutes: the first, partial minute can be spent at once,")
-    print("     so a sweep can beat the smooth minimum total ÷ limit; both are shown.)")
+    print("     so a sweep can finish under the smooth minimum total ÷ limit shown here.)")
     print(f"(a) sweep {r['seconds']:.1f} s for weight {r['weight']:.0f} ({r['symbols']:.0f} symbols); "
           f"weight-bound minimum {floor:.1f} s → {r['seconds'] / floor:.2f}× (goal ≤ 1.1×); "
           f"real {r['real']:.1f} s")  # fmt: skip
