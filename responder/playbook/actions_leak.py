@@ -177,11 +177,17 @@ def _snapshot_result(
         lines.append(("ok", f"balances      {len(held)} assets"))
     if orders is not None:
         symbols = sorted({o.symbol for o in orders})
-        out.update(open_orders=len(orders), open_symbols=symbols)
+        recent = [o for o in orders if o.time >= leaked_at]
+        out.update(open_orders=len(orders), open_symbols=symbols, open_after_leak=len(recent))
         if orders:
             oldest = min(o.time for o in orders)
+            order_level: Level = "warn" if recent else "info"
             lines.append(
-                ("warn", f"open orders   {len(orders)} on {', '.join(symbols)}, oldest placed {show(oldest)}")
+                (
+                    level,
+                    f"open orders   {len(orders)} on {', '.join(symbols)}, {len(recent)} placed after the "
+                    f"leak; oldest placed {show(oldest)}",
+                )
             )
         else:
             lines.append(("ok", "open orders   none"))

@@ -1,0 +1,106 @@
+"""Runs the shipped leak playbook against the in-process simulator with scripted answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from responder.clock import SystemClock
+from responder.credentials import Credentials
+from responder.exchange.client import connect
+from responder.exchange.signing import HmacSigner, signer_from_pem
+from responder.playbook.actions import default_registry
+from responder.playbook.loader import find_playbook, load_playbook
+from responder.playbook.runner import Env, RunResult
+from responder.playbook.session import CaseInfo, start_case
+from responder.secrets import Secret, SecretRegistry
+from responder.simulator import Simulator, load_scenario
+from responder.wizard.drill import DrillControl, auto_answers
+from responder.wizard.prompter import RecordingDisplay, ScriptedPrompter
+
+BASE = "http://127.0.0.1:9"  # never dialled: the simulator's in-process transport answers
+
+
+@dataclass
+class Case:
+    result: RunResult
+    sim: Simulator
+    dir: Path
+    display: RecordingDisplay
+    prompter: ScriptedPrompter
+
+    def journal(self) -> list[dict[str, Any]]:
+        lines = (self.dir / "journal.jsonl").read_text(encoding="utf-8").splitlines()
+        return [json.loads(x) for x in lines]
+
+    def status(self, step: str) -> str:
+        return next(s.status for s in self.result.steps if s.id == step)
+
+    def outputs(self, step: str) -> Any:
+        return next(s.outputs for s in self.result.steps if s.id == step)
+
+    def mutating_requests(self) -> list[Any]:
+        return [e for e in self.sim.request_log.entries() if e.mutating]
+
+
+def run_leak(tmp: Path, scenario: str, *, mode: str = "drill", change: dict[str, Any] | None = None) -> Case:
+    clock = SystemClock()
+    sim = Simulator(load_scenario(scenario), clock=clock)
+    leaked = sim.keys[0]
+    signer: Any = (
+        HmacSigner(leaked.secret) if leaked.secret is not None else signer_from_pem(leaked.private_key_pem)  # type: ignore[arg-type]
+    )
+    answers = auto_answers(sim)
+    for key, value in (change or {}).items():
+        if isinstance(value, dict) and isinstance(answers.get(key), dict):
+            answers[key] = {**answers[key], **value}
+        elif value is None:
+            answers.pop(key, None)
+        else:
+            answers[key] = value
+    secrets, registry = SecretRegistry(), default_registry()
+    prompter = ScriptedPrompter(answers, clock)
+    display = RecordingDisplay()
+    with ExitStack() as stack:
+        transport = sim.transport()
+
+        def factory(api_key: str, secret: Secret) -> Any:
+            creds = Credentials(api_key, HmacSigner(secret), "HMAC")
+            return stack.enter_context(connect(BASE, creds, clock=clock, transport=sim.transport()))
+
+        creds = Credentials(leaked.api_key, signer, signer.key_type)
+        client = stack.enter_context(connect(BASE, creds, clock=clock, transport=transport))
+        env = Env(
+            prompter,
+            display,
+            clock,
+            secrets,
+            registry,
+            exchange=client,
+            control=DrillControl(sim),
+            connect=factory,
+        )
+        playbook = load_playbook(find_playbook("binance-api-key-leak"), registry)
+        info = CaseInfo(BASE, creds.masked_key, creds.key_type, scenario=scenario)
+        result = start_case(env, playbook, mode=mode, info=info, incident_dir=tmp / "case")  # type: ignore[arg-type]
+    return Case(result, sim, tmp / "case", display, prompter)
+
+
+@pytest.fixture
+def leak(tmp_path: Path) -> Iterator[Any]:
+    sims: list[Simulator] = []
+
+    def run(scenario: str, **kw: Any) -> Case:
+        case = run_leak(tmp_path, scenario, **kw)
+        sims.append(case.sim)
+        return case
+
+    yield run
+    for sim in sims:
+        sim.close()

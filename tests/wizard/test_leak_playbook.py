@@ -1,0 +1,139 @@
+"""Every branch of the shipped leak playbook, driven by a scripted prompter against the simulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from responder.errors import AnswersError
+from responder.evidence import verify_manifest
+from responder.journal import verify_chain
+from responder.wizard.drill import self_check
+
+
+def kinds(case: Any, kind: str, action: str | None = None) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in case.journal()
+        if e["kind"] == kind and (action is None or e["payload"].get("action") == action)
+    ]
+
+
+def revocation(case: Any) -> list[dict[str, Any]]:
+    """The revocation checks with their precise result (the runner also journals passed/pending)."""
+    return [
+        c
+        for c in kinds(case, "check", "leak.revocation_check")
+        if c["payload"]["result"] in ("dead", "alive", "indeterminate")
+    ]
+
+
+def test_pump_and_dump_contains_proves_and_reports(leak: Any) -> None:
+    case = leak("pump-and-dump")
+    assert case.result.closed == "done"
+    assert case.outputs("snapshot")["open_orders"] > 0
+    assert case.outputs("cancel")["remaining"] == 0
+    assert case.status("delete-key") == "done"
+    assert [c["payload"]["result"] for c in revocation(case)] == ["dead"]
+    assert case.outputs("investigate")["attacker_orders"] > 0
+    assert {p.name for p in case.dir.glob("report.*")} == {"report.md", "report.txt", "report.html"}
+    assert self_check(case.sim, case.dir).ok
+    assert verify_chain(case.dir / "journal.jsonl") == []
+    assert verify_manifest(case.dir) == []
+
+
+def test_every_cancel_is_journaled_before_and_after(leak: Any) -> None:
+    case = leak("pump-and-dump")
+    entries = case.journal()
+    intents = [i for i, e in enumerate(entries) if e["kind"] == "intent"]
+    outcomes = [i for i, e in enumerate(entries) if e["kind"] == "outcome"]
+    assert intents and len(intents) == len(outcomes)
+    assert all(i < o for i, o in zip(intents, outcomes, strict=True))
+    sent = [e for e in case.mutating_requests() if e.method == "DELETE"]
+    assert len(sent) == len(intents)  # one request per intent, none repeated
+    assert entries[intents[0]]["payload"]["request"]["path"] == "/api/v3/openOrders"
+
+
+def test_dry_run_sends_no_mutation_and_records_what_it_would_do(leak: Any) -> None:
+    case = leak("pump-and-dump", mode="dry-run", change={"readonly-key": {"api_key": "", "secret": ""}})
+    assert case.mutating_requests() == []
+    would = kinds(case, "would-do")
+    assert would and would[0]["payload"]["request"]["method"] == "DELETE"
+    assert not kinds(case, "intent")
+    assert case.sim.ground_truth["open_orders"]  # the attacker's orders are still there
+    assert case.result.mode == "dry-run"
+
+
+def test_declining_the_cancel_changes_nothing(leak: Any) -> None:
+    case = leak("pump-and-dump", change={"cancel": False})
+    assert case.status("cancel") == "skipped"
+    assert case.mutating_requests() == []
+    assert any(o["source"] == "attacker" for o in case.sim.ground_truth["open_orders"])
+
+
+def test_key_only_leak_skips_the_snapshot_and_the_cancel(leak: Any) -> None:
+    case = leak("pump-and-dump", change={"triage": {"what": "API key only"}})
+    assert case.status("snapshot") == "skipped"
+    assert case.status("cancel") == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("vector", "step"),
+    [
+        ("Pushed to a public repository", "repo-scrub"),
+        ("Compromised server", "server-rotate"),
+        ("Phishing site", "phishing"),
+        ("Insider", "insider"),
+    ],
+)
+def test_each_leak_vector_adds_its_own_advice(leak: Any, vector: str, step: str) -> None:
+    case = leak("quiet-leak", change={"triage": {"vector": vector}})
+    vector_steps = {"repo-scrub", "server-rotate", "phishing", "insider"}
+    assert case.status(step) == "done"
+    assert all(case.status(s) == "skipped" for s in vector_steps - {step})
+
+
+def test_quiet_leak_flags_nothing(leak: Any) -> None:
+    case = leak("quiet-leak")
+    assert case.outputs("snapshot")["open_after_leak"] == 0
+    assert case.outputs("investigate")["attacker_orders"] == 0
+    assert self_check(case.sim, case.dir).ok
+
+
+def test_withdrawal_drain_disables_the_account_and_still_finds_the_withdrawals(leak: Any) -> None:
+    case = leak("withdrawal-drain")
+    assert case.outputs("snapshot")["can_withdraw"] is True
+    assert case.status("disable-account") == "done"
+    assert case.sim.ground_truth["account"]["disabled"] is True
+    assert self_check(case.sim, case.dir).ok
+
+
+def test_ip_restricted_key_is_never_called_dead(leak: Any) -> None:
+    case = leak("ip-restricted")
+    results = [c["payload"]["result"] for c in revocation(case)]
+    assert results and set(results) == {"indeterminate"}
+    assert case.status("delete-key") == "unresolved"
+    assert "IP-restricted" in " ".join(c["payload"]["reason"] for c in revocation(case))
+
+
+def test_unconfirmed_deletion_is_unresolved_not_done(leak: Any) -> None:
+    case = leak("quiet-leak", change={"delete-key": []})
+    assert case.status("delete-key") == "unresolved"
+    assert case.sim.ground_truth["keys"][0]["state"] == "active"  # nothing was acted out
+    assert case.result.closed == "unresolved"
+
+
+def test_a_missing_scripted_answer_is_an_error_naming_the_step(leak: Any) -> None:
+    with pytest.raises(AnswersError, match="lockdown"):
+        leak("quiet-leak", change={"lockdown": None})
+
+
+def test_secrets_never_reach_the_incident_directory(leak: Any) -> None:
+    case = leak("pump-and-dump")
+    secrets = [k.secret.reveal() for k in case.sim.keys if k.secret is not None]
+    assert secrets
+    for path in case.dir.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert not any(s in text for s in secrets), path
