@@ -184,7 +184,7 @@ def _snapshot_result(
             order_level: Level = "warn" if recent else "info"
             lines.append(
                 (
-                    level,
+                    order_level,
                     f"open orders   {len(orders)} on {', '.join(symbols)}, {len(recent)} placed after the "
                     f"leak; oldest placed {show(oldest)}",
                 )
