@@ -4,8 +4,11 @@ Binance counts weight per IP in fixed calendar minutes of *server* time (referen
 for /api (REQUEST_WEIGHT, default 6000/min, read from exchangeInfo when known) and one independent
 bucket per SAPI endpoint (Weight(IP) 12000/min, Weight(UID) 180000/min). Other processes on the same
 IP spend from the same /api bucket, so the `X-MBX-USED-WEIGHT-1M` / `X-SAPI-USED-*-WEIGHT-1M` headers
-correct our own count after every response. A caller reserves an endpoint's weight *before* sending
-and sleeps (on the injected clock) until the next minute when it would overflow. A 429 pauses the
+correct our own count after every response. A header only counts the requests that had reached the
+server when it was written: our requests reserved but still in flight come on top of it, so a header
+raises the count to header + in-flight weight (never lowers it inside a minute). A caller reserves
+an endpoint's weight *before* sending and sleeps (on the injected clock) until the next minute when
+it would overflow. A 429 pauses the
 bucket for Retry-After and lowers its ceiling; a 418 stops everything until the ban ends.
 Thread-safe: one budget is shared by the concurrent forensics sweep.
 """
@@ -82,7 +85,8 @@ def endpoint_cost(method: str, path: str, params: Mapping[str, object]) -> Cost:
 
 
 class _Bucket:
-    """Weight used in the current window (calendar-aligned), a ceiling, and an optional pause."""
+    """Weight used in the current window (calendar-aligned), a ceiling, an optional pause, and the
+    weight reserved but not yet answered (`in_flight`: window start and weight per request)."""
 
     def __init__(self, limit: int, window: float) -> None:
         self.limit = limit
@@ -91,11 +95,28 @@ class _Bucket:
         self.start = -1.0
         self.used = 0
         self.paused_until = 0.0
+        self.in_flight: list[tuple[float, int]] = []
 
     def roll(self, t: float) -> None:
         start = math.floor(t / self.window) * self.window
         if start != self.start:
             self.start, self.used = start, 0
+            # A request unanswered for two windows failed without a response (transport error):
+            # stop counting it, so a lost answer cannot shrink the budget for good.
+            self.in_flight = [f for f in self.in_flight if f[0] >= start - self.window]
+
+    def take(self, weight: int) -> None:
+        self.used += weight
+        self.in_flight.append((self.start, weight))
+
+    def answered(self, weight: int, header: int | None) -> None:
+        """A response to one of our requests of `weight`; `header` is the server's count, if sent."""
+        for i, (_, w) in enumerate(self.in_flight):
+            if w == weight:
+                del self.in_flight[i]
+                break
+        if header is not None:
+            self.used = max(self.used, header + sum(w for _, w in self.in_flight))
 
     def wait_for(self, t: float, weight: int) -> float:
         """Seconds to wait before `weight` fits (0 when it fits now)."""
@@ -173,7 +194,7 @@ class RateBudget:
                     self._buckets[cost.bucket + ":1s"] = _Bucket(cost.per_second, 1.0)
                 wait = self._needed(cost, self._now())
                 if wait <= 0:
-                    self._bucket(cost.bucket, cost.kind).used += cost.weight
+                    self._bucket(cost.bucket, cost.kind).take(cost.weight)
                     if cost.per_second is not None:
                         self._buckets[cost.bucket + ":1s"].used += cost.weight
                     if waited:
@@ -186,17 +207,16 @@ class RateBudget:
             waited += pause
 
     def observe(self, cost: Cost, headers: Mapping[str, str]) -> None:
-        """Correct the count from a response's used-weight header (other processes count too)."""
+        """A response arrived: the request is no longer in flight, and its used-weight header (other
+        processes count too) raises our count to header + the weight of our requests still in flight."""
         name = {"api": "x-mbx-used-weight-1m", "sapi-ip": "x-sapi-used-ip-weight-1m"}.get(
             cost.kind, "x-sapi-used-uid-weight-1m"
         )
-        raw = headers.get(name)
-        if raw is None or not raw.strip().isdigit():
-            return
+        raw = (headers.get(name) or "").strip()
         with self._lock:
             bucket = self._bucket(cost.bucket, cost.kind)
             bucket.roll(self._now())
-            bucket.used = max(bucket.used, int(raw))
+            bucket.answered(cost.weight, int(raw) if raw.isdigit() else None)
 
     def pause(self, cost: Cost, retry_after: float) -> None:
         """A 429: stop using this bucket for Retry-After seconds, then use less of it."""

@@ -179,3 +179,66 @@ def test_threads_sharing_one_budget_never_exceed_the_limit() -> None:
     assert sum(spent.values()) == workers * 25 * ACCOUNT.weight
     assert max(spent.values()) <= limit
     assert len(spent) == workers * 25 * ACCOUNT.weight // limit  # every minute used to the full
+
+
+class OneIpServer:
+    """Binance's side of the budget: counts weight per calendar minute as requests *arrive*."""
+
+    def __init__(self, clock: ManualClock, limit: int, preused: int) -> None:
+        self.clock, self.limit, self.preused = clock, limit, preused
+        self.counted: dict[int, int] = defaultdict(int)
+        self.rejected = 0
+
+    def arrive(self, weight: int) -> dict[str, str]:
+        minute = to_ms(self.clock.now()) // 60_000
+        if self.preused + self.counted[minute] + weight > self.limit:
+            self.rejected += 1  # a 429
+        else:
+            self.counted[minute] += weight
+        return {"x-mbx-used-weight-1m": str(self.preused + self.counted[minute])}
+
+
+@pytest.mark.parametrize("depth", [2, 8])
+def test_requests_in_flight_count_on_top_of_the_header(depth: int, clock: ManualClock) -> None:
+    """Eight requests reserved, the oldest answered first: each header counts only the requests that
+    reached the server, so the ones still in flight must be added to it, or the budget overshoots."""
+    server = OneIpServer(clock, limit=6000, preused=3000)  # another client spends half of every minute
+    budget = RateBudget(clock)
+    in_flight: list[int] = []
+
+    def answer_oldest() -> None:
+        budget.observe(ACCOUNT, server.arrive(in_flight.pop(0)))
+
+    for _ in range(3 * 3000 // ACCOUNT.weight):  # three minutes' worth of our half
+        if budget.minimum_seconds(ACCOUNT.weight) > 0:
+            while in_flight:  # this worker sleeps to the next minute; the others' requests land now
+                answer_oldest()
+        budget.reserve(ACCOUNT)
+        in_flight.append(ACCOUNT.weight)
+        if len(in_flight) == depth:
+            answer_oldest()
+    while in_flight:
+        answer_oldest()
+    assert server.rejected == 0
+    assert len(server.counted) == 3  # and each minute's free half was used to the full
+    assert set(server.counted.values()) == {3000}
+
+
+def test_a_header_never_lowers_the_count_below_our_reserved_weight(clock: ManualClock) -> None:
+    budget = RateBudget(clock, api_limit=100)
+    for _ in range(3):
+        budget.reserve(ACCOUNT)  # 60 reserved, none answered
+    budget.observe(ACCOUNT, {"x-mbx-used-weight-1m": "20"})  # the first answer; two still in flight
+    assert budget.stats().used == 60
+    budget.observe(ACCOUNT, {"x-mbx-used-weight-1m": "70"})  # someone else spent 30 meanwhile
+    assert budget.stats().used == 90  # 70 counted + 20 still in flight
+    assert budget.reserve(ACCOUNT) > 0  # 110 would not fit: wait for the next minute
+
+
+def test_an_unanswered_request_stops_counting_after_two_minutes(clock: ManualClock) -> None:
+    budget = RateBudget(clock, api_limit=100)
+    budget.reserve(ACCOUNT)  # its answer never comes (a transport error)
+    clock.advance(120)
+    budget.reserve(ACCOUNT)
+    budget.observe(ACCOUNT, {"x-mbx-used-weight-1m": "20"})
+    assert budget.stats().used == 20
