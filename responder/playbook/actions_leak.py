@@ -211,7 +211,10 @@ def _snapshot_result(
     lines.extend(("info", ref.short) for ref in reads.refs[:1])
     if len(reads.refs) > 1:
         lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
-    findings = tuple(f"{n} open orders left by the attacker" for n in [out.get("open_orders", 0)] if n)
+    after = out.get("open_after_leak", 0)
+    findings = (
+        (f"{after} open orders placed after the leak were on the book at the snapshot",) if after else ()
+    )
     status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
     return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
 

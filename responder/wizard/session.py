@@ -181,7 +181,8 @@ def resume(
 ) -> Outcome:
     opened = _case_opened(directory)
     if opened.get("mode") == "drill":
-        return _resume_drill(directory, opened, force=force, auto=answers is not None, out=out)
+        auto = answers is not None or not sys.stdin.isatty()  # unattended: the scenario's script answers
+        return _resume_drill(directory, opened, force=force, auto=auto, out=out)
     from responder.credentials import load_credentials
     from responder.exchange.client import connect
 
