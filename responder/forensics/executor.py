@@ -73,7 +73,7 @@ class Executor:
         *,
         clock: Clock,
         weight_limit: int = 6000,
-        workers: int = 2,
+        workers: int = 8,
         progress: Callable[[Progress], None] | None = None,
         checkpoint: Callable[[str, Rows], None] | None = None,
         done: Mapping[str, Rows] | None = None,

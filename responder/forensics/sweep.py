@@ -126,7 +126,7 @@ class Options:
     usual_symbols: Sequence[str] = ()
     symbols: Literal["held", "all"] = "held"
     restrictions: ApiRestrictions | None = None  # the leaked key's, when the sweep uses another key
-    workers: int = 2  # weight, not latency, is the bottleneck; fewer in flight = less header lag
+    workers: int = 8  # enough in flight that weight, not latency, bounds the sweep (the budget counts them)
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 
