@@ -229,7 +229,8 @@ def test_missing_answer_without_a_terminal_is_a_one_line_error(
     answers = tmp_path / "answers.toml"
     answers.write_text('[triage]\nwhat = "API key and secret"\n', encoding="utf-8")
     proc = subprocess.run(
-        [RESPONDER, "run", "--base-url", base_url, "--answers", str(answers), "--incident-dir", str(tmp_path / "c")],
+        [RESPONDER, "run", "--base-url", base_url, "--answers", str(answers),
+         "--incident-dir", str(tmp_path / "c")],
         env=env(tmp_path, **creds), capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.returncode == 2
