@@ -2,8 +2,8 @@
 
 `<incident>/evidence/<name>.json` holds what the exchange said (or what an action measured), each
 file journaled as an `evidence` entry with its SHA-256. `MANIFEST.sha256` (sha256sum format, relative
-paths) covers `evidence/*` and `journal.jsonl`, so `sha256sum -c MANIFEST.sha256` works without
-responder, and `verify_manifest` names every file that is missing, changed or unlisted.
+paths) covers `evidence/*`, `journal.jsonl`, and `findings.json` and `report.{md,txt,html}` when
+present, so `sha256sum -c MANIFEST.sha256` works without responder, and `verify_manifest` names every file that is missing, changed or unlisted.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from responder.secrets import SecretRegistry
 
 MANIFEST_NAME: Final = "MANIFEST.sha256"
 EVIDENCE_DIR: Final = "evidence"
+# Top-level files the manifest covers besides the journal, when present: the findings and the reports.
+BUNDLE_FILES: Final = ("findings.json", "report.md", "report.txt", "report.html")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
 
 
@@ -91,7 +93,7 @@ class EvidenceStore:
 
 
 def _covered(incident_dir: Path) -> list[str]:
-    files = [JOURNAL_NAME] if (incident_dir / JOURNAL_NAME).exists() else []
+    files = [name for name in (JOURNAL_NAME, *BUNDLE_FILES) if (incident_dir / name).is_file()]
     folder = incident_dir / EVIDENCE_DIR
     if folder.is_dir():
         files += sorted(p.relative_to(incident_dir).as_posix() for p in folder.rglob("*") if p.is_file())
@@ -99,7 +101,7 @@ def _covered(incident_dir: Path) -> list[str]:
 
 
 def write_manifest(incident_dir: Path) -> Path:
-    """(Re)write `MANIFEST.sha256` over the journal and every evidence file."""
+    """(Re)write `MANIFEST.sha256` over the journal, every evidence file, the findings and the reports."""
     lines = [f"{sha256_file(incident_dir / rel)}  {rel}\n" for rel in _covered(incident_dir)]
     path = incident_dir / MANIFEST_NAME
     tmp = path.with_suffix(".tmp")

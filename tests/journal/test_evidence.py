@@ -80,3 +80,19 @@ def test_a_truncated_journal_is_caught_by_the_manifest(store: EvidenceStore, tmp
     assert verify_incident(tmp_path) == [
         "journal.jsonl: sha256 differs from MANIFEST.sha256 (changed after the case closed)"
     ]
+
+
+def test_manifest_covers_findings_and_reports_when_present(store: EvidenceStore, tmp_path: Path) -> None:
+    store.write("a", [1], source="s", description="d", step=None)
+    (tmp_path / "report.md").write_text("# report\n")
+    (tmp_path / "findings.json").write_text("{}\n")
+    (tmp_path / "notes.txt").write_text("not part of the bundle\n")
+    listed = [line.split("  ", 1)[1] for line in write_manifest(tmp_path).read_text().splitlines()]
+    assert listed == ["journal.jsonl", "findings.json", "report.md", "evidence/a.json"]
+    (tmp_path / "report.html").write_text("<html></html>\n")
+    assert verify_manifest(tmp_path) == ["report.html: not listed in MANIFEST.sha256"]
+    write_manifest(tmp_path)
+    (tmp_path / "report.md").write_text("# edited\n")
+    assert verify_manifest(tmp_path) == [
+        "report.md: sha256 differs from MANIFEST.sha256 (changed after the case closed)"
+    ]

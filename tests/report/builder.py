@@ -154,7 +154,6 @@ def full_incident(directory: Path) -> Path:
         "action-result", {"action": "report", "summary": {"formats": ["md", "txt", "html"]}}, "report"
     )
     b.advance(1).event("case-closed", {"status": "closed"})
-    b.manifest()
     b.findings(
         {
             "orders": [
@@ -221,6 +220,7 @@ def full_incident(directory: Path) -> Path:
             },
         }
     )
+    b.manifest()  # written at close, after forensics saved findings.json
     return directory
 
 
