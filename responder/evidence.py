@@ -3,7 +3,8 @@
 `<incident>/evidence/<name>.json` holds what the exchange said (or what an action measured), each
 file journaled as an `evidence` entry with its SHA-256. `MANIFEST.sha256` (sha256sum format, relative
 paths) covers `evidence/*`, `journal.jsonl`, and `findings.json` and `report.{md,txt,html}` when
-present, so `sha256sum -c MANIFEST.sha256` works without responder, and `verify_manifest` names every file that is missing, changed or unlisted.
+present, so `sha256sum -c MANIFEST.sha256` works without responder, and `verify_manifest` names
+every file that is missing, changed or unlisted.
 """
 
 from __future__ import annotations
