@@ -128,7 +128,9 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
     options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
     try:
-        findings = sweep(ex, since=since, until=now, clock=ctx.clock, options=options)
+        findings = sweep(
+            ex, since=since, until=now, clock=ctx.clock, options=options, progress=_progress(ctx)
+        )
     except ExchangeError as exc:
         err = ctx.secrets.scrub(exc.one_line())
         return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}")
@@ -272,6 +274,18 @@ def _binance_withdrawal(r: dict[str, Any]) -> dict[str, Any]:
         "transferType": r["transfer_type"],
         "withdrawOrderId": r.get("withdraw_order_id"),
     }
+
+
+def _progress(ctx: ActionContext) -> Any:
+    from responder.forensics.executor import Progress
+
+    def show(p: Progress) -> None:
+        ctx.display.progress(
+            f"sweeping {p.symbols_done}/{p.symbols_total} symbols · weight {p.weight}/{p.weight_planned} · "
+            f"about {p.eta_seconds:.0f} s left"
+        )
+
+    return show
 
 
 def _restrictions(params: JsonMap) -> ApiRestrictions | None:

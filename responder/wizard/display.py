@@ -31,6 +31,9 @@ class TerminalDisplay:
         self._color = color
         self._tag = tag  # "DRILL" / "DRY RUN" shown on every header
         self._width = width or min(shutil.get_terminal_size((90, 24)).columns, 100)
+        isatty = getattr(out, "isatty", None)
+        self._interactive = bool(isatty and isatty())
+        self._live = False
 
     def _paint(self, code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self._color and code != "0" else text
@@ -46,7 +49,17 @@ class TerminalDisplay:
         self._out.write("\n" + self._paint(_COLORS["step"], left) + " " * pad + right + "\n")
         self._out.flush()
 
+    def progress(self, text: str) -> None:
+        """Rewrite one status line in place on a terminal; elsewhere stay silent."""
+        if self._interactive:
+            self._out.write("\r\x1b[2K  " + text[: self._width - 2])
+            self._out.flush()
+            self._live = True
+
     def show(self, level: Level, text: str) -> None:
+        if self._live:
+            self._out.write("\r\x1b[2K")
+            self._live = False
         lines = text.splitlines() or [""]
         for n, line in enumerate(lines):
             mark = _MARKS[level] if n == 0 else " " * len(_MARKS[level])

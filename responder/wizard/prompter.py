@@ -57,6 +57,10 @@ class Display(Protocol):
         """ok = proven (✓), warn = needs attention (!), info = plain, dry = what a dry run would do."""
         ...
 
+    def progress(self, text: str) -> None:
+        """A transient status line for a long wait (overwritten by the next; cleared by `show`)."""
+        ...
+
 
 _MARK: Mapping[str, str] = {"ok": "✓ ", "warn": "! ", "info": "", "dry": "DRY RUN · "}
 
@@ -82,6 +86,9 @@ class PlainDisplay:
             self._out.write(f"  {_MARK[level] if n == 0 else ''}{line}\n")
         self._out.flush()
 
+    def progress(self, text: str) -> None:
+        """Plain output keeps no transient lines: logs stay readable."""
+
 
 class RecordingDisplay:
     """Keeps what was shown, for tests to assert on."""
@@ -94,6 +101,9 @@ class RecordingDisplay:
 
     def show(self, level: Level, text: str) -> None:
         self.lines.append((level, text))
+
+    def progress(self, text: str) -> None:
+        self.lines.append(("progress", text))
 
     def text(self) -> str:
         return "\n".join(f"{level}: {text}" for level, text in self.lines)
