@@ -8,15 +8,74 @@ inside the commands so `responder --help` and the first prompt stay fast.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from responder import __version__
 from responder.errors import EXIT_ABORTED, EXIT_USAGE, ResponderError
+
+
+# --- start-up (issue 5: the first prompt comes before anything heavy) ---------------------------------
+class _LightGroup(typer.core.TyperGroup):
+    """The root command group; before parsing, it gives every parameter `_lazy_conversion`.
+
+    typer 0.29 converts every value through a pydantic TypeAdapter, built on first use even for an
+    option left at its default, and importing pydantic costs about 90 ms: half the time to the
+    first prompt of `responder run`. A `str`, a `bool` or a plain `Path` is converted here the way
+    typer's adapter would (the value itself; typer's own `coerce_cli_path`); anything else is handed
+    to typer's pydantic conversion, so behaviour is unchanged. Uses typer internals
+    (`typer._coercion`); if they move, typer's own conversion is used throughout.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _preset_conversions(self, ctx)
+        return super().parse_args(ctx, args)
+
+
+def _preset_conversions(command: Any, ctx: Any) -> None:
+    lazy = _lazy_conversion()
+    if lazy is None:
+        return
+    params = list(command.params)
+    if "help_option_names" not in command.context_settings:  # else its own context builds it later
+        params.append(command.get_help_option(ctx))  # the same object click caches and uses
+    for param in params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is not None and getattr(param, "_runtime_param", 0) is None:
+            param._runtime_param = lazy(descriptor.parameter_info, descriptor.annotation)
+    for sub in getattr(command, "commands", {}).values():
+        _preset_conversions(sub, ctx)
+
+
+@functools.cache
+def _lazy_conversion() -> Any:
+    """A typer RuntimeParam class converting plain values without pydantic; None if typer moved it."""
+    try:
+        from typer._coercion import RuntimeParam, build_runtime_param
+        from typer._param_types import coerce_cli_path
+    except ImportError:
+        return None
+
+    class LazyConversion(RuntimeParam):
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            kind, info = self.annotation, self.parameter_info
+            if info.parser is None and kind in (str, bool) and isinstance(value, kind):
+                return value
+            if info.parser is None and kind is Path and info.path_type is None and isinstance(value, str):
+                path = Path(value)  # what pydantic's Path validation makes of a str
+                return coerce_cli_path(path, info, path_type=Path, param=param, ctx=ctx)
+            return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+    return LazyConversion
+
+
+# --- end start-up ------------------------------------------------------------------------------------
+
 
 app = typer.Typer(
     name="responder",
@@ -30,6 +89,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    cls=_LightGroup,
 )
 
 
@@ -102,7 +162,8 @@ def _key_check(
     from responder.clock import SystemClock
     from responder.credentials import load_credentials
     from responder.errors import Unreachable
-    from responder.exchange.client import check_base_url, connect
+    from responder.exchange.baseurl import check_base_url
+    from responder.exchange.client import connect
     from responder.keycheck import check_key, get_profile, render_text, to_json
     from responder.secrets import SecretRegistry
 
@@ -313,7 +374,8 @@ def _investigate(
     from responder.clock import SystemClock
     from responder.credentials import load_credentials
     from responder.errors import UsageError
-    from responder.exchange.client import check_base_url, connect
+    from responder.exchange.baseurl import check_base_url
+    from responder.exchange.client import connect
     from responder.forensics import findings_io, render
     from responder.forensics.executor import Progress
     from responder.forensics.sweep import Options, investigate

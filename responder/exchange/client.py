@@ -11,13 +11,11 @@ executed, so it re-syncs the clock and retries once. The client is handed its `h
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -32,6 +30,7 @@ from responder.errors import (
     UsageError,
 )
 from responder.exchange import pagination as rules
+from responder.exchange.baseurl import check_base_url  # moved there (issue 5); still importable here
 from responder.exchange.budget import Cost, RateBudget, ban_end, endpoint_cost
 from responder.exchange.models import (
     Account,
@@ -63,31 +62,6 @@ T = TypeVar("T")
 
 # httpx failures after which the request certainly never reached Binance.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-
-
-def check_base_url(url: str) -> str:
-    """`https://…` anywhere; plain `http://` only to this machine (the simulator)."""
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not host:
-        raise UsageError(f"base URL {url!r} is not an http(s) URL", hint="e.g. https://api.binance.com")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise UsageError("the base URL must not carry credentials, a query or a fragment")
-    if parts.scheme == "http" and not _is_loopback(host):
-        raise UsageError(
-            f"refusing plain http to {host}: keys and signed requests would cross the network unencrypted",
-            hint="use https, or http://127.0.0.1:<port> for a local simulator",
-        )
-    return url.strip().rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class BinanceClient:

@@ -76,7 +76,7 @@ def run_live(
     out: TextIO,
 ) -> Outcome:
     from responder.credentials import load_credentials
-    from responder.exchange.client import check_base_url, connect
+    from responder.exchange.baseurl import check_base_url
 
     clock, secrets, registry = SystemClock(), SecretRegistry(), default_registry()
     base_url = check_base_url(base_url)
@@ -86,6 +86,8 @@ def run_live(
     display.banner(("DRY RUN · nothing will be changed · " if dry_run else "") + f"Binance at {base_url}")
     ask = None if not sys.stdin.isatty() else (lambda prompt: _ask_masked(prompter, prompt))
     creds = load_credentials(environ, secrets, ask_secret=ask)
+    from responder.exchange.client import connect  # httpx: only once the first prompt is answered
+
     with ExitStack() as stack, _clients(base_url, clock, stack) as factory:
         client = stack.enter_context(connect(base_url, creds, clock=clock))
         env = Env(prompter, display, clock, secrets, registry, exchange=client, connect=factory)
@@ -184,7 +186,6 @@ def resume(
         auto = answers is not None or not sys.stdin.isatty()  # unattended: the scenario's script answers
         return _resume_drill(directory, opened, force=force, auto=auto, out=out)
     from responder.credentials import load_credentials
-    from responder.exchange.client import connect
 
     clock, secrets, registry = SystemClock(), SecretRegistry(), default_registry()
     base_url = str(opened.get("base_url") or "https://api.binance.com")
@@ -195,6 +196,8 @@ def resume(
     )
     ask = None if not sys.stdin.isatty() else (lambda prompt: _ask_masked(prompter, prompt))
     creds = load_credentials(environ, secrets, ask_secret=ask)
+    from responder.exchange.client import connect  # httpx: only once the first prompt is answered
+
     with ExitStack() as stack, _clients(base_url, clock, stack) as factory:
         client = stack.enter_context(connect(base_url, creds, clock=clock))
         env = Env(prompter, display, clock, secrets, registry, exchange=client, connect=factory)

@@ -1,0 +1,38 @@
+"""Where the exchange may be reached: the base URL check, apart from the client so it costs no httpx.
+
+`https://…` anywhere; plain `http://` only to this machine (the simulator), since keys and signed
+requests must never cross a network unencrypted. The wizard checks the URL before it asks for the
+key, and that check must not import httpx (issue 5: nothing but the prompt before the first prompt).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from responder.errors import UsageError
+
+
+def check_base_url(url: str) -> str:
+    """`https://…` anywhere; plain `http://` only to this machine (the simulator)."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host:
+        raise UsageError(f"base URL {url!r} is not an http(s) URL", hint="e.g. https://api.binance.com")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise UsageError("the base URL must not carry credentials, a query or a fragment")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise UsageError(
+            f"refusing plain http to {host}: keys and signed requests would cross the network unencrypted",
+            hint="use https, or http://127.0.0.1:<port> for a local simulator",
+        )
+    return url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
