@@ -27,7 +27,7 @@ from responder.report.model import (
     TimelineRow,
 )
 from responder.report.text import clean
-from responder.report.timeline import milestone_points, response_points, timeline_rows
+from responder.report.timeline import consents, milestone_points, response_points, timeline_rows
 from responder.report.timeline_svg import Point, build
 
 REVOCATION_RESULTS = ("dead", "alive", "indeterminate")
@@ -136,8 +136,11 @@ def _metrics(
 def _done_by_user(entries: tuple[JournalEntry, ...], revocation: Revocation) -> tuple[str, ...]:
     done: list[str] = []
     intents: dict[str, str] = {}
+    approvals = consents(entries)  # an approval is not a deed: its outcome is listed instead
     for e in entries:
         p = e.payload
+        if e.seq in approvals:
+            continue
         if e.kind == "intent":
             intents[str(p.get("action"))] = clean(str(p.get("description") or p.get("action")))
         elif e.kind == "outcome" and p.get("status") in ("ok", "reconciled"):

@@ -1,13 +1,15 @@
 """Facts about the case read from the journal and the evidence: the leak answers and the key's profile.
 
-The journal pins event kinds, not question ids, so answers are recognised by their step id or
-question text (table `ANSWER_ROLES`); the last answer to a role wins, as the user may correct one.
+Answers are recognised by the leak playbook's question ids (`ANSWER_IDS`), else by their step id or
+question text (`ANSWER_ROLES`); the last answer to a role wins, as the user may correct one.
 The key's permissions come from the earliest evidence holding an apiRestrictions body (the snapshot
-taken before revocation), the account UID from an account body. Pure functions over parsed data.
+taken before revocation; Binance's camelCase body or the client's snake_case model), the account UID
+from an account body. Pure functions over parsed data.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,13 @@ from responder.clock import from_ms
 from responder.report.incident import EvidenceFile, JournalEntry, parse_time
 from responder.report.text import clean
 
+# question id -> role: the leak playbook's triage questions (`what`, `vector`, `leaked_at`, `noticed_at`).
+ANSWER_IDS: Final[dict[str, str]] = {
+    "what": "what",
+    "vector": "vector",
+    "leaked_at": "leak_time",
+    "noticed_at": "noticed",
+}
 # role -> keywords, any of which in "<step id> <question>" (lower case) marks the answer. Checked in order.
 ANSWER_ROLES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("noticed", ("noticed", "first-seen", "discovered")),
@@ -92,12 +101,15 @@ def answers(entries: Iterable[JournalEntry]) -> dict[str, Answer]:
     for e in entries:
         if e.kind != "answer":
             continue
-        probe = f"{e.step or ''} {e.payload.get('question', '')}".lower()
-        for role, words in ANSWER_ROLES:
-            if any(w in probe for w in words):
-                found[role] = _answer_value(e.payload.get("value"))
-                break
+        question = str(e.payload.get("question", ""))
+        role = ANSWER_IDS.get(question) or _role_by_words(f"{e.step or ''} {question}".lower())
+        if role is not None:
+            found[role] = _answer_value(e.payload.get("value"))
     return found
+
+
+def _role_by_words(probe: str) -> str | None:
+    return next((role for role, words in ANSWER_ROLES if any(w in probe for w in words)), None)
 
 
 def find_object(content: Any, keys: tuple[str, ...], depth: int = 4) -> Mapping[str, Any] | None:
@@ -120,15 +132,43 @@ def find_object(content: Any, keys: tuple[str, ...], depth: int = 4) -> Mapping[
 
 
 def _ms_time(value: Any) -> datetime | None:
+    """A Binance millisecond timestamp, or an ISO-8601 UTC string (the client's parsed model)."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return from_ms(value)
+    if isinstance(value, str) and value:
+        try:
+            return parse_time(value)
+        except ValueError:
+            return None
     return None
+
+
+def _snake(flag: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", flag).lower()
+
+
+def _restrictions(content: Any) -> Mapping[str, Any] | None:
+    """An apiRestrictions body with Binance's camelCase keys, also from the client's snake_case model."""
+    raw = find_object(content, ("ipRestrict", "createTime"))
+    if raw is not None:
+        return raw
+    model = find_object(content, ("ip_restrict", "create_time"))
+    if model is None:
+        return None
+    flags = (*(f for f, _ in PERMISSION_NAMES), "ipRestrict", "createTime")
+    body = {flag: model[_snake(flag)] for flag in flags if _snake(flag) in model}
+    raw_flags = model.get("raw_flags")  # [[camelFlag, bool], ...]: flags the model has no field for
+    if isinstance(raw_flags, list):
+        for pair in raw_flags:
+            if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
+                body.setdefault(pair[0], pair[1])
+    return body
 
 
 def key_profile(evidence: Iterable[EvidenceFile], times: Mapping[str, datetime]) -> KeyProfile | None:
     """The leaked key's profile from the earliest apiRestrictions evidence (`times`: path -> saved at)."""
     for ev in sorted(evidence, key=lambda e: (times.get(e.path) is None, times.get(e.path), e.path)):
-        body = find_object(ev.content, ("ipRestrict", "createTime"))
+        body = _restrictions(ev.content)
         if body is None or ev.path not in times:
             continue
         perms = tuple(name for flag, name in PERMISSION_NAMES if body.get(flag) is True)

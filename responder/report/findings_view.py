@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from responder.clock import from_ms
@@ -79,7 +80,7 @@ def order_row(d: Mapping[str, Any]) -> tuple[datetime | None, OrderRow]:
 
 
 def withdrawal_row(d: Mapping[str, Any]) -> tuple[datetime | None, WithdrawalRow]:
-    moment = _time(d, "time", "applyTime", "completeTime")
+    moment = _time(d, "time", "applyTime", "apply_time", "completeTime", "complete_time")
     network, tx = _s(d, "network"), _s(d, "txId", "tx_id")
     return moment, WithdrawalRow(
         time=fmt.stamp(moment) if moment else "",
@@ -87,7 +88,7 @@ def withdrawal_row(d: Mapping[str, Any]) -> tuple[datetime | None, WithdrawalRow
         network=network,
         amount=fmt.amount(d.get("amount")),
         address=_s(d, "address"),
-        address_tag=_s(d, "addressTag", "memo"),
+        address_tag=_s(d, "addressTag", "address_tag", "memo"),
         tx_id=tx,
         tx_url=tx_url(network, tx),
         status=_withdraw_status(d.get("status")),
@@ -108,7 +109,7 @@ def transfer_row(d: Mapping[str, Any]) -> tuple[datetime | None, TransferRow]:
         asset=_s(d, "asset", "coin"),
         amount=fmt.amount(d.get("amount")),
         type=_s(d, "type"),
-        tran_id=_s(d, "tranId", "id"),
+        tran_id=_s(d, "tranId", "tran_id", "id"),
         reason=_reason(d),
     )
 
@@ -131,11 +132,26 @@ def _loss(summary: Mapping[str, Any]) -> Loss | None:
     if not isinstance(loss, Mapping):
         return None
     return Loss(
-        fmt.amount(loss.get("usdt_paid")) or None,
-        fmt.amount(loss.get("value_at_leak")) or None,
-        fmt.amount(loss.get("value_now")) or None,
-        _s(loss, "method") or "not stated by the investigation",
+        estimated=fmt.amount(loss.get("estimated_loss")) or None,
+        usdt_paid=fmt.amount(loss.get("usdt_paid")) or None,
+        value_at_leak=fmt.amount(loss.get("value_at_leak")) or None,
+        value_now=fmt.amount(loss.get("value_now")) or None,
+        withdrawn_value=fmt.amount(loss.get("withdrawn_value")) or None,
+        method=_s(loss, "method") or "not stated by the investigation",
+        nothing_lost=_is_zero(loss.get("estimated_loss")),
     )
+
+
+def _is_zero(value: Any) -> bool:
+    try:
+        return value is not None and Decimal(str(value)) == 0
+    except ArithmeticError:
+        return False
+
+
+def _gaps(summary: Mapping[str, Any]) -> tuple[str, ...]:
+    gaps = summary.get("gaps")
+    return tuple(clean(str(g)) for g in gaps if g) if isinstance(gaps, list) else ()
 
 
 def findings(data: Mapping[str, Any] | None, leak: datetime | None) -> Findings:
@@ -146,13 +162,15 @@ def findings(data: Mapping[str, Any] | None, leak: datetime | None) -> Findings:
     flagged = [order_row(o) for o in orders if str(o.get("verdict", "")) in FLAGGED]
     flagged.sort(key=_by_time)
     summary = data.get("summary")
+    summary = summary if isinstance(summary, Mapping) else {}
     return Findings(
         True,
         len(orders),
         tuple(r for _, r in flagged),
         _after([withdrawal_row(w) for w in _dicts(data.get("withdrawals"))], leak),
         _after([transfer_row(t) for t in _dicts(data.get("transfers"))], leak),
-        _loss(summary) if isinstance(summary, Mapping) else None,
+        _loss(summary),
+        _gaps(summary),
     )
 
 

@@ -115,10 +115,13 @@ class TransferRow:
 
 @dataclass(frozen=True)
 class Loss:
+    estimated: str | None  # the investigation's estimated loss in USDT; None when it gave none
     usdt_paid: str | None
     value_at_leak: str | None
     value_now: str | None
+    withdrawn_value: str | None
     method: str
+    nothing_lost: bool = False  # the estimate is zero
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class Findings:
     withdrawals: tuple[WithdrawalRow, ...]
     transfers: tuple[TransferRow, ...]
     loss: Loss | None
+    gaps: tuple[str, ...] = ()  # what the investigation could not cover (its own words)
 
 
 @dataclass(frozen=True)

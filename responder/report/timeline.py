@@ -27,13 +27,20 @@ def compact(value: Any) -> str:
         parts = [
             f"{clean(str(k))}: {compact(v)}" for k, v in value.items() if not isinstance(v, Mapping | list)
         ]
-        parts += [f"{clean(str(k))}: {len(v)} item(s)" for k, v in value.items() if isinstance(v, list)]
+        parts += [f"{clean(str(k))}: {_list(v)}" for k, v in value.items() if isinstance(v, list) and v]
         text = ", ".join(parts)
     elif isinstance(value, list):
         text = ", ".join(compact(v) for v in value[:10]) + (" …" if len(value) > 10 else "")
     else:
         text = clean(str(value)) if value is not None else ""
     return text if len(text) <= _MAX_SUMMARY else text[: _MAX_SUMMARY - 1] + "…"
+
+
+def _list(items: list[Any]) -> str:
+    """A few short sentences are shown (`done: deleted the leaked key`); anything longer is counted."""
+    if len(items) <= 3 and all(isinstance(i, str) and len(i) <= 80 for i in items):
+        return "; ".join(clean(i) for i in items)
+    return f"{len(items)} item(s)"
 
 
 def _p(e: JournalEntry, key: str, default: str = "") -> str:
@@ -61,6 +68,7 @@ _DESCRIBE: Final[dict[str, Callable[[JournalEntry], tuple[str, str] | None]]] = 
         f"Case {_p(e, 'case_id')} opened ({_p(e, 'mode', 'live')}), key {_p(e, 'key')}",
     ),
     "confirmation": lambda e: (PROVEN, f"Confirmed: {_p(e, 'text') or _p(e, 'item')}"),
+    "consent": lambda e: (INFO, f"Approved: {_p(e, 'text') or _p(e, 'item')}"),
     "intent": lambda e: (INFO, f"Requested: {_p(e, 'description') or _p(e, 'action')}"),
     "outcome": _outcome,
     "would-do": lambda e: (INFO, f"Would do (dry run, not sent): {_p(e, 'description') or _p(e, 'action')}"),
@@ -87,13 +95,43 @@ def describe(e: JournalEntry) -> tuple[str, str] | None:
     return describer(e) if describer else None
 
 
+def consents(entries: tuple[JournalEntry, ...]) -> set[int]:
+    """Confirmations that approve a request (their item names the action of an intent or would-do)."""
+    actions = {str(e.payload.get("action")) for e in entries if e.kind in ("intent", "would-do")}
+    return {e.seq for e in entries if e.kind == "confirmation" and str(e.payload.get("item")) in actions}
+
+
+def echoes(entries: tuple[JournalEntry, ...]) -> set[int]:
+    """Checks repeating the previous check's action and reason (a verify poll restating a revocation)."""
+    out: set[int] = set()
+    previous: JournalEntry | None = None
+    for e in entries:
+        if e.kind != "check":
+            continue
+        p = previous.payload if previous else {}
+        if p.get("action") == e.payload.get("action") and p.get("reason") == e.payload.get("reason"):
+            out.add(e.seq)
+        previous = e
+    return out
+
+
+def _described(entries: tuple[JournalEntry, ...]) -> list[tuple[JournalEntry, tuple[str, str]]]:
+    """(entry, (mark, sentence)) for every entry the timeline shows, in journal order."""
+    skip, approved = echoes(entries), consents(entries)
+    out = []
+    for e in entries:
+        if e.seq in skip:
+            continue
+        described = _DESCRIBE["consent"](e) if e.seq in approved else describe(e)
+        if described is not None:
+            out.append((e, described))
+    return out
+
+
 def timeline_rows(entries: tuple[JournalEntry, ...], opened: datetime) -> tuple[TimelineRow, ...]:
     rows = []
-    for e in entries:
-        described = describe(e)
-        if described is not None:
-            mark, text = described
-            rows.append(TimelineRow(e.seq, fmt.clock_time(e.time), fmt.elapsed(e.time - opened), mark, text))
+    for e, (mark, text) in _described(entries):
+        rows.append(TimelineRow(e.seq, fmt.clock_time(e.time), fmt.elapsed(e.time - opened), mark, text))
     return tuple(rows)
 
 
@@ -101,11 +139,7 @@ def response_points(entries: tuple[JournalEntry, ...]) -> tuple[list[Point], lis
     """(actions, revocation checks) for the SVG's response panel."""
     actions: list[Point] = []
     checks: list[Point] = []
-    for e in entries:
-        described = describe(e)
-        if described is None:
-            continue
-        mark, text = described
+    for e, (mark, text) in _described(entries):
         title = f"#{e.seq} {fmt.clock_time(e.time)} UTC · {text}"
         css = "milestone" if mark == PROVEN else "attention" if mark == ATTENTION else "action"
         if e.kind == "check" and e.payload.get("result") in ("dead", "alive", "indeterminate"):
