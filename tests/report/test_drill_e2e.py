@@ -1,0 +1,310 @@
+"""The report end to end on real drills: `responder drill --auto` in a subprocess, then the bundle.
+
+The manifest checks with the real `sha256sum`, tampering is caught by it and by `responder verify`, the
+scenario's key secrets appear nowhere, and the report's content matches the journal, the snapshot
+evidence and the simulator's ground truth (not hand-written expectations).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from responder.evidence import MANIFEST_NAME, sha256_file, verify_manifest
+from responder.report import fmt
+from responder.report.incident import parse_time
+from responder.simulator import Simulator, load_scenario
+
+RESPONDER = str(Path(sys.executable).parent / "responder")
+SCENARIOS = ("pump-and-dump", "quiet-leak", "withdrawal-drain")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(RESPONDER).exists(), reason="the responder script is not installed"),
+]
+
+
+@dataclass(frozen=True)
+class Drill:
+    dir: Path
+    stdout: str
+    stderr: str
+
+
+def _env(home: Path) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
+            "NO_COLOR": "1", "LC_ALL": "C.UTF-8"}  # fmt: skip
+
+
+def _run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [RESPONDER, *args], env=_env(home), capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def drills(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Drill]:
+    home = tmp_path_factory.mktemp("home")
+    out: dict[str, Drill] = {}
+    for scenario in SCENARIOS:
+        case = tmp_path_factory.mktemp(scenario) / "case"
+        done = _run("drill", "--auto", "--scenario", scenario, "--incident-dir", str(case), home=home)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+        out[scenario] = Drill(case, done.stdout, done.stderr)
+    return out
+
+
+def _copy(drill: Drill, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(drill.dir, tmp_path / "case"))
+
+
+def _sha256sum(folder: Path) -> subprocess.CompletedProcess[str] | None:
+    if shutil.which("sha256sum") is None:
+        return None
+    return subprocess.run(
+        ["sha256sum", "-c", MANIFEST_NAME], cwd=folder, capture_output=True, text=True, check=False
+    )
+
+
+def _manifest_checks(folder: Path) -> bool:
+    done = _sha256sum(folder)
+    return verify_manifest(folder) == [] if done is None else done.returncode == 0
+
+
+def _journal(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (folder / "journal.jsonl").read_text().splitlines()]
+
+
+def _truth(scenario: str) -> dict[str, Any]:
+    sim = Simulator(load_scenario(scenario))
+    try:
+        return sim.ground_truth
+    finally:
+        sim.close()
+
+
+def _secrets(scenario: str) -> list[str]:
+    """Every scenario key's secret: HMAC secrets whole, private keys by each line of their PEM body."""
+    sim = Simulator(load_scenario(scenario))
+    try:
+        found: list[str] = []
+        for k in sim.keys:
+            if k.secret is not None:
+                found.append(k.secret.reveal())
+            if k.private_key_pem is not None:
+                found += [ln for ln in k.private_key_pem.reveal().splitlines() if not ln.startswith("-----")]
+        return found
+    finally:
+        sim.close()
+
+
+class _Sections(HTMLParser):
+    """Text of every `<section id=…>` (and `<header id=…>`), the rows of its tables, and every tag seen."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: dict[str, str] = {}
+        self.rows: dict[str, list[list[str]]] = {}
+        self.tags: set[str] = set()
+        self._section: str | None = None
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        ident = dict(attrs).get("id")
+        if tag in ("section", "header") and ident:
+            self._section = ident
+            self.text.setdefault(ident, "")
+            self.rows.setdefault(ident, [])
+        elif tag == "tr" and self._section:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._row is not None and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self._section:
+            self.rows[self._section].append(self._row)
+            self._row = None
+        elif tag in ("section", "header"):
+            self._section = None
+
+    def handle_data(self, data: str) -> None:
+        if self._section:
+            self.text[self._section] += data
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _html(folder: Path) -> _Sections:
+    parser = _Sections()
+    parser.feed((folder / "report.html").read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_manifest_covers_the_whole_bundle_and_sha256sum_accepts_it(
+    drills: dict[str, Drill], scenario: str
+) -> None:
+    folder = drills[scenario].dir
+    listed = {line.split("  ", 1)[1] for line in (folder / MANIFEST_NAME).read_text().splitlines()}
+    evidence = {p.relative_to(folder).as_posix() for p in (folder / "evidence").iterdir()}
+    assert {"journal.jsonl", "findings.json", "report.md", "report.txt", "report.html"} | evidence == listed
+    assert _manifest_checks(folder)
+    assert _run("verify", str(folder), home=folder.parent).returncode == 0
+
+
+@pytest.mark.parametrize("scenario", ["pump-and-dump", "quiet-leak"])
+@pytest.mark.parametrize("victim", ["evidence/api-restrictions.json", "report.html", "findings.json"])
+def test_one_changed_byte_fails_sha256sum_and_verify(
+    drills: dict[str, Drill], scenario: str, victim: str, tmp_path: Path
+) -> None:
+    folder = _copy(drills[scenario], tmp_path)
+    data = bytearray((folder / victim).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (folder / victim).write_bytes(bytes(data))
+    assert not _manifest_checks(folder)
+    done = _sha256sum(folder)
+    if done is not None:
+        assert f"{victim}: FAILED" in done.stdout
+    verify = _run("verify", str(folder), home=tmp_path)
+    assert verify.returncode == 1
+    assert victim in verify.stdout + verify.stderr
+
+
+def test_report_rerenders_and_rewrites_the_manifest_but_not_over_changed_evidence(
+    drills: dict[str, Drill], tmp_path: Path
+) -> None:
+    folder = _copy(drills["pump-and-dump"], tmp_path)
+    before = (folder / "report.md").read_text()
+    assert _run("report", str(folder), "--tz", "UTC", home=tmp_path).returncode == 0
+    assert (folder / "report.md").read_text() != before  # a new "generated at" and journal head
+    assert _manifest_checks(folder)
+    assert _run("verify", str(folder), home=tmp_path).returncode == 0
+    manifest = (folder / MANIFEST_NAME).read_bytes()
+    evidence = folder / "evidence" / "open-orders.json"
+    evidence.write_text(evidence.read_text().replace("PHBUSDT", "PHBUSDX"))
+    again = _run("report", str(folder), home=tmp_path)
+    assert again.returncode == 1 and "was left as it is" in again.stderr
+    assert (folder / MANIFEST_NAME).read_bytes() == manifest
+    assert "| evidence/open-orders.json |" in (folder / "report.md").read_text()
+    assert "CHANGED" in (folder / "report.md").read_text()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_no_key_secret_in_any_file_or_output(drills: dict[str, Drill], scenario: str) -> None:
+    drill = drills[scenario]
+    secrets = _secrets(scenario)
+    assert secrets and all(len(s) >= 16 for s in secrets)
+    texts = {"stdout": drill.stdout, "stderr": drill.stderr}
+    texts |= {p.as_posix(): p.read_text(errors="replace") for p in drill.dir.rglob("*") if p.is_file()}
+    assert "report.html" in "".join(texts) and "MANIFEST.sha256" in "".join(texts)
+    leaks = [name for name, text in texts.items() if any(s in text for s in secrets)]
+    assert leaks == []
+
+
+def _answers(journal: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["payload"]["question"]: e["payload"]["value"] for e in journal if e["kind"] == "answer"}
+
+
+def test_pump_and_dump_header_and_what_happened_match_the_record(drills: dict[str, Drill]) -> None:
+    folder = drills["pump-and-dump"].dir
+    page = _html(folder)
+    restrictions = json.loads((folder / "evidence/api-restrictions.json").read_text())
+    uid = str(json.loads((folder / "evidence/account.json").read_text())["uid"])
+    header = dict(tuple(row) for row in page.rows["key"] if len(row) == 2)
+    assert header["Account UID"] == uid
+    assert header["API key"].endswith("(HMAC)") and "…" in header["API key"]
+    created = parse_time(restrictions["create_time"])
+    assert header["Key created"].startswith(fmt.stamp(created) + " UTC")
+    assert "spot & margin trading" in header["Permissions at the leak"]
+    assert "withdrawals" not in header["Permissions at the leak"].split("(")[0]
+    assert header["IP restriction"].startswith("none")
+    answers = _answers(_journal(folder))
+    happened = page.text["what-happened"]
+    assert answers["vector"] in happened and answers["what"] in happened
+    for moment in (answers["leaked_at"], answers["noticed_at"]):
+        assert fmt.stamp(parse_time(moment)) + " UTC" in happened
+    assert "DRILL" in page.text["header"] and "pump-and-dump" in page.text["header"]
+
+
+def test_pump_and_dump_time_to_contain_and_revocation_proof(drills: dict[str, Drill]) -> None:
+    folder = drills["pump-and-dump"].dir
+    journal = _journal(folder)
+    dead = next(e for e in journal if e["kind"] == "check" and e["payload"]["result"] == "dead")
+    assert dead["payload"]["action"] == "leak.revocation_check"
+    noticed = parse_time(_answers(journal)["noticed_at"])
+    page = _html(folder)
+    assert fmt.duration(parse_time(dead["time"]) - noticed) in page.text["metrics"]
+    proof = [row for row in page.rows["revocation"] if row and row[0] == str(dead["seq"])]
+    assert proof and proof[0][2] == "dead" and fmt.stamp(parse_time(dead["time"])) in proof[0][1]
+    assert "proven dead" in page.text["revocation"]
+
+
+def test_pump_and_dump_orders_table_lists_exactly_the_attackers_orders(drills: dict[str, Drill]) -> None:
+    page = _html(drills["pump-and-dump"].dir)
+    header, *rows = page.rows["orders"]
+    assert header[:3] == ["Time", "Symbol", "Side"]
+    actions = _truth("pump-and-dump")["attacker_actions"]
+    truth = [a for a in actions if a["kind"] == "order" and a["status"] == "done"]  # not future ones
+    assert len(truth) >= 10
+    col = header.index("clientOrderId")
+    assert sorted(r[col] for r in rows) == sorted(a["clientOrderId"] for a in truth)
+    assert {r[1] for r in rows} == {"PHBUSDT"}
+    assert all(r[header.index("Verdict")] == "attacker" for r in rows)
+    assert "USDT" in page.text["loss"] and "Method" in page.text["loss"]
+    assert {"svg", "table"} <= page.tags and "script" not in page.tags
+
+
+def test_withdrawal_drain_lists_the_withdrawal_and_transfer_after_the_leak(drills: dict[str, Drill]) -> None:
+    page = _html(drills["withdrawal-drain"].dir)
+    truth = _truth("withdrawal-drain")["attacker_actions"]
+    drain = next(a for a in truth if a["kind"] == "withdrawal")
+    transfer = next(a for a in truth if a["kind"] == "transfer")
+    withdrawals = page.rows["withdrawals"][1:]
+    assert [(r[1], r[3], r[4]) for r in withdrawals] == [(drain["coin"], drain["amount"], drain["address"])]
+    assert [r[4] for r in page.rows["transfers"][1:]] == [str(transfer["tranId"])]
+    header = dict(tuple(row) for row in page.rows["key"] if len(row) == 2)
+    assert header["Withdrawals"] == "ENABLED"
+    assert "incomplete" in page.text["orders"]  # the account was disabled: orders could not be swept
+    md = (drills["withdrawal-drain"].dir / "report.md").read_text()
+    assert "my loss is not known yet" in md
+
+
+def test_quiet_leak_renders_the_minimal_report_with_nothing_found(drills: dict[str, Drill]) -> None:
+    folder = drills["quiet-leak"].dir
+    page = _html(folder)
+    assert page.rows["orders"] == [] and "Nothing found" in page.text["orders"]
+    assert "None found" in page.text["withdrawals"] and "None found" in page.text["transfers"]
+    for name in ("report.md", "report.txt"):
+        text = (folder / name).read_text()
+        assert "Nothing found" in text and "I have found no loss so far" in text
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_evidence_list_has_every_file_with_its_hash_and_the_journal_head(
+    drills: dict[str, Drill], scenario: str
+) -> None:
+    folder = drills[scenario].dir
+    page = _html(folder)
+    rows = {r[0]: r[1] for r in page.rows["evidence"][1:]}
+    files = sorted((folder / "evidence").iterdir())
+    assert rows == {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
+    journal = _journal(folder)
+    reported = next(
+        e for e in journal if e["kind"] == "action-result" and e["payload"]["action"] == "leak.report"
+    )
+    head = journal[reported["seq"] - 2]  # the last entry before the report step recorded its result
+    assert head["hash"] in page.text["evidence"]
