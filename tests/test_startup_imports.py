@@ -28,6 +28,8 @@ LATER = (
     "responder.exchange.client",
     "responder.keycheck",
 )
+# Loaded only once the key is in (an answers file needs the playbook first, so it loads it before).
+ENGINE = ("responder.playbook", "responder.exchange.models", "responder.journal", "responder.evidence")
 
 HELP = """
 import json, sys
@@ -108,6 +110,8 @@ def test_first_prompt_of_run_asks_for_the_key_before_anything_heavy() -> None:
     modules = seen["modules"]
     assert "questionary" in modules  # the prompt itself is loaded, and nothing else heavy
     assert _loaded(modules, HEAVY + LATER) == []
+    # Without an answers file the key is asked before the engine (playbook, runner, models) loads.
+    assert _loaded(modules, ENGINE) == []
 
 
 def test_the_listing_would_catch_a_heavy_import() -> None:

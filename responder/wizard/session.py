@@ -14,18 +14,20 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from responder.clock import Clock, OffsetClock, SystemClock
 from responder.errors import SelfCheckFailed, UsageError
-from responder.exchange.protocol import Exchange
-from responder.playbook.actions import default_registry
-from responder.playbook.loader import find_playbook, load_playbook
-from responder.playbook.runner import Env, RunResult
-from responder.playbook.session import CaseInfo, Mode, resume_case, start_case
 from responder.secrets import Secret, SecretRegistry
 from responder.wizard.display import TerminalDisplay, color_enabled
 from responder.wizard.prompter import AnswersPrompter, Prompter
+
+if TYPE_CHECKING:  # the engine is imported where it is used: the first prompt comes before it (issue 5)
+    from responder.exchange.protocol import Exchange
+    from responder.playbook.actions import ActionRegistry
+    from responder.playbook.model import Playbook
+    from responder.playbook.runner import RunResult
+    from responder.playbook.session import Mode
 
 LEAK_PLAYBOOK = "binance-api-key-leak"
 
@@ -49,6 +51,15 @@ def _prompter(answers: Path | None, playbook: Any, clock: Clock) -> Prompter:
 
     fallback = _interactive(clock) if sys.stdin.isatty() else None
     return AnswersPrompter(load_answers(answers, playbook), clock=clock, fallback=fallback)
+
+
+def _load(playbook_ref: str) -> tuple[ActionRegistry, Playbook]:
+    """The action registry and the playbook loaded against it (the engine's import cost is here)."""
+    from responder.playbook.actions import default_registry
+    from responder.playbook.loader import find_playbook, load_playbook
+
+    registry = default_registry()
+    return registry, load_playbook(find_playbook(playbook_ref), registry)
 
 
 @contextmanager
@@ -78,15 +89,20 @@ def run_live(
     from responder.credentials import load_credentials
     from responder.exchange.baseurl import check_base_url
 
-    clock, secrets, registry = SystemClock(), SecretRegistry(), default_registry()
+    clock, secrets = SystemClock(), SecretRegistry()
     base_url = check_base_url(base_url)
-    playbook = load_playbook(find_playbook(playbook_ref), registry)
-    prompter = _prompter(answers, playbook, clock)
+    # An answers file is checked against the playbook before anything is asked; otherwise the key is
+    # asked first and the engine loads after it: nothing but the prompt comes before the first prompt.
+    loaded = _load(playbook_ref) if answers is not None else None
+    prompter = _prompter(answers, loaded[1] if loaded else None, clock)
     display = TerminalDisplay(out, color=color_enabled(out), tag="DRY RUN" if dry_run else "")
     display.banner(("DRY RUN · nothing will be changed · " if dry_run else "") + f"Binance at {base_url}")
     ask = None if not sys.stdin.isatty() else (lambda prompt: _ask_masked(prompter, prompt))
     creds = load_credentials(environ, secrets, ask_secret=ask)
+    registry, playbook = loaded or _load(playbook_ref)
     from responder.exchange.client import connect  # httpx: only once the first prompt is answered
+    from responder.playbook.runner import Env
+    from responder.playbook.session import CaseInfo, start_case
 
     with ExitStack() as stack, _clients(base_url, clock, stack) as factory:
         client = stack.enter_context(connect(base_url, creds, clock=clock))
@@ -135,16 +151,18 @@ def _drill_case(
     from responder.credentials import Credentials
     from responder.exchange.client import connect
     from responder.exchange.signing import HmacSigner, signer_from_pem
+    from responder.playbook.runner import Env
+    from responder.playbook.session import CaseInfo, resume_case, start_case
     from responder.wizard import drill
 
-    secrets, registry = SecretRegistry(), default_registry()
+    secrets = SecretRegistry()
     leaked = setup.sim.keys[0]
     signer = (
         HmacSigner(leaked.secret) if leaked.secret is not None else signer_from_pem(leaked.private_key_pem)
     )
     secrets.extend(s for s in (leaked.secret, leaked.private_key_pem) if s is not None)
     creds = Credentials(leaked.api_key, signer, signer.key_type)
-    playbook = load_playbook(find_playbook(LEAK_PLAYBOOK), registry)
+    registry, playbook = _load(LEAK_PLAYBOOK)
     prompter: Prompter = (
         AnswersPrompter(drill.auto_answers(setup.sim), clock=clock) if auto else _interactive(clock)
     )
@@ -186,10 +204,12 @@ def resume(
         auto = answers is not None or not sys.stdin.isatty()  # unattended: the scenario's script answers
         return _resume_drill(directory, opened, force=force, auto=auto, out=out)
     from responder.credentials import load_credentials
+    from responder.playbook.runner import Env
+    from responder.playbook.session import resume_case
 
-    clock, secrets, registry = SystemClock(), SecretRegistry(), default_registry()
+    clock, secrets = SystemClock(), SecretRegistry()
     base_url = str(opened.get("base_url") or "https://api.binance.com")
-    playbook = load_playbook(find_playbook(str(opened["playbook_id"])), registry)
+    registry, playbook = _load(str(opened["playbook_id"]))
     prompter = _prompter(answers, playbook, clock)
     display = TerminalDisplay(
         out, color=color_enabled(out), tag="DRY RUN" if opened["mode"] == "dry-run" else ""
