@@ -8,8 +8,9 @@ took part in a funnel into one asset) are computed here once, not per order.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -44,6 +45,51 @@ def order_key(order: Order) -> tuple[str, int]:
     return (order.symbol, order.order_id)
 
 
+def avg_price(o: Order) -> Decimal:
+    if o.executed_qty > 0 and o.cummulative_quote_qty > 0:
+        return o.cummulative_quote_qty / o.executed_qty
+    return o.price
+
+
+Cell = tuple[str, str, int, int]  # symbol, side, size bucket, price bucket
+
+
+@dataclass(frozen=True)
+class FillIndex:
+    """Filled incident orders per (symbol, side, size bucket, price bucket), by time.
+
+    Buckets are logarithmic and twice as wide as the relative tolerance, so a fill within the
+    tolerance of another sits in the same or a neighbouring bucket: the wash-trade rule reads nine
+    small cells instead of every fill of a busy symbol in its time window (which grows with the
+    account's order rate and made the rules super-linear)."""
+
+    width: float
+    cells: Mapping[Cell, tuple[Sequence[float], Sequence[Order]]]
+
+    @staticmethod
+    def bucket(value: Decimal, width: float) -> int:
+        return math.floor(math.log(float(value)) / width) if value > 0 else -(2**62)
+
+    @classmethod
+    def of(cls, orders: Sequence[Order], tolerance: Decimal) -> FillIndex:
+        width = 2 * -math.log(1 - min(float(tolerance), 0.5)) + 1e-9
+        cells: dict[Cell, tuple[list[float], list[Order]]] = defaultdict(lambda: ([], []))
+        for o in orders:  # by time
+            if o.executed_qty > 0:
+                key = (o.symbol, o.side, cls.bucket(o.executed_qty, width), cls.bucket(avg_price(o), width))
+                cells[key][0].append(o.time.timestamp())
+                cells[key][1].append(o)
+        return cls(width, dict(cells))
+
+    def near(self, o: Order, side: str, start: float, end: float) -> Iterator[Order]:
+        """Fills on `side` of `o`'s symbol in [start, end] whose size and price are near `o`'s."""
+        q, p = self.bucket(o.executed_qty, self.width), self.bucket(avg_price(o), self.width)
+        for dq in (-1, 0, 1):
+            for dp in (-1, 0, 1):
+                times, rows = self.cells.get((o.symbol, side, q + dq, p + dp), ((), ()))
+                yield from rows[bisect.bisect_left(times, start) : bisect.bisect_right(times, end)]
+
+
 @dataclass(frozen=True)
 class RuleContext:
     evidence: Evidence
@@ -56,6 +102,7 @@ class RuleContext:
     kline_starts: Mapping[str, Sequence[float]]
     clusters: Mapping[tuple[str, int], datetime] = field(default_factory=dict)
     drain: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    fills: FillIndex = field(default_factory=lambda: FillIndex(1.0, {}))
 
     def klines_between(self, symbol: str, start: datetime, end: datetime) -> Sequence[Kline]:
         """1m klines whose open time is in [start, end)."""
@@ -101,6 +148,7 @@ def build(evidence: Evidence, baseline: Baseline, thresholds: Thresholds | None 
         starts,
         clusters,
         drain=_funnels(ctx, incident),
+        fills=FillIndex.of(incident, th.wash_tolerance),
     )
 
 

@@ -17,6 +17,7 @@ from responder.exchange.models import ApiRestrictions, Order, Transfer, Withdraw
 from responder.forensics.baseline import usdt_notional
 from responder.forensics.channel import classify, describe
 from responder.forensics.context import RuleContext, order_key
+from responder.forensics.context import avg_price as _avg_price
 from responder.forensics.model import Finding, Severity
 
 S = TypeVar("S")
@@ -55,12 +56,6 @@ def require_rules(rules: Sequence[Rule[S]], what: str) -> Sequence[Rule[S]]:
 def _ago(seconds: float) -> str:
     h, m = divmod(int(seconds) // 60, 60)
     return f"{h}h{m:02d}m" if h else f"{m}m{int(seconds) % 60:02d}s"
-
-
-def _avg_price(o: Order) -> Decimal:
-    if o.executed_qty > 0 and o.cummulative_quote_qty > 0:
-        return o.cummulative_quote_qty / o.executed_qty
-    return o.price
 
 
 def _fmt(d: Decimal, places: int = 8) -> str:
@@ -183,15 +178,18 @@ def wash_trade(o: Order, ctx: RuleContext) -> str | None:
     if o.executed_qty == 0:
         return None
     th, price = ctx.thresholds, _avg_price(o)
-    orders, times = ctx.by_symbol.get(o.symbol, ()), ctx.symbol_times.get(o.symbol, ())
     t, span = o.time.timestamp(), th.wash_span.total_seconds()
-    for other in orders[bisect.bisect_left(times, t - span) : bisect.bisect_right(times, t + span)]:
-        if other.side == o.side or other.executed_qty == 0:
-            continue
-        same_qty = abs(other.executed_qty - o.executed_qty) <= o.executed_qty * th.wash_tolerance
-        if same_qty and abs(_avg_price(other) - price) <= price * th.wash_tolerance:
-            return f"matched by opposite order {other.order_id}: {_fmt(o.executed_qty)} at {_fmt(price)}"
-    return None
+    opposite = "SELL" if o.side == "BUY" else "BUY"
+    matches = [
+        other
+        for other in ctx.fills.near(o, opposite, t - span, t + span)
+        if abs(other.executed_qty - o.executed_qty) <= o.executed_qty * th.wash_tolerance
+        and abs(_avg_price(other) - price) <= price * th.wash_tolerance
+    ]
+    if not matches:
+        return None
+    other = min(matches, key=lambda m: (m.time, m.order_id))
+    return f"matched by opposite order {other.order_id}: {_fmt(o.executed_qty)} at {_fmt(price)}"
 
 
 def balance_drain(o: Order, ctx: RuleContext) -> str | None:
