@@ -169,6 +169,13 @@ def test_burst_not_for_a_bot_that_always_bursts() -> None:
         ("different price", order(H + td(minutes=1), side="SELL", price="61000"), False),
         ("an hour apart", order(2 * H, side="SELL"), False),
         (
+            "size 0.4 % larger, price 0.4 % lower",
+            order(H + td(minutes=1), side="SELL", qty="0.001004", price="59760"),
+            True,
+        ),
+        ("size 0.6 % smaller", order(H + td(minutes=1), side="SELL", qty="0.000994"), False),
+        ("price 0.6 % higher", order(H + td(minutes=1), side="SELL", price="60360"), False),
+        (
             "prevented self-trade",
             order(H + td(minutes=1), side="SELL", filled=False, status="EXPIRED_IN_MATCH"),
             True,
