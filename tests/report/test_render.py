@@ -17,7 +17,7 @@ from tests.report.builder import CANARY, HOSTILE_COID, KEY
 from tests.report.conftest import context_of
 
 SECTIONS = ("header", "key", "what-happened", "metrics", "timeline", "revocation", "orders", "withdrawals",
-            "transfers", "loss", "request", "done", "evidence")  # fmt: skip
+            "transfers", "loss", "request", "done", "journal", "evidence")  # fmt: skip
 
 
 class _Html(HTMLParser):
