@@ -170,3 +170,52 @@ def test_the_svg_timeline_places_fills_milestones_and_checks_inside_the_axis(ful
     # the leak (09:02) sits left of the fills (11:02), which sit left of the case opening (14:00)
     x = {m.label: m.x for m in overview.markers if m.label}
     assert x["leak"] < fills[0].x < x["case opened"] < x["key dead"]
+
+
+def test_the_shapes_a_real_run_writes(tmp_path: Path) -> None:
+    """Triage question ids, the client's snake_case apiRestrictions model, snake_case withdrawals,
+    an approval before a request, a verify poll restating the revocation check, investigation gaps."""
+    b = IncidentBuilder(tmp_path / "run")
+    open_case(b)
+    for question, value in (
+        ("what", "API key and secret"),
+        ("vector", "Pushed to a public repository"),
+        ("leaked_at", "2026-11-23T10:00:00.000Z"),
+        ("noticed_at", "2026-11-23T13:30:00Z"),
+    ):
+        b.advance(1).event("answer", {"question": question, "value": value}, "triage")  # fmt: skip
+    model = {"create_time": "2026-04-27T20:45:13.779000Z", "enable_reading": True, "ip_restrict": True,
+             "enable_spot_and_margin_trading": False, "enable_withdrawals": True,
+             "raw_flags": [["enableFixReadOnly", True], ["enableReading", True]]}  # fmt: skip
+    b.evidence("api-restrictions", model, "GET /sapi/v1/account/apiRestrictions", "the key's permissions")
+    order = {"method": "DELETE", "path": "/api/v3/openOrders", "params": {"symbol": "X"}}
+    b.advance(1).event("confirmation", {"item": "leak.cancel", "text": "Cancel every open order?"}, "cancel")
+    b.event("intent", {"action": "leak.cancel", "request": order, "description": "cancel on X"}, "cancel")
+    b.event("outcome", {"action": "leak.cancel", "status": "ok", "response": {}}, "cancel")
+    check = {"action": "leak.revocation_check", "reason": "rejected with -2015"}
+    b.advance(1).event("check", {**check, "result": "dead"}, "delete-key")
+    b.event("check", {**check, "result": "passed"}, "delete-key")
+    b.findings({"orders": [], "transfers": [], "withdrawals": [
+        {"coin": "USDT", "network": "TRX", "amount": "6500", "address": "TN3W", "address_tag": "m1",
+         "tx_id": "abc", "apply_time": "2026-11-23T11:00:00.000Z", "status": 6, "reason": "after the leak"},
+        {"coin": "USDT", "network": "TRX", "amount": "1", "address": "TOld", "tx_id": "def",
+         "apply_time": "2026-11-14T11:00:00.000Z", "status": 6, "reason": "nothing abnormal"}],
+        "summary": {"gaps": ["orders not swept: -2015"], "loss": {"usdt_paid": "0", "estimated_loss": "0",
+                                                                  "method": "not estimated"}}})  # fmt: skip
+    ctx = context_of(b.dir)
+    assert ctx.happened.what_leaked == "API key and secret"
+    assert ctx.happened.leak_time is not None and ctx.happened.leak_time.startswith("2026-11-23 10:00:00 UTC")
+    assert ctx.header.key_created is not None and ctx.header.key_created.startswith("2026-04-27 20:45:13 UTC")
+    assert ctx.header.permissions == ("read", "withdrawals", "FIX API read")
+    assert (ctx.header.ip_restricted, ctx.header.withdrawals_enabled) == (True, True)
+    texts = [r.text for r in ctx.timeline]
+    assert "Approved: Cancel every open order?" in texts
+    assert [t for t in texts if "revocation_check" in t or "proven dead" in t] == [
+        "Key proven dead — rejected with -2015"
+    ]
+    assert not any("Cancel every open order?" in d for d in ctx.done_by_user)
+    assert [(w.time, w.address, w.address_tag) for w in ctx.findings.withdrawals] == [
+        ("2026-11-23 11:00:00", "TN3W", "m1")
+    ]
+    assert ctx.findings.gaps == ("orders not swept: -2015",)
+    assert ctx.findings.loss is not None and ctx.findings.loss.nothing_lost
