@@ -38,6 +38,8 @@ def parse_answers(data: bytes, source: str, playbook: Playbook) -> dict[str, Any
         raise AnswersError(f"{source}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise AnswersError(f"{source}: TOML syntax error: {e}") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise AnswersError(f"{source}: nested too deeply to be an answers file") from None
     steps = {s.id: s for s in playbook.steps}
     problems: list[str] = []
     for key, value in answers.items():

@@ -81,6 +81,9 @@ def parse_playbook(data: bytes, source: str, registry: ActionRegistry) -> Playbo
     except tomllib.TOMLDecodeError as e:
         problem = f"{source}: playbook: TOML syntax error: {e}"
         raise PlaybookError(f"{source} is not valid TOML", [problem]) from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        problem = f"{source}:1: playbook: nested too deeply"
+        raise PlaybookError(f"{source} is not a playbook", [problem]) from None
     checker = _Checker(source, text, registry)
     playbook = checker.playbook(doc, hashlib.sha256(data).hexdigest())
     if checker.problems or playbook is None:

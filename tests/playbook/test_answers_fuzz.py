@@ -112,12 +112,15 @@ def test_a_valid_answer_passes_through(playbook: Playbook) -> None:
     assert answers == {step.id: {question.id: "x"}}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="tomllib recurses per nesting level; parse_answers does not turn RecursionError into "
-    "AnswersError (responder/playbook/answers.py, engine area)",
-)
 def test_deeply_nested_toml_raises_answers_error(playbook: Playbook) -> None:
     with pytest.raises(AnswersError):
         parse_answers(b"a = " + b"[" * 5000 + b"]" * 5000, "deep.toml", playbook)
+
+
+def test_deeply_nested_playbook_is_a_playbook_error() -> None:
+    from responder.errors import PlaybookError
+    from responder.playbook.actions import default_registry
+    from responder.playbook.loader import parse_playbook
+
+    with pytest.raises(PlaybookError):
+        parse_playbook(b"a = " + b"[" * 5000 + b"]" * 5000, "deep.toml", default_registry())
