@@ -11,6 +11,7 @@ executed, so it re-syncs the clock and retries once. The client is handed its `h
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -47,6 +48,7 @@ from responder.exchange.models import (
     WithdrawAddress,
     Withdrawal,
 )
+from responder.exchange.protocol import RawResponse
 from responder.exchange.responses import Body, decode, rejection, retry_after, server_failure
 from responder.exchange.signing import Signer, encode_params
 from responder.exchange.timesync import TimeSync
@@ -88,6 +90,8 @@ class BinanceClient:
         self._clock = clock
         self.budget = budget or RateBudget(clock)
         self._recorder = recorder
+        self._last: dict[str, RawResponse] = {}
+        self._last_lock = threading.Lock()
         self.time_sync = time_sync or TimeSync(clock)
         self._attempts = max(1, read_attempts)
         self._backoff = backoff_seconds
@@ -185,8 +189,16 @@ class BinanceClient:
         self._clock.sleep(self._backoff * 2 ** (attempt - 1))
 
     def _record(self, endpoint: str, sent: list[tuple[str, object]], status: int, body: Body) -> None:
+        data = body.json if body.is_json else body.text[:2000]
+        with self._last_lock:
+            self._last[endpoint] = RawResponse(endpoint, dict(sent), status, data)
         if self._recorder is not None:
-            self._recorder(endpoint, dict(sent), status, body.json if body.is_json else body.text[:2000])
+            self._recorder(endpoint, dict(sent), status, data)
+
+    def last_response(self, endpoint: str) -> RawResponse | None:
+        """The raw body of the latest response from `endpoint` (`GET /api/v3/account`), for evidence."""
+        with self._last_lock:
+            return self._last.get(endpoint)
 
     # --- time --------------------------------------------------------------------------------------
     def _fetch_server_ms(self) -> int:

@@ -6,9 +6,11 @@ Mutating methods are named as such and documented as "may raise OutcomeUnknown".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from responder.exchange.models import (
     Account,
@@ -27,10 +29,25 @@ from responder.exchange.models import (
 )
 
 
+@dataclass(frozen=True)
+class RawResponse:
+    """A response exactly as Binance sent it: the endpoint, the parameters sent (never the signature),
+    the HTTP status and the decoded JSON body. Evidence cites these, not our parsed models."""
+
+    endpoint: str
+    params: Mapping[str, object]
+    status: int
+    body: Any
+
+
 class Exchange(Protocol):
     @property
     def masked_key(self) -> str:
         """The API key in use, masked (`vmPU…Eh8A`)."""
+        ...
+
+    def last_response(self, endpoint: str) -> RawResponse | None:
+        """The latest raw response from `endpoint` (`METHOD /path`), or None."""
         ...
 
     def server_time(self) -> datetime: ...

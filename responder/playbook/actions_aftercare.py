@@ -18,7 +18,7 @@ from responder.errors import ExchangeError
 from responder.exchange.models import ApiRestrictions, Transfer, Withdrawal
 from responder.exchange.protocol import Exchange
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
-from responder.playbook.actions_leak import parse_time, plain
+from responder.playbook.actions_leak import evidence_body, parse_time, plain
 from responder.wizard.prompter import Level
 
 
@@ -80,7 +80,7 @@ def audit_withdrawals(ctx: ActionContext, params: JsonMap) -> ActionResult:
         book = ex.withdraw_addresses()
         ref = ctx.save_evidence(
             "address-book",
-            plain(book),
+            evidence_body(ex, "GET /sapi/v1/capital/withdraw/address/list", book),
             source="GET /sapi/v1/capital/withdraw/address/list",
             description="the withdrawal address book",
         )
@@ -93,7 +93,7 @@ def audit_withdrawals(ctx: ActionContext, params: JsonMap) -> ActionResult:
         w = ex.withdraw_history(start=max(since, now - timedelta(days=89)), end=now)
         ctx.save_evidence(
             "withdrawals-since-leak",
-            plain(w),
+            evidence_body(ex, "GET /sapi/v1/capital/withdraw/history", w),
             source="GET /sapi/v1/capital/withdraw/history",
             description="withdrawals since the leak",
         )
@@ -181,7 +181,9 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
     from responder.forensics.verdict import judge_transfers, judge_withdrawals
 
     rows = _evidence_rows(ctx, "withdrawals.json")
-    withdrawals = tuple(Withdrawal.from_json(_binance_withdrawal(r)) for r in rows)
+    withdrawals = tuple(
+        Withdrawal.from_json(_binance_withdrawal(r) if "apply_time" in r else r) for r in rows
+    )
     transfers = tuple(
         Transfer(
             r["asset"],

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from responder.clock import show
 from responder.errors import ExchangeError, NothingToCancel
 from responder.exchange.models import ApiRestrictions, Order, Transfer
+from responder.exchange.protocol import Exchange
 from responder.playbook.actions import (
     ActionContext,
     ActionRegistry,
@@ -83,14 +84,23 @@ class _Reads:
         self.gaps: list[str] = []
         self.refs: list[Any] = []
 
-    def read(self, name: str, source: str, what: str, fn: Callable[[], T]) -> T | None:
+    def read(self, name: str, source: str, what: str, fn: Callable[[], T], *, raw: bool = True) -> T | None:
+        """`fn` makes one request to `source` (`METHOD /path`); its raw body is the evidence. A read made
+        of many requests (`raw=False`) is saved as the parsed rows instead."""
         try:
             value = fn()
         except ExchangeError as e:
             self.gaps.append(f"{what}: {self.ctx.secrets.scrub(e.one_line())}")
             return None
-        self.refs.append(self.ctx.save_evidence(name, plain(value), source=source, description=what))
+        body = evidence_body(self.ctx.need_exchange(), source, value, raw)
+        self.refs.append(self.ctx.save_evidence(name, body, source=source, description=what))
         return value
+
+
+def evidence_body(ex: Exchange, source: str, value: object, raw: bool = True) -> Any:
+    """What Binance sent for `source` when it was one request; our parsed rows otherwise."""
+    last = ex.last_response(source) if raw else None
+    return last.body if last is not None and last.status == 200 else plain(value)
 
 
 def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
@@ -125,6 +135,7 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
         "GET /sapi/v1/asset/transfer",
         "universal transfers since the day before the leak",
         lambda: _transfers(ex, max(leaked_at - timedelta(days=1), now - timedelta(days=180)), now),
+        raw=False,
     )
     status = reads.read("account-status", "GET /sapi/v1/account/status", "account status", ex.account_status)
     return _snapshot_result(

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -227,7 +228,7 @@ def test_pump_and_dump_header_and_what_happened_match_the_record(drills: dict[st
     header = dict(tuple(row) for row in page.rows["key"] if len(row) == 2)
     assert header["Account UID"] == uid
     assert header["API key"].endswith("(HMAC)") and "…" in header["API key"]
-    created = parse_time(restrictions["create_time"])
+    created = datetime.fromtimestamp(restrictions["createTime"] / 1000, UTC)  # Binance's raw body
     assert header["Key created"].startswith(fmt.stamp(created) + " UTC")
     assert "spot & margin trading" in header["Permissions at the leak"]
     assert "withdrawals" not in header["Permissions at the leak"].split("(")[0]
