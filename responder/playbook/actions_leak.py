@@ -334,7 +334,12 @@ def revocation_check(ctx: ActionContext, params: JsonMap) -> ActionResult:
     )
     at = now.strftime("%H:%M:%S UTC")
     if check.status == "revoked":
-        result, reason = "dead", f"dead at {at} ({check.reason}, so this is conclusive)"
+        why = (
+            "the key had no IP whitelist"
+            if ip_restricted is False
+            else "the key was not known to be IP-restricted"
+        )
+        result, reason = "dead", f"dead at {at} — rejected with {check.code}; {why}, so this is conclusive"
         ctx.check("leak.revocation_check", result, reason)
         return ActionResult("passed", {"revocation": result, "at": plain(now)}, lines=(("ok", reason),))
     if check.status == "live":
@@ -363,7 +368,16 @@ def drill_act(ctx: ActionContext, params: JsonMap) -> ActionResult:
     return ActionResult("ok", {"acted": done}, lines=lines)
 
 
+def open_case(ctx: ActionContext, params: JsonMap) -> ActionResult:
+    """The case is open: name the key it is about (masked) and the clock it runs on."""
+    key = ctx.exchange.masked_key if ctx.exchange is not None else "(no key given)"
+    now = ctx.clock.now()
+    lines: tuple[tuple[Level, str], ...] = (("info", f"key {key} · clock started {show(now)}"),)
+    return ActionResult("ok", {"key": key, "opened": plain(now)}, lines=lines)
+
+
 def register(registry: ActionRegistry) -> None:
+    registry.register("leak.open_case", open_case, description="open the case: the key and the clock")
     registry.register(
         "leak.snapshot",
         snapshot,

@@ -9,6 +9,7 @@ journal) lets it continue a case: finished steps are not repeated, recorded muta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,7 @@ from responder.playbook.state import CaseState, StepRecord
 from responder.secrets import Secret, SecretRegistry
 from responder.wizard.prompter import Display, Prompt, Prompter, Purpose
 
+_REF_IN_TEXT = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}")
 _STATUS = {"ok": "done", "warn": "done", "passed": "done", "failed": "failed", "pending": "unresolved"}
 
 
@@ -128,12 +130,12 @@ class Runner:
         self.state.finished[step.id] = StepRecord(step.id, status, entry.payload["outputs"])
 
     def _note(self, step: Step) -> tuple[str, dict[str, Any]]:
-        self.env.display.show("info", step.text)
+        self.env.display.show("info", self._text(step.text))
         return "done", {}
 
     def _ask(self, step: Step) -> tuple[str, dict[str, Any]]:
         if step.text:
-            self.env.display.show("info", step.text)
+            self.env.display.show("info", self._text(step.text))
         outputs: dict[str, Any] = {}
         for q in step.questions:
             outputs[q.id] = self._question(step, q)
@@ -157,7 +159,7 @@ class Runner:
 
     def _manual(self, step: Step) -> tuple[str, dict[str, Any]]:
         show, ask = self.env.display.show, self.env.prompter
-        show("info", step.text)
+        show("info", self._text(step.text))
         if step.url:
             show("info", f"Open: {step.url}")
         confirmed, missing = [], []
@@ -205,14 +207,16 @@ class Runner:
 
     def _action(self, step: Step) -> tuple[str, dict[str, Any]]:
         if step.text:
-            self.env.display.show("info", step.text)
+            self.env.display.show("info", self._text(step.text))
         if step.mutating and step.id not in self.state.confirmed:
-            prompt = Prompt(step.id, "confirm", step.confirm, "mutation", default=False)
+            prompt = Prompt(step.id, "confirm", self._text(step.confirm), "mutation", default=False)
             if not self.env.prompter.confirm(prompt):
                 self.journal.append("answer", step.id, {"question": "confirm", "value": False})
                 self.env.display.show("info", "not done (you said no)")
                 return "skipped", {"declined": True}
-            self.journal.append("confirmation", step.id, {"item": step.action, "text": step.confirm})
+            self.journal.append(
+                "confirmation", step.id, {"item": step.action, "text": self._text(step.confirm)}
+            )
             self.state.confirmed.add(step.id)
         result = self._call(step, step.action, step.params)
         summary = {
@@ -261,6 +265,17 @@ class Runner:
             self.env.display.show("warn", f"failed: {result.outputs['error']}")
 
     # --- values --------------------------------------------------------------------------------------
+    def _text(self, text: str) -> str:
+        """Text shown to the user with `${step.key}` filled in from earlier outputs (lists joined)."""
+
+        def fill(m: re.Match[str]) -> str:
+            value = self._lookup(tuple(m.group(1).split(".")))
+            if isinstance(value, list):
+                return ", ".join(str(v) for v in value)
+            return "?" if value is None else str(value)
+
+        return _REF_IN_TEXT.sub(fill, text)
+
     def _resolve(self, value: object) -> Any:
         if isinstance(value, Ref):
             return self._lookup(value.path)

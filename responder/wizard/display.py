@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import textwrap
 from datetime import timedelta
 from typing import TextIO
 
@@ -49,6 +50,12 @@ class TerminalDisplay:
         self._out.write("\n" + self._paint(_COLORS["step"], left) + " " * pad + right + "\n")
         self._out.flush()
 
+    def _wrap(self, line: str) -> list[str]:
+        """Fit a line to the terminal, continuing under its own indentation."""
+        indent = " " * (len(line) - len(line.lstrip()) + (2 if line.lstrip()[:1].isdigit() else 0))
+        room = max(self._width - 6, 30)
+        return textwrap.wrap(line, room, subsequent_indent=indent, break_on_hyphens=False) or [""]
+
     def progress(self, text: str) -> None:
         """Rewrite one status line in place on a terminal; elsewhere stay silent."""
         if self._interactive:
@@ -60,7 +67,7 @@ class TerminalDisplay:
         if self._live:
             self._out.write("\r\x1b[2K")
             self._live = False
-        lines = text.splitlines() or [""]
+        lines = [part for line in (text.splitlines() or [""]) for part in self._wrap(line)]
         for n, line in enumerate(lines):
             mark = _MARKS[level] if n == 0 else " " * len(_MARKS[level])
             self._out.write("  " + self._paint(_COLORS[level], mark) + line + "\n")

@@ -215,3 +215,39 @@ class AnswersPrompter(_DataPrompter):
             "secret": self._fallback.secret,
         }[kind]
         return method(q)
+
+
+class EchoingPrompter:
+    """Shows each question and the answer another prompter gave (an unattended drill stays readable)."""
+
+    def __init__(self, inner: Prompter, display: Display) -> None:
+        self._inner = inner
+        self._display = display
+
+    def _echo(self, q: Prompt, answer: object) -> None:
+        self._display.show("info", f"? {q.text}  › {answer}")
+
+    def text(self, q: Prompt) -> str:
+        value = self._inner.text(q)
+        self._echo(q, value or "(empty)")
+        return value
+
+    def choice(self, q: Prompt) -> str:
+        value = self._inner.choice(q)
+        self._echo(q, value)
+        return value
+
+    def confirm(self, q: Prompt) -> bool:
+        value = self._inner.confirm(q)
+        self._echo(q, "yes" if value else "no")
+        return value
+
+    def when(self, q: Prompt) -> datetime:
+        value = self._inner.when(q)
+        self._echo(q, value.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        return value
+
+    def secret(self, q: Prompt) -> Secret:
+        value = self._inner.secret(q)
+        self._echo(q, "(hidden)")
+        return value

@@ -20,7 +20,7 @@ from responder.clock import Clock, OffsetClock, SystemClock
 from responder.errors import SelfCheckFailed, UsageError
 from responder.secrets import Secret, SecretRegistry
 from responder.wizard.display import TerminalDisplay, color_enabled
-from responder.wizard.prompter import AnswersPrompter, Prompter
+from responder.wizard.prompter import AnswersPrompter, EchoingPrompter, Prompter
 
 if TYPE_CHECKING:  # the engine is imported where it is used: the first prompt comes before it (issue 5)
     from responder.exchange.protocol import Exchange
@@ -164,7 +164,9 @@ def _drill_case(
     creds = Credentials(leaked.api_key, signer, signer.key_type)
     registry, playbook = _load(LEAK_PLAYBOOK)
     prompter: Prompter = (
-        AnswersPrompter(drill.auto_answers(setup.sim), clock=clock) if auto else _interactive(clock)
+        EchoingPrompter(AnswersPrompter(drill.auto_answers(setup.sim), clock=clock), display)
+        if auto
+        else _interactive(clock)
     )
     with ExitStack() as stack, _clients(setup.base_url, clock, stack) as factory:
         client = stack.enter_context(connect(setup.base_url, creds, clock=clock))

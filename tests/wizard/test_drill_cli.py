@@ -115,7 +115,7 @@ def test_a_new_user_goes_from_the_first_question_to_the_report(drill: pexpect.sp
     drill.expect("UTC")  # the typed time is echoed back in UTC for confirmation
     answer(drill, TRIAGE[3:])
     drill.expect("open orders")
-    answer(drill, [("Cancel every open order", "y"), AFTER_CANCEL[0]])
+    answer(drill, [("Cancel all \\d+ open orders", "y"), AFTER_CANCEL[0]])
     drill.expect("dead at")
     answer(drill, AFTER_CANCEL[1:])
     drill.expect("report.md, report.txt, report.html")
@@ -129,7 +129,7 @@ def test_a_new_user_goes_from_the_first_question_to_the_report(drill: pexpect.sp
 
 def test_ctrl_c_saves_and_resume_finishes(drill: pexpect.spawn, tmp_path: Path) -> None:
     case = tmp_path / "case"
-    answer(drill, [*TRIAGE, ("Cancel every open order", "y"), ("I deleted the key", "")])
+    answer(drill, [*TRIAGE, ("Cancel all \\d+ open orders", "y"), ("I deleted the key", "")])
     drill.send("\x03")
     drill.expect("Saved. Resume with: responder resume")
     drill.expect(pexpect.EOF)
