@@ -285,6 +285,11 @@ def _verify(
     from responder.errors import EXIT_FAILURE
     from responder.evidence import verify_incident
 
+    from responder.errors import UsageError
+
+    folder = Path(directory)
+    if not any((folder / name).is_file() for name in ("journal.jsonl", "MANIFEST.sha256")):
+        raise UsageError(f"{directory} is not an incident directory (no journal.jsonl, no MANIFEST.sha256)")
     problems = verify_incident(Path(directory))
     if problems:
         for problem in problems:
