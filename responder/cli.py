@@ -282,10 +282,8 @@ def _verify(
     1 with one line per problem when anything was changed, removed or reordered."""
     from pathlib import Path
 
-    from responder.errors import EXIT_FAILURE
+    from responder.errors import EXIT_FAILURE, UsageError
     from responder.evidence import verify_incident
-
-    from responder.errors import UsageError
 
     folder = Path(directory)
     if not any((folder / name).is_file() for name in ("journal.jsonl", "MANIFEST.sha256")):
