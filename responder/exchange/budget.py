@@ -110,12 +110,19 @@ class _Bucket:
         self.in_flight.append((self.start, weight))
 
     def answered(self, weight: int, header: int | None) -> None:
-        """A response to one of our requests of `weight`; `header` is the server's count, if sent."""
-        for i, (_, w) in enumerate(self.in_flight):
+        """A response to one of our requests of `weight`; `header` is the server's count, if sent.
+
+        Answers are matched to the oldest request of that weight. A request reserved in an earlier
+        window may have been counted in the server's previous minute: its header describes that
+        minute, so it must not raise this one's count (it would idle the sweep for a whole minute).
+        """
+        reserved_in = self.start
+        for i, (start, w) in enumerate(self.in_flight):
             if w == weight:
+                reserved_in = start
                 del self.in_flight[i]
                 break
-        if header is not None:
+        if header is not None and reserved_in >= self.start:
             self.used = max(self.used, header + sum(w for _, w in self.in_flight))
 
     def wait_for(self, t: float, weight: int) -> float:
@@ -238,14 +245,11 @@ class RateBudget:
             t = self._now()
             bucket = self._buckets[API]
             bucket.roll(t)
-            free_now = max(0, bucket.ceiling - bucket.used)
-            if t < bucket.paused_until:
-                free_now = 0
-            if total_weight <= free_now:
-                return 0.0
-            rest = total_weight - free_now
-            to_next = max(bucket.start + bucket.window - t, bucket.paused_until - t)
-            return to_next + (math.ceil(rest / bucket.ceiling) - 1) * bucket.window
+            used = bucket.ceiling if t < bucket.paused_until else bucket.used
+            wait = max(0.0, bucket.paused_until - (bucket.start + bucket.window))
+            return wait + calendar_minimum_seconds(
+                total_weight, limit=bucket.ceiling, second=t - bucket.start, used=used
+            )
 
     def stats(self) -> BudgetStats:
         with self._lock:
@@ -256,6 +260,21 @@ class RateBudget:
     def banned_until(self) -> datetime | None:
         with self._lock:
             return self._banned_until
+
+
+def calendar_minimum_seconds(
+    weight: int, *, limit: int, second: float, used: int = 0, latency: float = 0.0
+) -> float:
+    """The least time to spend `weight` starting `second` seconds into a calendar minute of which
+    `used` is already spent: what is left of this minute goes at once, then `limit` per further minute,
+    and the last request is answered `latency` seconds after it is sent. With f = max(0, limit - used):
+    0 + latency when weight <= f, else (60 - second) + (ceil((weight - f) / limit) - 1) * 60 + latency.
+    """
+    free = max(0, limit - used)
+    if weight <= free:
+        return latency
+    minutes = math.ceil((weight - free) / limit)
+    return (60.0 - second) + (minutes - 1) * 60.0 + latency
 
 
 def ban_end(now: datetime, retry_after: float | None, message: str) -> datetime:

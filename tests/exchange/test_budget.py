@@ -10,7 +10,7 @@ import pytest
 
 from responder.clock import ManualClock, to_ms
 from responder.errors import IpBanned
-from responder.exchange.budget import RateBudget, endpoint_cost
+from responder.exchange.budget import RateBudget, calendar_minimum_seconds, endpoint_cost
 
 from .conftest import START, ClientFactory
 from .fake_binance import EXCHANGE_INFO, FakeBinance
@@ -111,6 +111,42 @@ def test_minimum_seconds_for_a_planned_sweep(clock: ManualClock) -> None:
     assert budget.minimum_seconds(5000) == 0
     assert budget.minimum_seconds(5001) == pytest.approx(50)  # the rest fits in the next minute
     assert budget.minimum_seconds(5000 + 12001) == pytest.approx(50 + 120)
+
+
+@pytest.mark.parametrize(
+    ("weight", "second", "used", "latency", "expected"),
+    [
+        (6000, 0.0, 0, 0.02, 0.02),  # fits in this minute: one round trip
+        (6001, 0.0, 0, 0.02, 60.02),  # one weight spills into the next minute
+        (10_900, 48.5, 0, 0.02, 11.52),  # a late start: 6000 now, the rest when the minute turns
+        (10_900, 48.5, 3000, 0.0, 71.5),  # half spent by someone else: 3000 now, 6000, then 1900
+        (12_000, 10.0, 0, 0.0, 50.0),
+        (12_001, 10.0, 0, 0.0, 110.0),
+        (5, 59.0, 6000, 0.0, 1.0),  # nothing left now: the next minute
+    ],
+)
+def test_calendar_minimum_spends_this_minute_then_whole_minutes(
+    weight: int, second: float, used: int, latency: float, expected: float
+) -> None:
+    got = calendar_minimum_seconds(weight, limit=6000, second=second, used=used, latency=latency)
+    assert got == pytest.approx(expected)
+
+
+def test_a_late_answer_from_the_previous_minute_does_not_fill_this_one(clock: ManualClock) -> None:
+    """Reserved at 14:00:59, answered after the minute turned: the header counts the server's old
+    minute, so the new minute keeps its own count (it used to wait a whole minute for nothing)."""
+    budget = RateBudget(clock, api_limit=100)
+    clock.set(datetime(2026, 11, 23, 14, 0, 59, tzinfo=UTC))
+    for _ in range(4):
+        budget.reserve(ACCOUNT)
+    clock.set(datetime(2026, 11, 23, 14, 1, 0, 500_000, tzinfo=UTC))
+    budget.observe(ACCOUNT, {"x-mbx-used-weight-1m": "80"})
+    assert budget.reserve(ACCOUNT) == 0
+    for _ in range(3):  # the other old answers: two of them reached the server after 14:01:00
+        budget.observe(ACCOUNT, {"x-mbx-used-weight-1m": "40"})
+    assert budget.stats().used == 20
+    budget.observe(ACCOUNT, {"x-mbx-used-weight-1m": "60"})  # ours, from this minute: it counts
+    assert budget.stats().used == 60
 
 
 def test_the_limit_comes_from_exchange_info(make_client: ClientFactory, fake: FakeBinance) -> None:
