@@ -107,15 +107,19 @@ class Executor:
         on_done: Callable[[Call, Rows], None],
         *,
         symbols_total: int = 0,
+        finish: Callable[[str], Sequence[Call]] | None = None,
     ) -> None:
         """Run `calls` and every follow-up `follow(call, rows)` returns; `on_done` gets each result
-        (called in this thread, in completion order)."""
+        (called in this thread, in completion order). When a symbol has no call left open,
+        `finish(symbol)` may add its next stage (trades, klines): it starts while other symbols are
+        still being read, so no stage waits for the slowest symbol of the one before."""
         pending = list(calls)
         self._state.planned += sum(c.weight for c in calls)
-        finished_symbols: set[str] = set()
-        open_per_symbol: dict[str, int] = {}
+        open_calls: dict[str, int] = {}
         for c in pending:
-            open_per_symbol[c.symbol] = open_per_symbol.get(c.symbol, 0) + 1
+            open_calls[c.symbol] = open_calls.get(c.symbol, 0) + 1
+        staged: set[str] = set()  # symbols whose `finish` stage was added
+        closed = 0  # symbols with every call done, their last stage included
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sweep") as pool:
             running: dict[Future[Rows], Call] = {}
             try:
@@ -125,20 +129,21 @@ class Executor:
                     while pending and len(running) < self._workers:
                         call = pending.pop(0)
                         running[pool.submit(self._one, call)] = call
-                    finished, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
-                    for fut in finished:
+                    done, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
+                    for fut in done:
                         call = running.pop(fut)
                         rows = fut.result()
                         on_done(call, rows)
                         more = list(follow(call, rows))
+                        open_calls[call.symbol] += len(more) - 1
+                        if open_calls[call.symbol] == 0 and call.symbol not in staged:
+                            staged.add(call.symbol)
+                            more += finish(call.symbol) if finish is not None else []
+                            open_calls[call.symbol] = len(more)
+                        closed += open_calls[call.symbol] == 0
                         self._state.planned += sum(c.weight for c in more)
                         pending[0:0] = more  # follow-ups first: finish a symbol before starting others
-                        open_per_symbol[call.symbol] = open_per_symbol.get(call.symbol, 0) - 1 + len(more)
-                        for c in more:
-                            open_per_symbol.setdefault(c.symbol, 0)
-                        if open_per_symbol[call.symbol] == 0:
-                            finished_symbols.add(call.symbol)
-                        self._report(len(finished_symbols), symbols_total or len(open_per_symbol))
+                        self._report(closed, symbols_total or len(open_calls))
             except BaseException:
                 self._stop.set()
                 for fut in running:

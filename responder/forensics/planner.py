@@ -177,12 +177,19 @@ def plan_klines(symbol: str, tier: int, fills: Sequence[datetime], gap: timedelt
             start = t
         prev = t
     spans.append((start, prev))
+    covered: list[tuple[datetime, datetime]] = []  # each run with its lead and tail, overlaps merged
+    for a, b in spans:
+        lo, hi = (a - KLINE_LEAD).replace(second=0, microsecond=0), b + KLINE_TAIL
+        if covered and lo <= covered[-1][1]:
+            covered[-1] = (covered[-1][0], max(covered[-1][1], hi))
+        else:
+            covered.append((lo, hi))
     out: list[Call] = []
     chunk = timedelta(minutes=KLINE_MINUTES)
-    for a, b in spans:
-        t = (a - KLINE_LEAD).replace(second=0, microsecond=0)
-        while t < b + KLINE_TAIL:
-            out.append(Call("klines", symbol, tier, start=t, end=min(t + chunk, b + KLINE_TAIL)))
+    for lo, hi in covered:
+        t = lo
+        while t < hi:
+            out.append(Call("klines", symbol, tier, start=t, end=min(t + chunk, hi)))
             t += chunk
     return out
 

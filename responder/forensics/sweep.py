@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 from responder.clock import Clock
+from responder.exchange.budget import calendar_minimum_seconds
 from responder.exchange.models import (
     Account,
     ApiRestrictions,
@@ -48,6 +50,7 @@ class _Collected:
     orders: dict[tuple[str, int], Order] = field(default_factory=dict)
     trades: dict[tuple[str, int], Trade] = field(default_factory=dict)
     klines: dict[str, dict[datetime, Kline]] = field(default_factory=dict)
+    filled: dict[str, dict[int, Order]] = field(default_factory=dict)  # incident fills per symbol
     first_attacker: float | None = None
 
 
@@ -146,6 +149,7 @@ def investigate(
     """Sweep the account for since → until and judge what happened (module docstring)."""
     opt = options or Options()
     started = clock.monotonic()
+    start_second = clock.now().timestamp() % 60  # Binance counts calendar minutes
     window = Window(since, until or clock.now(), opt.baseline_days)
     gaps: list[str] = []
     known = _context(exchange, window, opt.symbols == "all", gaps)
@@ -157,10 +161,21 @@ def investigate(
     got = _Collected()
     suspects = {c.symbol for c in plan.calls if c.tier == 0}
 
+    def on_done(call: planner.Call, rows: Rows) -> None:
+        if call.kind == "orders":
+            on_orders(call, rows)
+        for r in rows:
+            if call.kind == "trades":
+                got.trades[(r.symbol, r.id)] = r
+            elif call.kind == "klines":
+                got.klines.setdefault(call.symbol, {})[r.open_time] = r
+
     def on_orders(call: planner.Call, rows: Rows) -> None:
         for o in rows:
             if window.baseline_start <= o.time <= window.until:
                 got.orders[(o.symbol, o.order_id)] = o
+                if window.in_incident(o.time) and o.executed_qty > 0:
+                    got.filled.setdefault(o.symbol, {})[o.order_id] = o
         suspects.discard(call.symbol)
         if got.first_attacker is None and not suspects and any(window.in_incident(o.time) for o in rows):
             found = _first_attacker(
@@ -171,24 +186,29 @@ def investigate(
                 if on_attacker is not None:
                     on_attacker(found)
 
-    ex.run(plan.calls, lambda c, rows: planner.next_orders_call(c, rows, window), on_orders,
-           symbols_total=len(plan.calls))  # fmt: skip
+    def follow(call: planner.Call, rows: Rows) -> Sequence[planner.Call]:
+        if call.kind == "orders":
+            return planner.next_orders_call(call, rows, window)
+        return planner.next_trades_call(call, rows) if call.kind == "trades" else []
 
-    def on_more(call: planner.Call, rows: Rows) -> None:
-        for r in rows:
-            if call.kind == "trades":
-                got.trades[(r.symbol, r.id)] = r
-            else:
-                got.klines.setdefault(call.symbol, {})[r.open_time] = r
+    def finish(symbol: str) -> list[planner.Call]:
+        """A symbol's orders are all read: its trades and klines can start at once."""
+        filled = sorted(got.filled.get(symbol, {}).values(), key=lambda o: (o.time, o.order_id))
+        return _follow_up_calls(symbol, known.tiers.get(symbol, 9), filled, opt.thresholds)
 
-    more = _follow_up_calls(list(got.orders.values()), window, known.tiers, opt.thresholds)
-    ex.run(more, lambda c, rows: planner.next_trades_call(c, rows) if c.kind == "trades" else [], on_more)
-    wallet = collect.wallet(exchange, window)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet") as side:
+        # SAPI reads spend their own buckets (reference §2.2): read them while the sweep waits on /api.
+        pending_wallet = side.submit(collect.wallet, exchange, window)
+        try:
+            ex.run(plan.calls, follow, on_done, symbols_total=len(plan.calls), finish=finish)
+        finally:
+            wallet = pending_wallet.result()
     findings = _judge(
         exchange, window, known, got, wallet=wallet, opt=opt, gaps=gaps + wallet.gaps + ex.failures
     )
     stats = SweepStats(
-        ex.calls, ex.weight, clock.monotonic() - started, planner.minimum_seconds(ex.weight, known.limit),
+        ex.calls, ex.weight, clock.monotonic() - started,
+        calendar_minimum_seconds(ex.weight, limit=known.limit, second=start_second),
         len(known.tiers), got.first_attacker,
     )  # fmt: skip
     return replace(findings, stats=stats)
@@ -230,17 +250,9 @@ def _judge(
     )  # fmt: skip
 
 
-def _follow_up_calls(
-    orders: Sequence[Order], window: Window, tiers: Mapping[str, int], th: Thresholds
-) -> list[planner.Call]:
-    """Trades and klines for symbols with fills in the incident window."""
-    calls: list[planner.Call] = []
-    by_symbol: dict[str, list[Order]] = {}
-    for o in orders:
-        if window.in_incident(o.time) and o.executed_qty > 0:
-            by_symbol.setdefault(o.symbol, []).append(o)
-    for symbol, filled in sorted(by_symbol.items(), key=lambda kv: (tiers.get(kv[0], 9), kv[0])):
-        tier = tiers.get(symbol, 9)
-        calls += planner.plan_klines(symbol, tier, [o.time for o in filled], th.cluster_gap)
-        calls += planner.plan_trades(symbol, tier, filled)
-    return calls
+def _follow_up_calls(symbol: str, tier: int, filled: Sequence[Order], th: Thresholds) -> list[planner.Call]:
+    """Trades and klines for one symbol's fills in the incident window."""
+    if not filled:
+        return []
+    klines = planner.plan_klines(symbol, tier, [o.time for o in filled], th.cluster_gap)
+    return klines + planner.plan_trades(symbol, tier, filled)

@@ -135,3 +135,24 @@ def test_resume_skips_calls_already_done() -> None:
     f = investigate(again, since=LEAK, clock=ManualClock(NOW), done=saved)
     assert not any(name == "allOrders" for name, _ in again.calls)
     assert f.attacker_orders()
+
+
+def test_klines_cover_runs_whose_lead_overlaps_in_one_call() -> None:
+    """Two runs 90 min apart: their 3 h leads overlap, so one request covers both (one round trip)."""
+    fills = [LEAK + H, LEAK + H + td(minutes=90)]
+    calls = planner.plan_klines("BTCUSDT", 0, fills, gap=td(minutes=30))
+    assert len(calls) == 1
+    assert calls[0].start is not None and calls[0].end is not None
+    assert calls[0].start <= fills[0] - planner.KLINE_LEAD and calls[0].end >= fills[1] + planner.KLINE_TAIL
+    far = [LEAK + H, LEAK + 9 * H]  # leads do not overlap: two spans
+    assert len(planner.plan_klines("BTCUSDT", 0, far, gap=td(minutes=30))) == 2
+
+
+def test_trades_and_klines_of_a_symbol_start_before_the_other_symbols_are_read() -> None:
+    """A symbol's next stage is queued as soon as its orders are in, not after every symbol's."""
+    ex, _ = account_with_attack()
+    investigate(ex, since=LEAK, clock=ManualClock(NOW), options=Options(workers=1))
+    names = [name for name, _ in ex.calls]
+    first_follow_up = min(i for i, n in enumerate(names) if n in ("myTrades", "klines"))
+    last_orders = max(i for i, n in enumerate(names) if n == "allOrders")
+    assert first_follow_up < last_orders
