@@ -371,51 +371,14 @@ def _investigate(
     """Sweep the account's orders, trades and wallet history since the leak at Binance's weight limit,
     flag attacker activity and estimate the loss. Read-only. Writes findings.json and evidence to
     --out. Exit 0 when the investigation completed, whatever it found."""
-    import json
-    from pathlib import Path
+    from responder.investigate import run_investigation
 
-    from responder.clock import SystemClock
-    from responder.credentials import load_credentials
-    from responder.errors import UsageError
-    from responder.exchange.baseurl import check_base_url
-    from responder.exchange.client import connect
-    from responder.forensics import findings_io, render
-    from responder.forensics.executor import Progress
-    from responder.forensics.sweep import Options, investigate
-    from responder.secrets import SecretRegistry
-    from responder.timeparse import parse_when
-
-    if symbols not in ("held", "all"):
-        raise UsageError(f"--symbols must be 'held' or 'all', not {symbols!r}")
-    clock = SystemClock()
-    now = clock.now()
-    start = parse_when(since, now=now)
-    end = parse_when(until, now=now) if until else None
-    base = check_base_url(base_url)
-    credentials = load_credentials(os.environ, SecretRegistry(), ask_secret=_ask_secret)
-    for warning in credentials.warnings:
-        sys.stderr.write(f"responder: warning: {warning}\n")
-    opts = Options(
-        baseline_days=baseline_days, bot_prefixes=tuple(bot_prefix or ()),
-        usual_symbols=tuple(usual_symbol or ()), symbols="all" if symbols == "all" else "held",
+    text = run_investigation(
+        since=since, until=until, baseline_days=baseline_days, bot_prefixes=tuple(bot_prefix or ()),
+        usual_symbols=tuple(usual_symbol or ()), symbols=symbols, base_url=base_url, out=out,
+        as_json=as_json, environ=os.environ, ask_secret=_ask_secret, stderr=sys.stderr,
     )  # fmt: skip
-
-    def progress(p: Progress) -> None:
-        sys.stderr.write(render.progress_line(p))
-
-    show = sys.stderr.isatty()
-    with connect(base, credentials, clock=clock) as client:
-        findings = investigate(
-            client, since=start, until=end, clock=clock, options=opts, progress=progress if show else None
-        )
-    if show:
-        sys.stderr.write("\n")
-    paths = findings_io.write(findings, Path(out))
-    if as_json:
-        typer.echo(json.dumps(findings_io.to_json(findings)))
-    else:
-        typer.echo(render.summary(findings))
-        typer.echo(f"findings: {paths['findings']}")
+    typer.echo(text)
 
 
 # --- end investigate ---------------------------------------------------------------------------------
