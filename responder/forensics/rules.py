@@ -1,8 +1,9 @@
 """Detection rules: pure functions of one shape, `(subject, RuleContext) -> Finding | None`.
 
-Each rule has a stable id, a severity, a role in the verdict (`window`, `origin`, or `anomaly` with a
-weight) and a docstring saying what it flags and when it is wrong. Rules are composed from tuples;
-an empty rule set is refused (fail closed). The checks return a reason with numbers, or None.
+Each rule has a stable id, a severity, a role in the verdict (`window`, `origin`, `anomaly` with a
+weight, or `amplifier`: a weight that counts only beside another anomaly or an unknown origin) and a
+docstring saying what it flags and when it is wrong. Rules are composed from tuples; an empty rule set
+is refused (fail closed). The checks return a reason with numbers, or None.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from responder.forensics.context import avg_price as _avg_price
 from responder.forensics.model import Finding, Severity
 
 S = TypeVar("S")
-Role = Literal["window", "origin", "anomaly", "item"]
+Role = Literal["window", "origin", "anomaly", "amplifier", "item"]
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,8 @@ def _r(
 ORDER_RULES: tuple[Rule[Order], ...] = (
     _r("after-leak", "info", "window", 0, after_leak),
     _r("unknown-origin", "medium", "origin", 0, unknown_origin),
-    _r("new-symbol", "medium", "anomaly", 2, new_symbol),
+    # Alone, a new symbol is what the user's own bot does when it adds a market: it only amplifies.
+    _r("new-symbol", "medium", "amplifier", 2, new_symbol),
     _r("off-market-price", "high", "anomaly", 2, off_market_price),
     _r("illiquid-pair", "medium", "anomaly", 1, illiquid_pair),
     _r("size-outlier", "medium", "anomaly", 1, size_outlier),

@@ -2,8 +2,10 @@
 
 Two questions, kept apart. *Who placed it?* — the origin: a channel the user used before the leak
 (their bot's prefix *and* id shape, the web UI, default API ids) or not. *Does it look like an
-attack?* — the anomaly score: the weights of the behavioural rules that fired (new symbol 2, price off
-the market 2, wash trade 2, part of a funnel 2, illiquid pair 1, size outlier 1, burst 1).
+attack?* — the anomaly score: the weights of the behavioural rules that fired (price off the market 2,
+wash trade 2, part of a funnel 2, illiquid pair 1, size outlier 1, burst 1), plus new symbol 2 only
+beside another anomaly or an unknown origin: the user's own bot adding a market is not a doubt by
+itself, but a forged bot id on a new symbol that also trades off the market or oversized still adds up.
 
 - Before the leak: normal (that history *is* the baseline).
 - Unknown origin: attacker with any anomaly, else suspicious (a new device or script of the user's).
@@ -50,6 +52,8 @@ def combine(
         return OrderVerdict(order, "normal", tuple(findings), 0)
     score = sum(by_id[f.rule].weight for f in findings if by_id[f.rule].role == "anomaly")
     unknown = any(by_id[f.rule].role == "origin" for f in findings)
+    if score or unknown:  # an amplifier (new symbol) adds to a doubt, never raises one on its own
+        score += sum(by_id[f.rule].weight for f in findings if by_id[f.rule].role == "amplifier")
     verdict: VerdictName
     if unknown:
         verdict = "attacker" if score >= 1 else "suspicious"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta as td
 
+import pytest
+
 from responder.forensics.verdict import judge_orders, judge_withdrawals
 
 from .builders import LEAK, bot_history, context, flat_klines, order, withdrawal
@@ -86,3 +88,34 @@ def test_withdrawal_to_a_new_address_after_the_leak_is_attacker() -> None:
         for v in judge_withdrawals(context(bot_history(), withdrawals=(old, new, again)))
     }  # type: ignore[union-attr]
     assert (out[old.id], out[new.id], out[again.id]) == ("normal", "attacker", "suspicious")
+
+
+def _judged(orders: list) -> dict[int, tuple[str, tuple[str, ...]]]:
+    ctx = context(orders, klines=PUMP_KLINES, balances={"USDT": "100000"})  # no drain: a small share
+    return {v.order.order_id: (v.verdict, v.rules) for v in judge_orders(ctx)}
+
+
+@pytest.mark.parametrize(
+    ("case", "cid", "price", "qty", "verdict"),
+    [
+        # the user's bot (learned prefix and id shape) adds a market: noted, not a doubt
+        ("own bot, new symbol, market price and size", "bot-{i:06d}", "0.0100", "1000", "normal"),
+        # a forged bot id that also behaves like an attack adds up to attacker
+        ("forged bot id, new symbol, pump price", "bot-{i:06d}", "0.0350", "1000", "attacker"),
+        ("forged bot id, new symbol, oversized", "bot-{i:06d}", "0.0100", "30000", "attacker"),
+        # an id the baseline never saw: the new symbol counts in full, as before
+        ("unknown id, new symbol, market price and size", "{i:02d}AbCdEfGhIjKlMnOpQrSt", "0.0100", "1000",
+         "attacker"),
+    ],
+)  # fmt: skip
+def test_new_symbol_only_amplifies_other_doubts(
+    case: str, cid: str, price: str, qty: str, verdict: str
+) -> None:
+    placed = [
+        order(2 * H + td(minutes=10 * i), symbol="QKCUSDT", price=price, qty=qty, cid=cid.format(i=100 + i))
+        for i in range(2)
+    ]  # fmt: skip
+    got = _judged([*bot_history(), *placed])
+    for o in placed:
+        assert got[o.order_id][0] == verdict, (case, got[o.order_id])
+        assert "new-symbol" in got[o.order_id][1]  # the finding is always reported
