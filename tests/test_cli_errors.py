@@ -28,6 +28,8 @@ RESPONDER = str(Path(sys.executable).parent / "responder")
         (["playbooks", "show", "nope"], "no playbook"),
         (["investigate", "--since", "garbage"], "cannot read"),
         (["--no-such-option"], "No such option"),
+        (["drill"], "responder drill --auto"),
+        (["run"], "--answers FILE"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], needle: str) -> None:

@@ -91,6 +91,8 @@ def run_live(
 
     clock, secrets = SystemClock(), SecretRegistry()
     base_url = check_base_url(base_url)
+    if answers is None:
+        _need_terminal("give the answers in a file: responder run --answers FILE")
     # An answers file is checked against the playbook before anything is asked; otherwise the key is
     # asked first and the engine loads after it: nothing but the prompt comes before the first prompt.
     loaded = _load(playbook_ref) if answers is not None else None
@@ -114,6 +116,12 @@ def run_live(
     return Outcome(result)
 
 
+def _need_terminal(alternative: str) -> None:
+    """The wizard asks questions: without a terminal say so at once, before anything is recorded."""
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask questions on", hint=alternative)
+
+
 def _ask_masked(prompter: Prompter, prompt: str) -> str:
     from responder.wizard.prompter import Prompt
 
@@ -125,6 +133,8 @@ def run_drill(
 ) -> Outcome:
     from responder.wizard import drill
 
+    if not auto:
+        _need_terminal("for an unattended drill: responder drill --auto")
     clock = SystemClock()
     display = TerminalDisplay(out, color=color_enabled(out), tag="DRILL")
     with drill.simulator(scenario, clock) as setup:
