@@ -212,7 +212,8 @@ ORDER_RULES: tuple[Rule[Order], ...] = (
     # Alone, a new symbol is what the user's own bot does when it adds a market: it only amplifies.
     _r("new-symbol", "medium", "amplifier", 2, new_symbol),
     _r("off-market-price", "high", "anomaly", 2, off_market_price),
-    _r("illiquid-pair", "medium", "anomaly", 1, illiquid_pair),
+    # Alone, a large share of a thin market is what a big account on a small pair does: it amplifies.
+    _r("illiquid-pair", "medium", "amplifier", 1, illiquid_pair),
     _r("size-outlier", "medium", "anomaly", 1, size_outlier),
     _r("burst", "low", "anomaly", 1, burst),
     _r("wash-trade", "high", "anomaly", 2, wash_trade),

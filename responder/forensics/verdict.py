@@ -3,7 +3,7 @@
 Two questions, kept apart. *Who placed it?* — the origin: a channel the user used before the leak
 (their bot's prefix *and* id shape, the web UI, default API ids) or not. *Does it look like an
 attack?* — the anomaly score: the weights of the behavioural rules that fired (price off the market 2,
-wash trade 2, part of a funnel 2, illiquid pair 1, size outlier 1, burst 1), plus new symbol 2 only
+wash trade 2, part of a funnel 2, size outlier 1, burst 1), plus new symbol 2 and illiquid pair 1 only
 beside another anomaly or an unknown origin: the user's own bot adding a market is not a doubt by
 itself, but a forged bot id on a new symbol that also trades off the market or oversized still adds up.
 
