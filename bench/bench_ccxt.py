@@ -12,7 +12,10 @@ Each run gets a fresh `responder simulator serve --scenario large-account --late
 For 2 and 3 it measures calls, weight and 429s (the server's request log), the highest
 `x-mbx-used-weight-1m` seen, and wall time, and extrapolates to the whole account linearly by call
 count (calls per symbol × symbols; seconds per call × calls). The subsets are spread evenly over the
-sorted symbol list. The old analytic figure (calls × 20 weight ÷ 6000/min) is printed beside.
+sorted symbol list; a symbol with more than 1000 orders or trades costs the probe extra pages, so a
+subset that misses the few busy ones makes the probe's extrapolation a slight underestimate
+(`--probe-symbols 400` measures the whole probe, ~3 minutes).
+The old analytic figure (calls × 20 weight ÷ 6000/min) is printed beside.
 Every run is bounded by a deadline and a call cap; the server subprocess is always terminated.
 """
 
@@ -260,7 +263,8 @@ def main(argv: list[str]) -> int:
         r, symbols, first_ms, days = responder_sweep(server)
     n = len(symbols)
     print(f"    responder sweep, whole account (measured): {r.seconds:.1f} s wall, {r.calls} /api calls, "
-          f"weight {r.weight}, {r.r429}× 429, {r.symbols} symbols × {days} days "
+          f"weight {r.weight}, {r.r429}× 429, {r.symbols} symbols × {days} days; its calendar-minute "
+          f"minimum {r.extra['minimum']:.1f} s (it depends on the second the sweep starts at) "
           f"(from {datetime.fromtimestamp(first_ms / 1000, UTC):%Y-%m-%d %H:%M} UTC)")  # fmt: skip
     runs = {
         "day-walk": (spread(symbols, args.walk_symbols), lambda c, s: day_walk(c, s, first_ms, days)),

@@ -3,9 +3,10 @@
 Prints, in one run: (a) wall time ÷ the sweep's own weight-bound minimum; (b) the speed-up over
 ccxt's documented day-walk (one allOrders + one myTrades call per symbol per day) and over a
 per-symbol `fromId` probe, both computed analytically at ccxt's best pacing (exactly the weight
-limit) over the same symbols and days — ccxt is not run here; (c) time to the first attacker order
-flagged; (d) 429s with half of every minute's budget pre-used by another client; (e) the rules over
-synthetic orders at growing sizes (linear scaling shows as a flat µs/order).
+limit) over the same symbols and days — ccxt is not run here (`bench/bench_ccxt.py` runs it);
+(c) time to the first attacker order flagged; (d) 429s with half of every minute's budget pre-used
+by another client; (e) the rules over synthetic orders at growing sizes
+(linear scaling shows as a flat µs/order).
 
 A real sweep at 6000/min takes minutes, so (a)–(d) run the simulator AND the client on one sped-up
 clock (`--speed`, default 10×): every sleep, rate window and the 20 ms latency are in simulated
@@ -156,7 +157,8 @@ def main(argv: list[str]) -> int:
     print(f"(b) ccxt day-walk (analytic: {r['symbols']:.0f} symbols × {r['days']:.0f} days × "
           f"allOrders+myTrades at the limit) {walk:.0f} s → responder {walk / r['seconds']:.1f}× faster "
           "(goal ≥ 5×); "
-          f"fromId probe (analytic, 2 calls/symbol) {probe:.0f} s → {probe / r['seconds']:.2f}×")  # fmt: skip
+          f"fromId probe (analytic, 2 calls/symbol) {probe:.0f} s → {probe / r['seconds']:.2f}×; "
+          "CALCULATED — measured: `python -m bench ccxt`")  # fmt: skip
     print(f"(c) first attacker order flagged after {r['first']:.1f} s (goal ≤ 5 s); recall {r['recall']:.2f}")
     h = sweep(args.speed_d, 3000)
     print(f"(d) half the budget pre-used: {h['429']:.0f}× 429, {h['418']:.0f}× 418 (goal 0); "
