@@ -97,10 +97,11 @@ class Run:
         self.r418 = sum(1 for e in api if e["status"] == 418)
 
 
-def responder_sweep(server: Server) -> tuple[Run, list[str], int, int]:
+def responder_sweep(server: Server, latency_ms: int) -> tuple[Run, list[str], int, int]:
     """The whole sweep; returns the run, the symbols it read orders for, the first day (ms) and days."""
     from responder.clock import SystemClock, from_ms
     from responder.credentials import load_credentials
+    from responder.exchange.budget import calendar_minimum_seconds
     from responder.exchange.client import connect
     from responder.forensics.sweep import investigate
     from responder.secrets import SecretRegistry
@@ -117,7 +118,12 @@ def responder_sweep(server: Server) -> tuple[Run, list[str], int, int]:
     run.count(log)
     symbols = sorted({e["params"]["symbol"] for e in log if e["path"] == "/api/v3/allOrders"})
     run.symbols = len(symbols)
-    run.extra = {"stats_seconds": f.stats.seconds, "minimum": f.stats.minimum_seconds}
+    first_api = min(datetime.fromisoformat(e["time"]) for e in log if e["path"].startswith("/api/"))
+    second = first_api.timestamp() % 60  # where in the server's calendar minute the sweep started
+    run.extra = {
+        "second": second,
+        "minimum": calendar_minimum_seconds(run.weight, limit=6000, second=second, latency=latency_ms / 1000),
+    }
     days = f.window.baseline_days + max(1, round((f.window.until - f.window.leak) / timedelta(days=1) + 0.5))
     first = int((f.window.leak - timedelta(days=f.window.baseline_days)).timestamp() * 1000)
     return run, symbols, first, days
@@ -260,11 +266,12 @@ def main(argv: list[str]) -> int:
     print(f"large-account via `responder simulator serve` on loopback · 6000 weight/min · "
           f"{args.latency_ms} ms latency · real clock · ccxt {ccxt.__version__}")  # fmt: skip
     with serve(args.latency_ms) as server:
-        r, symbols, first_ms, days = responder_sweep(server)
+        r, symbols, first_ms, days = responder_sweep(server, args.latency_ms)
     n = len(symbols)
     print(f"    responder sweep, whole account (measured): {r.seconds:.1f} s wall, {r.calls} /api calls, "
-          f"weight {r.weight}, {r.r429}× 429, {r.symbols} symbols × {days} days; its calendar-minute "
-          f"minimum {r.extra['minimum']:.1f} s (it depends on the second the sweep starts at) "
+          f"weight {r.weight}, {r.r429}× 429, {r.symbols} symbols × {days} days; started at second "
+          f"{r.extra['second']:.1f} of the server's minute, calendar-minute minimum "
+          f"{r.extra['minimum']:.1f} s ({r.seconds / r.extra['minimum']:.2f}×) "
           f"(from {datetime.fromtimestamp(first_ms / 1000, UTC):%Y-%m-%d %H:%M} UTC)")  # fmt: skip
     runs = {
         "day-walk": (spread(symbols, args.walk_symbols), lambda c, s: day_walk(c, s, first_ms, days)),
