@@ -257,7 +257,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--latency-ms", type=int, default=20)
     p.add_argument("--bound", type=float, default=150.0, help="wall-time bound per ccxt run, s")
     p.add_argument("--max-calls", type=int, default=2000, help="call cap per ccxt run")
-    args = p.parse_args(argv)
+    args, _others = p.parse_known_args(argv)  # `python -m bench -- ARGS` gives every benchmark all ARGS
     try:
         import ccxt
     except ImportError:
