@@ -7,34 +7,12 @@ trades, wallet history) as JSON next to it, so every verdict can be checked agai
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, is_dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from responder.exchange.models import Order
 from responder.forensics.model import Findings, ItemVerdict, OrderVerdict
-
-
-def iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
-def plain(value: Any) -> Any:
-    """Dataclasses, Decimals and datetimes as JSON-ready values (recursively)."""
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if isinstance(value, datetime):
-        return iso(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: plain(v) for k, v in asdict(value).items()}
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [plain(v) for v in value]
-    return value
+from responder.jsonable import iso, plain
 
 
 def order_json(v: OrderVerdict) -> dict[str, Any]:

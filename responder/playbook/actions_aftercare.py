@@ -17,8 +17,9 @@ from responder.clock import show, to_ms
 from responder.errors import ExchangeError
 from responder.exchange.models import ApiRestrictions, Transfer, Withdrawal
 from responder.exchange.protocol import Exchange
+from responder.jsonable import iso, plain
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
-from responder.playbook.actions_leak import evidence_body, parse_time, plain
+from responder.playbook.actions_leak import evidence_body, parse_time
 from responder.wizard.prompter import Level
 
 
@@ -150,7 +151,7 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
             refs.append(
                 ctx.save_evidence(
                     f"investigate-{name}",
-                    findings_io.plain(list(rows)),
+                    plain(list(rows)),
                     source="responder forensics",
                     description=f"{name} in the window",
                 )
@@ -207,7 +208,7 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
         "transfers": [findings_io.item_json(v) for v in moved],
         "addresses": [],
         "summary": {
-            "window": {"leak": findings_io.iso(since), "until": findings_io.iso(now), "baseline_days": 0},
+            "window": {"leak": iso(since), "until": iso(now), "baseline_days": 0},
             "orders": {"attacker": 0, "suspicious": 0, "normal": 0},
             "withdrawals_flagged": sum(1 for v in verdicts if v.verdict != "normal"),
             "transfers_flagged": sum(1 for v in moved if v.verdict != "normal"),

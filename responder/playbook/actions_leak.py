@@ -9,16 +9,15 @@ audit, forensics, recovery advice, report) live in `actions_aftercare.py` and re
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from responder.clock import show
 from responder.errors import ExchangeError, NothingToCancel
 from responder.exchange.models import ApiRestrictions, Order, Transfer
 from responder.exchange.protocol import Exchange
+from responder.jsonable import plain
 from responder.playbook.actions import (
     ActionContext,
     ActionRegistry,
@@ -29,21 +28,6 @@ from responder.playbook.actions import (
 from responder.wizard.prompter import Level
 
 T = TypeVar("T")
-
-
-def plain(value: Any) -> Any:
-    """A parsed model as JSON data: Decimal → string, datetime → ISO UTC, tuples → lists."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    return value
 
 
 def parse_time(value: object) -> datetime | None:
