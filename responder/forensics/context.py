@@ -155,7 +155,8 @@ def build(evidence: Evidence, baseline: Baseline, thresholds: Thresholds | None 
 def _funnels(ctx: RuleContext, incident: Sequence[Order]) -> dict[tuple[str, int], str]:
     """Orders that funnelled quote assets into one asset the account never traded before the leak.
 
-    For each such asset X bought after the leak: the buys of X are part of a drain when they used at
+    (With no orders before the leak, assets held at the leak count as known.) For each such asset X
+    bought after the leak: the buys of X are part of a drain when they used at
     least `drain_share` of a quote asset available (balance at leak plus what sales brought in), or
     when sales of two or more other assets fed the quote spent on X; those feeding sales (within
     `drain_lead` before the first buy of X) are part of it too.
@@ -164,9 +165,11 @@ def _funnels(ctx: RuleContext, incident: Sequence[Order]) -> dict[tuple[str, int
     at_leak = {b.asset: b.total for b in ctx.evidence.balances_at_leak}
     filled = [o for o in incident if o.executed_qty > 0]
     buys: dict[str, list[Order]] = defaultdict(list)
+    # Without orders before the leak, "never traded" would call every asset new: what was held is not.
+    known = ctx.baseline.assets if ctx.baseline.enough_history else ctx.baseline.assets | ctx.baseline.held
     for o in filled:
         base = base_of(o.symbol, symbols)
-        if o.side == "BUY" and base not in STABLES and base not in ctx.baseline.assets:
+        if o.side == "BUY" and base not in STABLES and base not in known:
             buys[base].append(o)
     out: dict[tuple[str, int], str] = {}
     for asset, asset_buys in buys.items():

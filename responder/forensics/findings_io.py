@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from responder.exchange.models import Order
-from responder.forensics.model import Findings, ItemVerdict, OrderVerdict
+from responder.forensics.model import VERDICTS, Findings, ItemVerdict, OrderVerdict
 from responder.jsonable import iso, plain
 
 
@@ -34,9 +34,7 @@ def item_json(v: ItemVerdict) -> dict[str, Any]:
 
 
 def to_json(f: Findings) -> dict[str, Any]:
-    counts = {
-        name: sum(1 for v in f.orders if v.verdict == name) for name in ("attacker", "suspicious", "normal")
-    }
+    counts = {name: sum(1 for v in f.orders if v.verdict == name) for name in VERDICTS}
     summary: dict[str, Any] = {
         "window": {
             "leak": iso(f.window.leak), "until": iso(f.window.until), "baseline_days": f.window.baseline_days,
@@ -53,6 +51,7 @@ def to_json(f: Findings) -> dict[str, Any]:
         "baseline": plain(f.baseline_summary),
         "sweep": plain(f.stats),
         "gaps": list(f.gaps),
+        "onset": plain(f.onset),
         "heuristics": "channels are read from clientOrderId prefixes, which Binance does not document",
     }  # fmt: skip
     return {

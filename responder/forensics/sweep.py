@@ -42,6 +42,7 @@ from responder.forensics.verdict import (
     judge_orders,
     judge_transfers,
     judge_withdrawals,
+    onset,
 )
 
 
@@ -220,9 +221,11 @@ def _judge(
 ) -> Findings:  # fmt: skip
     """Baseline, rules, verdicts and the loss over everything collected."""
     orders = tuple(sorted(got.orders.values(), key=lambda o: (o.time, o.order_id)))
+    at_leak_balances = _balances_at_leak(known.account, orders, wallet, window, known.listed)
     baseline = learn(
         [o for o in orders if window.in_baseline(o.time)], symbols=known.listed, tickers=known.tickers,
         bot_prefixes=opt.bot_prefixes, usual_symbols=opt.usual_symbols,
+        held_assets=(b.asset for b in at_leak_balances),
     )  # fmt: skip
     evidence = Evidence(
         window, orders=orders, trades=tuple(got.trades.values()),
@@ -231,7 +234,7 @@ def _judge(
         transfers=tuple(wallet.transfers), convert_trades=tuple(wallet.converts),
         addresses=tuple(wallet.addresses), account=known.account, restrictions=opt.restrictions,
         symbols=known.listed, prices_now=known.tickers,
-        balances_at_leak=_balances_at_leak(known.account, orders, wallet, window, known.listed),
+        balances_at_leak=at_leak_balances,
     )  # fmt: skip
     ctx = build(evidence, baseline, opt.thresholds)
     verdicts = judge_orders(ctx)
@@ -246,7 +249,7 @@ def _judge(
     return Findings(
         window, verdicts, withdrawals, judge_transfers(ctx), judge_addresses(withdrawals, ctx),
         judge_key(ctx), loss, SweepStats(), baseline.summary(), tuple(gaps),
-        replace(evidence, prices_at_leak=at_leak),
+        replace(evidence, prices_at_leak=at_leak), onset(verdicts),
     )  # fmt: skip
 
 

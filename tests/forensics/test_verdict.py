@@ -87,7 +87,8 @@ def test_withdrawal_to_a_new_address_after_the_leak_is_attacker() -> None:
         v.subject.id: v.verdict
         for v in judge_withdrawals(context(bot_history(), withdrawals=(old, new, again)))
     }  # type: ignore[union-attr]
-    assert (out[old.id], out[new.id], out[again.id]) == ("normal", "attacker", "suspicious")
+    # to an address used before the leak: the user's own
+    assert (out[old.id], out[new.id], out[again.id]) == ("normal", "attacker", "normal")
 
 
 def _judged(orders: list) -> dict[int, tuple[str, tuple[str, ...]]]:
