@@ -43,6 +43,7 @@ from responder.exchange.models import (
     ExchangeInfo,
     Kline,
     Order,
+    Ticker24h,
     Trade,
     TransferPage,
     WithdrawAddress,
@@ -253,6 +254,13 @@ class BinanceClient:
             lambda rows: {str(r["symbol"]): Decimal(str(r["price"])) for r in rows},
             data,
         )
+
+    def ticker_24h(self) -> dict[str, Ticker24h]:
+        """Every symbol's rolling 24 h statistics in one call (weight 80, reference §3)."""
+        rows = _rows(
+            "GET /api/v3/ticker/24hr", Ticker24h.from_json, self._get("/api/v3/ticker/24hr", signed=False)
+        )
+        return {t.symbol: t for t in rows}
 
     # --- account reads -----------------------------------------------------------------------------
     def account(self) -> Account:

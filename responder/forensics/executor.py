@@ -112,7 +112,9 @@ class Executor:
         """Run `calls` and every follow-up `follow(call, rows)` returns; `on_done` gets each result
         (called in this thread, in completion order). When a symbol has no call left open,
         `finish(symbol)` may add its next stage (trades, klines): it starts while other symbols are
-        still being read, so no stage waits for the slowest symbol of the one before."""
+        still being read, so no stage waits for the slowest symbol of the one before. `follow` may
+        return calls for symbols not yet planned (the sweep's discovery): they are counted per symbol
+        and run first, like every follow-up."""
         pending = list(calls)
         self._state.planned += sum(c.weight for c in calls)
         open_calls: dict[str, int] = {}
@@ -134,16 +136,19 @@ class Executor:
                         call = running.pop(fut)
                         rows = fut.result()
                         on_done(call, rows)
-                        more = list(follow(call, rows))
-                        open_calls[call.symbol] += len(more) - 1
+                        more = list(follow(call, rows))  # may bring in other symbols (discovery)
+                        open_calls[call.symbol] -= 1
+                        for c in more:
+                            open_calls[c.symbol] = open_calls.get(c.symbol, 0) + 1
                         if open_calls[call.symbol] == 0 and call.symbol not in staged:
                             staged.add(call.symbol)
-                            more += finish(call.symbol) if finish is not None else []
-                            open_calls[call.symbol] = len(more)
+                            stage = list(finish(call.symbol)) if finish is not None else []
+                            open_calls[call.symbol] = len(stage)
+                            more += stage
                         closed += open_calls[call.symbol] == 0
                         self._state.planned += sum(c.weight for c in more)
                         pending[0:0] = more  # follow-ups first: finish a symbol before starting others
-                        self._report(closed, symbols_total or len(open_calls))
+                        self._report(closed, max(symbols_total, len(open_calls)))
             except BaseException:
                 self._stop.set()
                 for fut in running:

@@ -26,6 +26,7 @@ from responder.exchange.models import (
     Kline,
     Order,
     SymbolInfo,
+    Ticker24h,
     Trade,
     Withdrawal,
 )
@@ -64,6 +65,8 @@ class _Known:
     account: Account
     tiers: Mapping[str, int]
     tickers: Mapping[str, Decimal]
+    covered: frozenset[str] = frozenset()  # assets all of whose pairs are planned
+    spikes: Mapping[str, Decimal] = field(default_factory=dict)  # 24 h high ÷ low per symbol
 
 
 def _balances_at_leak(
@@ -102,13 +105,20 @@ def _context(exchange: Exchange, window: Window, everything: bool, gaps: list[st
     changed = (
         planner.changed_assets(now_totals, {b.asset: b.total for b in before.balances}) if before else set()
     )
+    no_stats: dict[str, Ticker24h] = {}
+    stats = collect.guarded(gaps, "24 h ticker (pair ordering only)", exchange.ticker_24h, no_stats)
+    spikes = {s: t.spike for s, t in stats.items()}
     tiers = planner.tiers(
         listed.values(), held=held, changed=changed, open_order_symbols={o.symbol for o in open_orders},
-        everything=everything,
+        everything=everything, spikes=spikes,
     )  # fmt: skip
     no_prices: dict[str, Decimal] = {}
     tickers = collect.guarded(gaps, "ticker prices", exchange.ticker_prices, no_prices)
-    return _Known(listed, info.weight_limit_per_minute(), account, tiers, tickers)
+    everything_listed = {a for s in listed.values() for a in (s.base_asset, s.quote_asset)}
+    covered = everything_listed if everything else held | changed
+    return _Known(
+        listed, info.weight_limit_per_minute(), account, tiers, tickers, frozenset(covered), spikes
+    )
 
 
 def _first_attacker(
@@ -154,7 +164,10 @@ def investigate(
     window = Window(since, until or clock.now(), opt.baseline_days)
     gaps: list[str] = []
     known = _context(exchange, window, opt.symbols == "all", gaps)
-    plan = planner.plan_orders(known.tiers, window, known.limit)
+    plan = planner.plan_orders(known.tiers, window, known.limit, known.spikes)
+    tiers = dict(known.tiers)  # grows as the sweep discovers assets (planner.discover)
+    covered = set(known.covered)
+    discovered: list[planner.Call] = []
     ex = Executor(
         exchange, clock=clock, weight_limit=known.limit, workers=opt.workers, progress=progress,
         checkpoint=checkpoint, done=done, stop=stop,
@@ -177,6 +190,11 @@ def investigate(
                 got.orders[(o.symbol, o.order_id)] = o
                 if window.in_incident(o.time) and o.executed_qty > 0:
                     got.filled.setdefault(o.symbol, {})[o.order_id] = o
+        new_calls = planner.discover(rows, window, known.listed, covered, tiers)
+        for c in new_calls:
+            tiers[c.symbol] = c.tier
+            suspects.add(c.symbol)
+        discovered.extend(new_calls)
         suspects.discard(call.symbol)
         if got.first_attacker is None and not suspects and any(window.in_incident(o.time) for o in rows):
             found = _first_attacker(
@@ -189,13 +207,15 @@ def investigate(
 
     def follow(call: planner.Call, rows: Rows) -> Sequence[planner.Call]:
         if call.kind == "orders":
-            return planner.next_orders_call(call, rows, window)
+            more = [*discovered, *planner.next_orders_call(call, rows, window)]
+            discovered.clear()
+            return more
         return planner.next_trades_call(call, rows) if call.kind == "trades" else []
 
     def finish(symbol: str) -> list[planner.Call]:
         """A symbol's orders are all read: its trades and klines can start at once."""
         filled = sorted(got.filled.get(symbol, {}).values(), key=lambda o: (o.time, o.order_id))
-        return _follow_up_calls(symbol, known.tiers.get(symbol, 9), filled, opt.thresholds)
+        return _follow_up_calls(symbol, tiers.get(symbol, 9), filled, opt.thresholds)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet") as side:
         # SAPI reads spend their own buckets (reference §2.2): read them while the sweep waits on /api.
@@ -210,7 +230,7 @@ def investigate(
     stats = SweepStats(
         ex.calls, ex.weight, clock.monotonic() - started,
         calendar_minimum_seconds(ex.weight, limit=known.limit, second=start_second),
-        len(known.tiers), got.first_attacker,
+        len(tiers), got.first_attacker,
     )  # fmt: skip
     return replace(findings, stats=stats)
 
