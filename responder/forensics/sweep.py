@@ -116,9 +116,7 @@ def _context(exchange: Exchange, window: Window, everything: bool, gaps: list[st
     tickers = collect.guarded(gaps, "ticker prices", exchange.ticker_prices, no_prices)
     everything_listed = {a for s in listed.values() for a in (s.base_asset, s.quote_asset)}
     covered = everything_listed if everything else held | changed
-    return _Known(
-        listed, info.weight_limit_per_minute(), account, tiers, tickers, frozenset(covered), spikes
-    )
+    return _Known(listed, info.weight_limit_per_minute(), account, tiers, tickers, frozenset(covered), spikes)
 
 
 def _first_attacker(
@@ -129,6 +127,29 @@ def _first_attacker(
     base = learn(pre, symbols=known.listed, tickers=known.tickers, bot_prefixes=prefixes, usual_symbols=usual)
     ctx = build(Evidence(window, orders=tuple(orders), symbols=known.listed, prices_now=known.tickers), base)
     return next((v for v in judge_orders(ctx) if v.verdict == "attacker"), None)
+
+
+@dataclass
+class _Discovery:
+    """The sweep's universe, closed over what it finds (`planner.discover`): new symbols wait in
+    `pending` until the executor asks for follow-ups, and `tiers` grows with them."""
+
+    window: Window
+    listed: Mapping[str, SymbolInfo]
+    tiers: dict[str, int]
+    covered: set[str]
+    pending: list[planner.Call] = field(default_factory=list)
+
+    def see(self, rows: Rows) -> set[str]:
+        calls = planner.discover(rows, self.window, self.listed, self.covered, self.tiers)
+        for c in calls:
+            self.tiers[c.symbol] = c.tier
+        self.pending += calls
+        return {c.symbol for c in calls}
+
+    def take(self) -> list[planner.Call]:
+        out, self.pending = self.pending, []
+        return out
 
 
 @dataclass(frozen=True)
@@ -165,9 +186,8 @@ def investigate(
     gaps: list[str] = []
     known = _context(exchange, window, opt.symbols == "all", gaps)
     plan = planner.plan_orders(known.tiers, window, known.limit, known.spikes)
-    tiers = dict(known.tiers)  # grows as the sweep discovers assets (planner.discover)
-    covered = set(known.covered)
-    discovered: list[planner.Call] = []
+    universe = _Discovery(window, known.listed, dict(known.tiers), set(known.covered))
+    tiers = universe.tiers
     ex = Executor(
         exchange, clock=clock, weight_limit=known.limit, workers=opt.workers, progress=progress,
         checkpoint=checkpoint, done=done, stop=stop,
@@ -190,11 +210,7 @@ def investigate(
                 got.orders[(o.symbol, o.order_id)] = o
                 if window.in_incident(o.time) and o.executed_qty > 0:
                     got.filled.setdefault(o.symbol, {})[o.order_id] = o
-        new_calls = planner.discover(rows, window, known.listed, covered, tiers)
-        for c in new_calls:
-            tiers[c.symbol] = c.tier
-            suspects.add(c.symbol)
-        discovered.extend(new_calls)
+        suspects.update(universe.see(rows))
         suspects.discard(call.symbol)
         if got.first_attacker is None and not suspects and any(window.in_incident(o.time) for o in rows):
             found = _first_attacker(
@@ -207,9 +223,7 @@ def investigate(
 
     def follow(call: planner.Call, rows: Rows) -> Sequence[planner.Call]:
         if call.kind == "orders":
-            more = [*discovered, *planner.next_orders_call(call, rows, window)]
-            discovered.clear()
-            return more
+            return [*universe.take(), *planner.next_orders_call(call, rows, window)]
         return planner.next_trades_call(call, rows) if call.kind == "trades" else []
 
     def finish(symbol: str) -> list[planner.Call]:
