@@ -90,6 +90,20 @@ class FillIndex:
                 yield from rows[bisect.bisect_left(times, start) : bisect.bisect_right(times, end)]
 
 
+def wash_matches(o: Order, fills: FillIndex, th: Thresholds) -> list[Order]:
+    """Opposite fills of `o`'s symbol of the same size and price (± wash_tolerance) within wash_span."""
+    if o.executed_qty == 0:
+        return []
+    price, t, span = avg_price(o), o.time.timestamp(), th.wash_span.total_seconds()
+    opposite = "SELL" if o.side == "BUY" else "BUY"
+    return [
+        other
+        for other in fills.near(o, opposite, t - span, t + span)
+        if abs(other.executed_qty - o.executed_qty) <= o.executed_qty * th.wash_tolerance
+        and abs(avg_price(other) - price) <= price * th.wash_tolerance
+    ]
+
+
 @dataclass(frozen=True)
 class RuleContext:
     evidence: Evidence
@@ -103,6 +117,7 @@ class RuleContext:
     clusters: Mapping[tuple[str, int], datetime] = field(default_factory=dict)
     drain: Mapping[tuple[str, int], str] = field(default_factory=dict)
     fills: FillIndex = field(default_factory=lambda: FillIndex(1.0, {}))
+    wash_channels: frozenset[str] = frozenset()  # channels whose fills matched each other before the leak
 
     def klines_between(self, symbol: str, start: datetime, end: datetime) -> Sequence[Kline]:
         """1m klines whose open time is in [start, end)."""
@@ -149,7 +164,17 @@ def build(evidence: Evidence, baseline: Baseline, thresholds: Thresholds | None 
         clusters,
         drain=_funnels(ctx, incident),
         fills=FillIndex.of(incident, th.wash_tolerance),
+        wash_channels=_wash_channels(evidence, th),
     )
+
+
+def _wash_channels(evidence: Evidence, th: Thresholds) -> frozenset[str]:
+    """Channels that already bought and sold the same size at the same price before the leak (a
+    market maker, a grid at one level): for them such pairs after it are the continuing normal."""
+    before = sorted((o for o in evidence.orders if evidence.window.in_baseline(o.time)), key=lambda o: o.time)
+    index = FillIndex.of(before, th.wash_tolerance)
+    matched = (o for o in before if o.executed_qty > 0 and wash_matches(o, index, th))
+    return frozenset(classify(o.placement_client_order_id).key for o in matched)
 
 
 def _funnels(ctx: RuleContext, incident: Sequence[Order]) -> dict[tuple[str, int], str]:

@@ -19,7 +19,7 @@ from typing import Generic, Literal, TypeVar
 from responder.exchange.models import ApiRestrictions, Order, Transfer, WithdrawAddress, Withdrawal
 from responder.forensics.baseline import usdt_notional
 from responder.forensics.channel import classify, describe
-from responder.forensics.context import RuleContext, order_key
+from responder.forensics.context import RuleContext, order_key, wash_matches
 from responder.forensics.context import avg_price as _avg_price
 from responder.forensics.model import Finding, Severity
 
@@ -195,27 +195,21 @@ def burst(o: Order, ctx: RuleContext) -> str | None:
 
 def wash_trade(o: Order, ctx: RuleContext) -> str | None:
     """A fill matched by an opposite fill of the same size and price (±0.5 %) within 5 minutes, or an
-    order Binance expired to prevent a self-trade (EXPIRED_IN_MATCH). Wrong for a market maker that
-    buys and sells the same size at the same price by design."""
+    order Binance expired to prevent a self-trade (EXPIRED_IN_MATCH). Silent for a known channel
+    that made such pairs before the leak too (a market maker's continuing normal). Wrong for a market
+    maker that starts doing so only after the leak."""
     if not ctx.evidence.window.in_incident(o.time):
         return None
     if o.status == "EXPIRED_IN_MATCH":
         return "expired by self-trade prevention: it would have matched the account's own order"
-    if o.executed_qty == 0:
+    cid = o.placement_client_order_id
+    if ctx.baseline.knows_channel(cid) and classify(cid).key in ctx.wash_channels:
         return None
-    th, price = ctx.thresholds, _avg_price(o)
-    t, span = o.time.timestamp(), th.wash_span.total_seconds()
-    opposite = "SELL" if o.side == "BUY" else "BUY"
-    matches = [
-        other
-        for other in ctx.fills.near(o, opposite, t - span, t + span)
-        if abs(other.executed_qty - o.executed_qty) <= o.executed_qty * th.wash_tolerance
-        and abs(_avg_price(other) - price) <= price * th.wash_tolerance
-    ]
+    matches = wash_matches(o, ctx.fills, ctx.thresholds)
     if not matches:
         return None
     other = min(matches, key=lambda m: (m.time, m.order_id))
-    return f"matched by opposite order {other.order_id}: {_fmt(o.executed_qty)} at {_fmt(price)}"
+    return f"matched by opposite order {other.order_id}: {_fmt(o.executed_qty)} at {_fmt(_avg_price(o))}"
 
 
 def balance_drain(o: Order, ctx: RuleContext) -> str | None:
