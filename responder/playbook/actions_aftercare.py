@@ -15,9 +15,9 @@ from typing import Any
 
 from responder.clock import show, to_ms
 from responder.errors import ExchangeError
-from responder.exchange.models import ApiRestrictions, Transfer, Withdrawal
+from responder.exchange.models import ApiRestrictions, Transfer, WithdrawAddress, Withdrawal
 from responder.exchange.protocol import Exchange
-from responder.jsonable import iso, plain
+from responder.jsonable import plain
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
 from responder.playbook.actions_leak import evidence_body, parse_time
 from responder.wizard.prompter import Level
@@ -125,7 +125,7 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     now = ctx.clock.now()
     since = parse_time(params.get("since")) or now - timedelta(days=1)
     if ex is None:
-        return _from_snapshot(ctx, since, now, "no key to read with")
+        return _from_snapshot(ctx, since, now, "no key to read with", params)
     prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
     options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
     try:
@@ -134,7 +134,7 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
         )
     except ExchangeError as exc:
         err = ctx.secrets.scrub(exc.one_line())
-        return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}")
+        return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}", params)
     data = findings_io.to_json(findings)
     (ctx.incident_dir / "findings.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     refs = [ctx.save_evidence("findings", data, source="responder forensics", description="findings.json")]
@@ -172,14 +172,12 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     )
 
 
-def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str) -> ActionResult:
+def _from_snapshot(
+    ctx: ActionContext, since: datetime, now: datetime, why: str, params: JsonMap
+) -> ActionResult:
     """No key can read any more (e.g. the account is disabled): judge the withdrawals the snapshot
-    captured before revoking, and say plainly that orders could not be swept."""
-    from responder.forensics import findings_io
-    from responder.forensics.baseline import learn
-    from responder.forensics.context import build
-    from responder.forensics.model import Evidence, Window
-    from responder.forensics.verdict import judge_transfers, judge_withdrawals
+    captured before revoking (forensics.snapshot), and say plainly that orders could not be swept."""
+    from responder.forensics.snapshot import judge_snapshot
 
     rows = _evidence_rows(ctx, "withdrawals.json")
     withdrawals = tuple(
@@ -196,38 +194,20 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
         )
         for r in _evidence_rows(ctx, "transfers.json")
     )
-    window = Window(since, max(now, since + timedelta(seconds=1)))
-    evidence = Evidence(window, withdrawals=withdrawals, transfers=transfers)
-    rules_ctx = build(evidence, learn([], symbols={}, tickers={}))
-    verdicts = judge_withdrawals(rules_ctx)
-    moved = judge_transfers(rules_ctx)
-    zero = "0"
-    data: dict[str, Any] = {
-        "orders": [],
-        "withdrawals": [findings_io.item_json(v) for v in verdicts],
-        "transfers": [findings_io.item_json(v) for v in moved],
-        "addresses": [],
-        "summary": {
-            "window": {"leak": iso(since), "until": iso(now), "baseline_days": 0},
-            "orders": {"attacker": 0, "suspicious": 0, "normal": 0},
-            "withdrawals_flagged": sum(1 for v in verdicts if v.verdict != "normal"),
-            "transfers_flagged": sum(1 for v in moved if v.verdict != "normal"),
-            "key": [],
-            "baseline": {},
-            "sweep": {},
-            "gaps": [f"orders and trades not swept: {why}"],
-            "loss": {
-                "usdt_paid": zero,
-                "value_at_leak": zero,
-                "value_now": zero,
-                "withdrawn_value": zero,
-                "estimated_loss": zero,
-                "method": "not estimated: only the snapshot taken before revoking "
-                "could be read; ask Binance support for the account's order history",
-            },
-            "heuristics": "withdrawals judged from the snapshot taken before revoking",
-        },
-    }
+    book = tuple(
+        WithdrawAddress.from_json(r) for r in _evidence_rows(ctx, "address-book.json") if "address" in r
+    )
+    gaps: list[str] = []
+    tickers: dict[str, Decimal] = {}
+    if ctx.exchange is not None:  # public prices need no key, so they work after revoking too
+        try:
+            tickers = ctx.exchange.ticker_prices()
+        except ExchangeError as e:
+            gaps.append(f"ticker prices: {ctx.secrets.scrub(e.one_line())}")
+    data = judge_snapshot(
+        since=since, now=now, why=why, withdrawals=withdrawals, transfers=transfers, addresses=book,
+        restrictions=_restrictions(params), tickers=tickers, gaps=gaps,
+    )  # fmt: skip
     (ctx.incident_dir / "findings.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     ref = ctx.save_evidence(
         "findings",
@@ -303,9 +283,17 @@ def _restrictions(params: JsonMap) -> ApiRestrictions | None:
 
 
 def _finding_lines(data: dict[str, Any]) -> list[tuple[Level, str]]:
-    flagged = [o for o in data["orders"] if o["verdict"] != "normal"]
+    flagged = [o for o in data["orders"] if o["verdict"] in ("attacker", "suspicious")]
     lines: list[tuple[Level, str]] = []
-    if not flagged:
+    if data["summary"].get("orders_swept") is False:
+        lines.append(("warn", "orders        not swept — unknown (see findings.json gaps)"))
+        flagged = []
+    unknown = sum(1 for o in data["orders"] if o["verdict"] == "unknown")
+    if unknown:
+        lines.append(("warn", f"orders        {unknown} unknown — not enough history before the leak"))
+    if not flagged and data["summary"].get("orders_swept") is False:
+        pass
+    elif not flagged:
         lines.append(("ok", f"orders        {len(data['orders'])} checked, none abnormal"))
     else:
         lines.append(("warn", f"orders        {len(flagged)} abnormal of {len(data['orders'])}"))

@@ -1,7 +1,9 @@
 """The investigation's findings (findings.json, written by forensics) as report rows.
 
-Only attacker and suspicious orders are listed; withdrawals and transfers are kept when they happened
-at or after the suspected leak (all of them when the leak time is unknown). Field names follow
+Only attacker and suspicious orders are listed (orders judged `unknown` — not enough history before
+the leak — are counted, not listed); withdrawals and transfers are kept when they happened at or after
+the suspected leak (all of them when the leak time is unknown) unless the investigation judged them
+normal (the user's own, to a whitelisted or previously used address). Field names follow
 docs/ARCHITECTURE.md, with Binance's own names accepted for withdrawals and transfers. Every string
 from here is attacker-influenced and is cleaned; templates escape it again for their format.
 """
@@ -122,8 +124,17 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
     return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
-def _after(rows: list[tuple[datetime | None, Any]], leak: datetime | None) -> tuple[Any, ...]:
-    kept = [(m, r) for m, r in rows if leak is None or m is None or m >= leak]
+def _after(
+    rows: list[tuple[datetime | None, Any]], leak: datetime | None, raw: list[Mapping[str, Any]]
+) -> tuple[Any, ...]:
+    """Rows at or after the leak, except those the investigation judged normal (the user's own
+    withdrawal to a whitelisted or previously used address is not the attacker's: the letter to
+    Binance must not ask to flag it). Rows without a verdict are kept."""
+    kept = [
+        (m, r)
+        for (m, r), d in zip(rows, raw, strict=True)
+        if (leak is None or m is None or m >= leak) and str(d.get("verdict", "")) != "normal"
+    ]
     return tuple(r for _, r in sorted(kept, key=_by_time))
 
 
@@ -163,14 +174,16 @@ def findings(data: Mapping[str, Any] | None, leak: datetime | None) -> Findings:
     flagged.sort(key=_by_time)
     summary = data.get("summary")
     summary = summary if isinstance(summary, Mapping) else {}
+    withdrawals, transfers = _dicts(data.get("withdrawals")), _dicts(data.get("transfers"))
     return Findings(
         True,
         len(orders),
         tuple(r for _, r in flagged),
-        _after([withdrawal_row(w) for w in _dicts(data.get("withdrawals"))], leak),
-        _after([transfer_row(t) for t in _dicts(data.get("transfers"))], leak),
+        _after([withdrawal_row(w) for w in withdrawals], leak, withdrawals),
+        _after([transfer_row(t) for t in transfers], leak, transfers),
         _loss(summary),
         _gaps(summary),
+        sum(1 for o in orders if str(o.get("verdict", "")) == "unknown"),
     )
 
 

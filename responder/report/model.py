@@ -133,6 +133,7 @@ class Findings:
     transfers: tuple[TransferRow, ...]
     loss: Loss | None
     gaps: tuple[str, ...] = ()  # what the investigation could not cover (its own words)
+    unknown_orders: int = 0  # orders judged "unknown — not enough history before the leak"
 
 
 @dataclass(frozen=True)

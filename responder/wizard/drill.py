@@ -193,11 +193,21 @@ def _check_findings(truth: dict[str, Any], incident_dir: Path, result: SelfCheck
     orders = {(a["symbol"], a["orderId"]) for a in done if a["kind"] == "order"}
     withdrawals = {str(a["id"]) for a in done if a["kind"] == "withdrawal"}
     transfers = {str(a["tranId"]) for a in done if a["kind"] == "transfer"}
-    result.expect(
-        orders <= flagged,
-        f"all {len(orders)} attacker orders found",
-        f"{len(orders - flagged)} of {len(orders)} attacker orders missed",
-    )
+    if findings["summary"].get("orders_swept") is False and not findings["orders"]:
+        # The account was disabled before the sweep: orders cannot be read by anyone but Binance.
+        # The right outcome is to say so (a gap), never "no attacker orders".
+        said = any("not swept" in str(g) for g in findings["summary"].get("gaps", []))
+        result.expect(
+            said,
+            f"orders not swept (account disabled) and said plainly; {len(orders)} left to Binance",
+            "orders were not swept and the findings do not say so",
+        )
+    else:
+        result.expect(
+            orders <= flagged,
+            f"all {len(orders)} attacker orders found",
+            f"{len(orders - flagged)} of {len(orders)} attacker orders missed",
+        )
     result.expect(
         withdrawals <= flagged_w,
         f"all {len(withdrawals)} attacker withdrawals found",
@@ -213,6 +223,31 @@ def _check_findings(truth: dict[str, Any], incident_dir: Path, result: SelfCheck
         not false,
         "no normal order judged the attacker's",
         f"{len(false)} normal orders wrongly judged the attacker's",
+    )
+    blamed = {str(w.get("id")) for w in findings["withdrawals"] if w["verdict"] == "attacker"} - withdrawals
+    result.expect(
+        not blamed,
+        "no withdrawal of the user's judged the attacker's",
+        f"{len(blamed)} of the user's own withdrawals judged the attacker's",
+    )
+    vocabulary = ("attacker", "suspicious", "unknown", "normal")
+    odd = [x["verdict"] for k in ("orders", "withdrawals", "transfers") for x in findings[k]]
+    odd = [v for v in odd if v not in vocabulary]
+    result.expect(not odd, "every verdict in the vocabulary", f"verdicts outside the vocabulary: {odd[:3]}")
+    _check_key_origin(truth, findings, result)
+
+
+def _check_key_origin(truth: dict[str, Any], findings: dict[str, Any], result: SelfCheck) -> None:
+    """A leaked key created after the leak (the attacker had the login) must be reported as such."""
+    leaked, leak = truth["keys"][0], truth.get("leak_time")
+    created = leaked.get("created")
+    if leak is None or created is None or created < leak:
+        return
+    rules = {k.get("rule") for k in findings["summary"].get("key", [])}
+    result.expect(
+        "key-created-after-leak" in rules,
+        "key created after the leak reported (the attacker had the login)",
+        "the leaked key was created after the leak, and the findings do not say so",
     )
 
 
