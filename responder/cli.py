@@ -222,10 +222,10 @@ app.add_typer(playbooks_app, name="playbooks")
 def _playbooks_list() -> None:
     """The bundled playbooks: id, title and number of steps (or why one does not load)."""
     from responder.errors import PlaybookError
-    from responder.playbook.actions import default_registry
+    from responder.leak.registry import build_registry
     from responder.playbook.loader import bundled_playbooks, load_playbook
 
-    registry = default_registry()
+    registry = build_registry()
     for path in bundled_playbooks():
         try:
             pb = load_playbook(path, registry)
@@ -240,10 +240,10 @@ def _playbooks_show(
     playbook: Annotated[str, typer.Argument(help="A bundled playbook id, or a path to a .toml file.")],
 ) -> None:
     """Outline a playbook step by step: kind, id, title, action, MUTATING, conditions."""
-    from responder.playbook.actions import default_registry
+    from responder.leak.registry import build_registry
     from responder.playbook.loader import describe, find_playbook, load_playbook
 
-    typer.echo("\n".join(describe(load_playbook(find_playbook(playbook), default_registry()))))
+    typer.echo("\n".join(describe(load_playbook(find_playbook(playbook), build_registry()))))
 
 
 @playbooks_app.command("validate")
@@ -255,10 +255,10 @@ def _playbooks_validate(
     from pathlib import Path
 
     from responder.errors import PlaybookError
-    from responder.playbook.actions import default_registry
+    from responder.leak.registry import build_registry
     from responder.playbook.loader import bundled_playbooks, load_playbook
 
-    registry = default_registry()
+    registry = build_registry()
     files = [Path(p) for p in paths] if paths else bundled_playbooks()
     problems: list[str] = []
     for path in files:
@@ -283,7 +283,7 @@ def _verify(
     from pathlib import Path
 
     from responder.errors import EXIT_FAILURE, UsageError
-    from responder.evidence import verify_incident
+    from responder.incident.evidence import verify_incident
 
     folder = Path(directory)
     if not any((folder / name).is_file() for name in ("journal.jsonl", "MANIFEST.sha256")):

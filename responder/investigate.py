@@ -15,9 +15,10 @@ from responder.clock import SystemClock
 from responder.credentials import load_credentials
 from responder.errors import UsageError
 from responder.exchange.baseurl import check_base_url
-from responder.forensics import findings_io, render
+from responder.forensics import render
 from responder.forensics.executor import Progress
 from responder.forensics.sweep import Options, investigate
+from responder.incident.findings import to_json, write
 from responder.secrets import SecretRegistry
 from responder.timeparse import parse_when
 
@@ -65,7 +66,7 @@ def run_investigation(
         )
     if show:
         stderr.write("\n")
-    paths = findings_io.write(findings, Path(out))
+    paths = write(findings, Path(out))
     if as_json:
-        return json.dumps(findings_io.to_json(findings))
+        return json.dumps(to_json(findings))
     return f"{render.summary(findings)}\nfindings: {paths['findings']}"

@@ -29,7 +29,12 @@ LATER = (
     "responder.keycheck",
 )
 # Loaded only once the key is in (an answers file needs the playbook first, so it loads it before).
-ENGINE = ("responder.playbook", "responder.exchange.models", "responder.journal", "responder.evidence")
+ENGINE = (
+    "responder.playbook",
+    "responder.exchange.models",
+    "responder.incident.journal",
+    "responder.incident.evidence",
+)
 
 HELP = """
 import json, sys

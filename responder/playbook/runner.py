@@ -18,15 +18,15 @@ from typing import Any
 
 from responder.clock import Clock
 from responder.errors import Aborted, ExchangeError
-from responder.evidence import EvidenceStore, write_manifest
 from responder.exchange.protocol import Exchange
-from responder.journal import SECRET_WITHHELD, Journal, format_time
+from responder.incident.evidence import EvidenceStore, write_manifest
+from responder.incident.journal import SECRET_WITHHELD, Journal, format_time
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, ActionUnavailable
 from responder.playbook.conditions import evaluate
 from responder.playbook.model import Playbook, Question, Ref, Step, Verify
+from responder.playbook.protocols import Display, DrillControl, Prompt, Prompter, Purpose
 from responder.playbook.state import CaseState, StepRecord
 from responder.secrets import Secret, SecretRegistry
-from responder.wizard.prompter import Display, Prompt, Prompter, Purpose
 
 _REF_IN_TEXT = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}")
 _STATUS = {"ok": "done", "warn": "done", "passed": "done", "failed": "failed", "pending": "unresolved"}
@@ -42,7 +42,7 @@ class Env:
     secrets: SecretRegistry
     registry: ActionRegistry
     exchange: Exchange | None = None
-    control: object | None = None  # the simulator's control channel, in a drill
+    control: DrillControl | None = None  # the simulator's control channel, in a drill
     # Further exchanges opened during the run (e.g. "investigation": a fresh read-only key), a factory
     # for them, and the secret answers of this process (never journaled; gone after a restart).
     exchanges: dict[str, Exchange] = field(default_factory=dict)

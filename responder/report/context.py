@@ -12,10 +12,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from responder.errors import JournalError
+from responder.incident.record import IncidentRecord, JournalEntry
 from responder.report import facts, fmt
 from responder.report.findings_view import findings as findings_section
 from responder.report.findings_view import flagged_fill_times
-from responder.report.incident import IncidentRecord, JournalEntry
 from responder.report.model import (
     Check,
     EvidenceRow,

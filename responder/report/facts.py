@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from responder.clock import from_ms
-from responder.report.incident import EvidenceFile, JournalEntry, parse_time
+from responder.incident.record import EvidenceFile, JournalEntry, parse_time
 from responder.report.text import clean
 
 # question id -> role: the leak playbook's triage questions (`what`, `vector`, `leaked_at`, `noticed_at`).

@@ -2,7 +2,7 @@
 
 The one entry point the CLI (`responder report DIR`) and the wizard's Report step call: read the
 directory, build the context, render each format, write `report.<fmt>`, re-write the manifest through
-`responder.evidence`. Time and zone are passed in (the clock is a seam).
+`responder.incident.evidence`. Time and zone are passed in (the clock is a seam).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from responder.errors import JournalError, UsageError
+from responder.incident.record import read_incident
 from responder.report.context import build_context
-from responder.report.incident import read_incident
 from responder.report.render import FORMATS, write_reports
 from responder.secrets import SecretRegistry
 
@@ -61,7 +61,11 @@ def report_incident(
 
 def _rewrite_manifest(directory: Path) -> None:
     """Re-write MANIFEST.sha256, unless the bundle no longer matches it: never bless changed evidence."""
-    from responder.evidence import MANIFEST_NAME, verify_manifest, write_manifest  # the engine owns it
+    from responder.incident.evidence import (  # the engine owns it
+        MANIFEST_NAME,
+        verify_manifest,
+        write_manifest,
+    )
 
     if (directory / MANIFEST_NAME).exists():
         problems = [p for p in verify_manifest(directory) if not p.startswith("report.")]

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from responder.clock import Clock, OffsetClock, SystemClock
 from responder.errors import SelfCheckFailed, UsageError
+from responder.playbook.protocols import Prompter
 from responder.secrets import Secret, SecretRegistry
 from responder.wizard.display import TerminalDisplay, color_enabled
-from responder.wizard.prompter import AnswersPrompter, EchoingPrompter, Prompter
+from responder.wizard.prompter import AnswersPrompter, EchoingPrompter
 
 if TYPE_CHECKING:  # the engine is imported where it is used: the first prompt comes before it (issue 5)
     from responder.exchange.protocol import Exchange
@@ -55,10 +56,10 @@ def _prompter(answers: Path | None, playbook: Any, clock: Clock) -> Prompter:
 
 def _load(playbook_ref: str) -> tuple[ActionRegistry, Playbook]:
     """The action registry and the playbook loaded against it (the engine's import cost is here)."""
-    from responder.playbook.actions import default_registry
+    from responder.leak.registry import build_registry
     from responder.playbook.loader import find_playbook, load_playbook
 
-    registry = default_registry()
+    registry = build_registry()
     return registry, load_playbook(find_playbook(playbook_ref), registry)
 
 
@@ -123,7 +124,7 @@ def _need_terminal(alternative: str) -> None:
 
 
 def _ask_masked(prompter: Prompter, prompt: str) -> str:
-    from responder.wizard.prompter import Prompt
+    from responder.playbook.protocols import Prompt
 
     return prompter.secret(Prompt("credentials", prompt, prompt)).reveal()
 
@@ -131,7 +132,7 @@ def _ask_masked(prompter: Prompter, prompt: str) -> str:
 def run_drill(
     *, scenario: str, auto: bool, incident_dir: Path | None, environ: Mapping[str, str], out: TextIO
 ) -> Outcome:
-    from responder.wizard import drill
+    from responder.leak import drill
 
     if not auto:
         _need_terminal("for an unattended drill: responder drill --auto")
@@ -161,9 +162,9 @@ def _drill_case(
     from responder.credentials import Credentials
     from responder.exchange.client import connect
     from responder.exchange.signing import HmacSigner, signer_from_pem
+    from responder.leak import drill
     from responder.playbook.runner import Env
     from responder.playbook.session import CaseInfo, resume_case, start_case
-    from responder.wizard import drill
 
     secrets = SecretRegistry()
     leaked = setup.sim.keys[0]
@@ -244,7 +245,7 @@ def _resume_drill(
     """A drill resumes on a fresh simulator anchored at the case's opening, with what was done replayed."""
     from datetime import datetime
 
-    from responder.wizard import drill
+    from responder.leak import drill
 
     system = SystemClock()
     started = datetime.fromisoformat(str(opened["_time"]).replace("Z", "+00:00"))

@@ -12,9 +12,10 @@ import pytest
 from responder.clock import ManualClock
 from responder.errors import Aborted
 from responder.exchange.models import SymbolInfo
-from responder.forensics import findings_io, planner
+from responder.forensics import planner
 from responder.forensics.model import Window
 from responder.forensics.sweep import Options, investigate
+from responder.incident import findings as findings_io
 
 from .builders import LEAK, NOW, SYMBOLS, bot_history, flat_klines, order, withdrawal
 from .fake_exchange import FakeExchange

@@ -104,10 +104,10 @@ def test_toml_syntax_and_encoding_errors_are_playbook_errors(registry: ActionReg
         parse_playbook(b"\xff\xfe", "pb.toml", registry)
 
 
-def test_bundled_playbooks_all_load_with_the_default_registry() -> None:
-    from responder.playbook.actions import default_registry
+def test_bundled_playbooks_all_load_with_the_build_registry() -> None:
+    from responder.leak.registry import build_registry
 
-    registry = default_registry()
+    registry = build_registry()
     for path in bundled_playbooks():
         load_playbook(path, registry)
 

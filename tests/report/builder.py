@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from responder.clock import ManualClock
-from responder.evidence import EvidenceStore, write_manifest
-from responder.journal import Journal
+from responder.incident.evidence import EvidenceStore, write_manifest
+from responder.incident.journal import Journal
 from responder.secrets import Secret, SecretRegistry
 
 CANARY = "CANARYsecretDoNotLeak0123456789abcdefABCDEF0123456789abcdefABCD"

@@ -15,13 +15,13 @@ from responder.clock import SystemClock
 from responder.credentials import Credentials
 from responder.exchange.client import connect
 from responder.exchange.signing import HmacSigner, signer_from_pem
-from responder.playbook.actions import default_registry
+from responder.leak.drill import DrillControl, auto_answers
+from responder.leak.registry import build_registry
 from responder.playbook.loader import find_playbook, load_playbook
 from responder.playbook.runner import Env, RunResult
 from responder.playbook.session import CaseInfo, start_case
 from responder.secrets import Secret, SecretRegistry
 from responder.simulator import Simulator, load_scenario
-from responder.wizard.drill import DrillControl, auto_answers
 from responder.wizard.prompter import RecordingDisplay, ScriptedPrompter
 
 BASE = "http://127.0.0.1:9"  # never dialled: the simulator's in-process transport answers
@@ -64,7 +64,7 @@ def run_leak(tmp: Path, scenario: str, *, mode: str = "drill", change: dict[str,
             answers.pop(key, None)
         else:
             answers[key] = value
-    secrets, registry = SecretRegistry(), default_registry()
+    secrets, registry = SecretRegistry(), build_registry()
     prompter = ScriptedPrompter(answers, clock)
     display = RecordingDisplay()
     with ExitStack() as stack:

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from responder.errors import AnswersError
-from responder.evidence import verify_manifest
-from responder.journal import verify_chain
-from responder.wizard.drill import self_check
+from responder.incident.evidence import verify_manifest
+from responder.incident.journal import verify_chain
+from responder.leak.drill import self_check
 
 
 def kinds(case: Any, kind: str, action: str | None = None) -> list[dict[str, Any]]:

@@ -264,3 +264,25 @@ def verify_chain(path: Path) -> list[str]:
             problems.append(f"{where}: unknown entry kind {entry.kind!r}")
         prev_hash, prev_seq = entry.hash, entry.seq
     return problems
+
+
+def read_verified(incident_dir: Path) -> tuple[Entry, ...]:
+    """The entries of an incident's journal, only if the whole chain verifies (JournalError otherwise).
+
+    Every decision taken from a journal (resume as a drill or live, replaying a drill, the self-check,
+    the report) reads it through here: an edited line is refused, never believed."""
+    path = incident_dir / JOURNAL_NAME
+    if not path.is_file():
+        raise JournalError(f"{incident_dir} has no {JOURNAL_NAME}", hint="is this an incident directory?")
+    problems = verify_chain(path)
+    if problems:
+        raise JournalError(
+            f"{path} is damaged ({problems[0]})",
+            hint=f"run `responder verify {incident_dir}` for every problem",
+        )
+    return tuple(read_entries(path))
+
+
+def case_opened(incident_dir: Path) -> Entry:
+    """The verified `case-opened` entry: mode (live, dry-run, drill), playbook, base URL, scenario."""
+    return read_verified(incident_dir)[0]  # verify_chain refuses a first entry of another kind

@@ -4,20 +4,20 @@ prove the key is dead, and act out manual steps in a drill.
 Each action reads through the `Exchange` protocol, saves what it read as evidence, and returns data
 (outputs for later steps, display lines); none prints or prompts. The one mutation (cancel all open
 orders of a symbol) goes through `ctx.mutate`. Aftercare actions (investigation key, withdrawal
-audit, forensics, recovery advice, report) live in `actions_aftercare.py` and register here.
+audit, forensics, recovery advice, report) live in `aftercare.py`; `registry.py` registers both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from responder.clock import show
 from responder.errors import ExchangeError, NothingToCancel
 from responder.exchange.models import ApiRestrictions, Order, Transfer
-from responder.exchange.protocol import Exchange
 from responder.jsonable import plain
+from responder.leak.common import evidence_body, parse_time
 from responder.playbook.actions import (
     ActionContext,
     ActionRegistry,
@@ -25,18 +25,9 @@ from responder.playbook.actions import (
     ActionStatus,
     JsonMap,
 )
-from responder.wizard.prompter import Level
+from responder.playbook.protocols import Level
 
 T = TypeVar("T")
-
-
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
 
 
 def _days(delta: timedelta) -> str:
@@ -79,12 +70,6 @@ class _Reads:
         body = evidence_body(self.ctx.need_exchange(), source, value, raw)
         self.refs.append(self.ctx.save_evidence(name, body, source=source, description=what))
         return value
-
-
-def evidence_body(ex: Exchange, source: str, value: object, raw: bool = True) -> Any:
-    """What Binance sent for `source` when it was one request; our parsed rows otherwise."""
-    last = ex.last_response(source) if raw else None
-    return last.body if last is not None and last.status == 200 else plain(value)
 
 
 def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
@@ -388,6 +373,3 @@ def register(registry: ActionRegistry) -> None:
         optional=("do",),
         description="in a drill, act out a confirmed manual step in the simulator",
     )
-    from responder.playbook import actions_aftercare
-
-    actions_aftercare.register(registry)
