@@ -175,3 +175,29 @@ def verify_incident(incident_dir: Path) -> list[str]:
     if (incident_dir / MANIFEST_NAME).exists():
         problems += verify_manifest(incident_dir)
     return problems
+
+
+def is_case(directory: Path) -> bool:
+    """Does `directory` hold a case (a journal, or at least a manifest)?"""
+    return any((directory / name).is_file() for name in (JOURNAL_NAME, MANIFEST_NAME))
+
+
+def bundle_path(incident_dir: Path, name: str) -> Path:
+    """Where one of the bundle's files (`report.md`, ...) is, to tell the person."""
+    if name not in BUNDLE_FILES:
+        raise ValueError(f"{name!r} is not a file of the incident bundle")
+    return incident_dir / name
+
+
+def refresh_manifest(incident_dir: Path) -> None:
+    """Re-write MANIFEST.sha256 after the reports were re-rendered, unless anything else no longer
+    matches it: never bless changed evidence."""
+    if (incident_dir / MANIFEST_NAME).exists():
+        problems = [p for p in verify_manifest(incident_dir) if not p.startswith("report.")]
+        if problems:
+            raise JournalError(
+                f"reports written, but {MANIFEST_NAME} was left as it is: {problems[0]}"
+                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                hint="run `responder verify DIR`; the report marks changed evidence",
+            )
+    write_manifest(incident_dir)

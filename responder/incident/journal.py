@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from responder.clock import Clock
-from responder.errors import JournalError
+from responder.errors import JournalError, UsageError
 from responder.secrets import Secret, SecretRegistry
 
 ZERO_HASH: Final = "0" * 64
@@ -273,7 +273,7 @@ def read_verified(incident_dir: Path) -> tuple[Entry, ...]:
     the report) reads it through here: an edited line is refused, never believed."""
     path = incident_dir / JOURNAL_NAME
     if not path.is_file():
-        raise JournalError(f"{incident_dir} has no {JOURNAL_NAME}", hint="is this an incident directory?")
+        raise UsageError(f"{incident_dir} is not an incident directory (no readable {JOURNAL_NAME})")
     problems = verify_chain(path)
     if problems:
         raise JournalError(

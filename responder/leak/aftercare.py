@@ -180,21 +180,7 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
     from responder.forensics.verdict import judge_transfers, judge_withdrawals
     from responder.incident.findings import to_json, write_findings
 
-    rows = _evidence_rows(ctx, "withdrawals.json")
-    withdrawals = tuple(
-        Withdrawal.from_json(_binance_withdrawal(r) if "apply_time" in r else r) for r in rows
-    )
-    transfers = tuple(
-        Transfer(
-            r["asset"],
-            Decimal(r["amount"]),
-            r["type"],
-            r["status"],
-            int(r["tran_id"]),
-            parse_time(r["time"]) or now,
-        )
-        for r in _evidence_rows(ctx, "transfers.json")
-    )
+    withdrawals, transfers = _snapshot_rows(ctx, now)
     window = Window(since, max(now, since + timedelta(seconds=1)), baseline_days=0)
     evidence = Evidence(window, withdrawals=withdrawals, transfers=transfers)
     rules_ctx = build(evidence, learn([], symbols={}, tickers={}))
@@ -234,6 +220,26 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
         evidence=(ref,),
         findings=(f"{flagged} withdrawals flagged",) if flagged else (),
     )
+
+
+def _snapshot_rows(ctx: ActionContext, now: datetime) -> tuple[tuple[Withdrawal, ...], tuple[Transfer, ...]]:
+    """The withdrawals and transfers the snapshot saved as evidence, parsed back."""
+    rows = _evidence_rows(ctx, "withdrawals.json")
+    withdrawals = tuple(
+        Withdrawal.from_json(_binance_withdrawal(r) if "apply_time" in r else r) for r in rows
+    )
+    transfers = tuple(
+        Transfer(
+            r["asset"],
+            Decimal(r["amount"]),
+            r["type"],
+            r["status"],
+            int(r["tran_id"]),
+            parse_time(r["time"]) or now,
+        )
+        for r in _evidence_rows(ctx, "transfers.json")
+    )
+    return withdrawals, transfers
 
 
 def _evidence_rows(ctx: ActionContext, name: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from responder.clock import show
 from responder.errors import ExchangeError, NothingToCancel
+from responder.exchange import pagination as paging
 from responder.exchange.models import ApiRestrictions, Order, Transfer
 from responder.jsonable import plain
 from responder.leak.common import evidence_body, parse_time
@@ -103,7 +104,7 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
         "transfers",
         "GET /sapi/v1/asset/transfer",
         "universal transfers since the day before the leak",
-        lambda: _transfers(ex, max(leaked_at - timedelta(days=1), now - timedelta(days=180)), now),
+        lambda: paging.all_transfers(ex, max(leaked_at - timedelta(days=1), now - timedelta(days=180)), now),
         raw=False,
     )
     status = reads.read("account-status", "GET /sapi/v1/account/status", "account status", ex.account_status)
@@ -155,6 +156,37 @@ def _snapshot_result(
         out.update(uid=account.uid, assets=len(held), account_can_withdraw=account.can_withdraw)
         out.setdefault("can_withdraw", account.can_withdraw)
         lines.append(("ok", f"balances      {len(held)} assets"))
+    _activity(
+        out, lines, leaked_at, orders=orders, withdrawals=withdrawals, deposits=deposits, transfers=transfers
+    )
+    if status is not None:
+        out["account_status"] = status
+    for gap in reads.gaps:
+        lines.append(("warn", f"could not read {gap}"))
+    out["gaps"] = reads.gaps
+    out["key_worked"] = bool(reads.refs)
+    lines.extend(("info", ref.short) for ref in reads.refs[:1])
+    if len(reads.refs) > 1:
+        lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
+    after = out.get("open_after_leak", 0)
+    findings = (
+        (f"{after} open orders placed after the leak were on the book at the snapshot",) if after else ()
+    )
+    status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
+    return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
+
+
+def _activity(
+    out: dict[str, Any],
+    lines: list[tuple[Level, str]],
+    leaked_at: datetime,
+    *,
+    orders: list[Order] | None,
+    withdrawals: Any,
+    deposits: Any,
+    transfers: list[Transfer] | None,
+) -> None:
+    """The snapshot's account activity: open orders, withdrawals, deposits, transfers since the leak."""
     if orders is not None:
         symbols = sorted({o.symbol for o in orders})
         recent = [o for o in orders if o.time >= leaked_at]
@@ -182,37 +214,6 @@ def _snapshot_result(
         moved = [t for t in transfers if t.time >= leaked_at]
         out["transfers_since_leak"] = len(moved)
         lines.append(("warn" if moved else "ok", f"transfers     {len(moved) or 'none'} since the leak"))
-    if status is not None:
-        out["account_status"] = status
-    for gap in reads.gaps:
-        lines.append(("warn", f"could not read {gap}"))
-    out["gaps"] = reads.gaps
-    out["key_worked"] = bool(reads.refs)
-    lines.extend(("info", ref.short) for ref in reads.refs[:1])
-    if len(reads.refs) > 1:
-        lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
-    after = out.get("open_after_leak", 0)
-    findings = (
-        (f"{after} open orders placed after the leak were on the book at the snapshot",) if after else ()
-    )
-    status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
-    return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
-
-
-def _transfers(ex: Any, start: datetime, end: datetime) -> list[Transfer]:
-    """Universal transfers of every type (Binance has no "all types" query), 100 a page."""
-    from responder.forensics.collect import TRANSFER_TYPES
-
-    out: list[Transfer] = []
-    for kind in TRANSFER_TYPES:
-        page_no = 1
-        while True:
-            page = ex.universal_transfers(kind, start=start, end=end, current=page_no, size=100)
-            out.extend(page.rows)
-            if len(page.rows) < 100:
-                break
-            page_no += 1
-    return out
 
 
 def cancel_open_orders(ctx: ActionContext, params: JsonMap) -> ActionResult:

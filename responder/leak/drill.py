@@ -12,15 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from responder.clock import Clock, from_ms
 from responder.incident.findings import read_findings
 from responder.incident.journal import read_verified
-from responder.secrets import Secret
+from responder.secrets import Secret, SecretRegistry
 from responder.simulator import Simulator, load_scenario, serve
 from responder.simulator.keys import make_key
 from responder.simulator.scenario import KeySpec
+
+if TYPE_CHECKING:
+    from responder.credentials import Credentials
 
 DRILL_ACTS = {
     "delete-key": "deleted the leaked key",
@@ -211,23 +214,25 @@ def _check_findings(truth: dict[str, Any], incident_dir: Path, result: SelfCheck
     )
 
 
-def replay(setup: DrillSetup, incident_dir: Path) -> None:
-    """Redo on a fresh simulator what the journal says was done: cancels, then acted-out manual steps."""
-    from responder.clock import SystemClock
-    from responder.credentials import Credentials
-    from responder.errors import ExchangeError
-    from responder.exchange.client import connect
-    from responder.exchange.signing import HmacSigner, signer_from_pem
+def leaked_credentials(setup: DrillSetup, secrets: SecretRegistry) -> Credentials:
+    """The scenario's leaked key, as the drill's client signs with it."""
+    from responder.credentials import credentials_from
 
     leaked = setup.sim.keys[0]
-    if leaked.secret is not None:
-        signer: Any = HmacSigner(leaked.secret)
-    else:
-        assert leaked.private_key_pem is not None
-        signer = signer_from_pem(leaked.private_key_pem)
-    creds = Credentials(leaked.api_key, signer, signer.key_type)
+    return credentials_from(
+        leaked.api_key, secrets, secret=leaked.secret, private_key_pem=leaked.private_key_pem
+    )
+
+
+def replay(setup: DrillSetup, incident_dir: Path, clock: Clock) -> None:
+    """Redo on a fresh simulator what the verified journal says was done: cancels, then acted-out
+    manual steps."""
+    from responder.errors import ExchangeError
+    from responder.exchange.client import connect
+
     entries = read_verified(incident_dir)
-    with connect(setup.base_url, creds, clock=SystemClock()) as client:
+    creds = leaked_credentials(setup, SecretRegistry())
+    with connect(setup.base_url, creds, clock=clock) as client:
         for entry in entries:
             payload = entry.payload
             if entry.kind == "intent" and payload.get("action") == "leak.cancel_open_orders":

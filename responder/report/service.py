@@ -12,7 +12,8 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from responder.errors import JournalError, UsageError
+from responder.errors import UsageError
+from responder.incident.evidence import refresh_manifest
 from responder.incident.record import read_incident
 from responder.report.context import build_context
 from responder.report.render import FORMATS, write_reports
@@ -55,24 +56,5 @@ def report_incident(
         raise UsageError(f"{directory} is not a directory", hint="pass the incident directory")
     ctx = build_context(read_incident(directory), generated_at=now, zone=zone)
     written = write_reports(ctx, directory, formats, secrets=secrets)
-    _rewrite_manifest(directory)
+    refresh_manifest(directory)
     return written
-
-
-def _rewrite_manifest(directory: Path) -> None:
-    """Re-write MANIFEST.sha256, unless the bundle no longer matches it: never bless changed evidence."""
-    from responder.incident.evidence import (  # the engine owns it
-        MANIFEST_NAME,
-        verify_manifest,
-        write_manifest,
-    )
-
-    if (directory / MANIFEST_NAME).exists():
-        problems = [p for p in verify_manifest(directory) if not p.startswith("report.")]
-        if problems:
-            raise JournalError(
-                f"reports written, but {MANIFEST_NAME} was left as it is: {problems[0]}"
-                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-                hint="run `responder verify DIR`; the report marks changed evidence",
-            )
-    write_manifest(directory)
