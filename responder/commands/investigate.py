@@ -61,7 +61,8 @@ def run_investigation(
     start = parse_when(since, now=now)
     end = parse_when(until, now=now) if until else None
     base = check_base_url(base_url or settings.base_url)
-    credentials = load_credentials(settings.environ, SecretRegistry(), ask_secret=ask_secret)
+    secrets = SecretRegistry()
+    credentials = load_credentials(settings.environ, secrets, ask_secret=ask_secret)
     for warning in credentials.warnings:
         stderr.write(f"responder: warning: {warning}\n")
     opts = Options(
@@ -79,4 +80,4 @@ def run_investigation(
         )
     if show:
         stderr.write("\n")
-    return Investigation(findings, write(findings, Path(out)))
+    return Investigation(findings, write(findings, Path(out), secrets=secrets))

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from responder.errors import UsageError
+from responder.errors import JournalError, UsageError
 from responder.exchange.models import Order
 from responder.forensics.model import Findings, ItemVerdict, OrderVerdict
 from responder.incident.evidence import write_bundle_file
@@ -96,10 +96,10 @@ def read_findings(directory: Path) -> Mapping[str, Any] | None:
     return data
 
 
-def write(f: Findings, out_dir: Path) -> dict[str, Path]:
+def write(f: Findings, out_dir: Path, *, secrets: SecretRegistry | None = None) -> dict[str, Path]:
     """Write findings.json and the evidence files into `out_dir`; returns what was written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = {"findings": write_findings(out_dir, to_json(f))}
+    written = {"findings": write_findings(out_dir, to_json(f), secrets=secrets)}
     if f.evidence is not None:
         ev_dir = out_dir / "evidence"
         ev_dir.mkdir(exist_ok=True)
@@ -110,6 +110,9 @@ def write(f: Findings, out_dir: Path) -> dict[str, Path]:
             ("convert-trades", e.convert_trades), ("addresses", e.addresses),
         ):  # fmt: skip
             path = ev_dir / f"investigate-{name}.json"
-            path.write_text(json.dumps(plain(list(rows)), indent=1) + "\n", encoding="utf-8")
+            text = json.dumps(plain(list(rows)), indent=1) + "\n"
+            if secrets is not None and secrets.find_in(text):
+                raise JournalError(f"refusing to write {path.name}: it would contain a loaded secret")
+            path.write_text(text, encoding="utf-8")
             written[name] = path
     return written

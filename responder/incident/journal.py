@@ -99,6 +99,8 @@ class Journal:
 
     def __init__(self, path: Path, clock: Clock, secrets: SecretRegistry, entries: list[Entry]) -> None:
         self.path = path
+        # step id -> its role (set by the runner from the playbook): every entry of that step records it
+        self.step_roles: Mapping[str, str] = {}
         self._clock = clock
         self._secrets = secrets
         self._entries = entries
@@ -130,6 +132,8 @@ class Journal:
         """Write one line, fsync it, return it. Refuses unknown kinds and payloads holding a secret."""
         if kind not in KINDS:
             raise JournalError(f"unknown journal entry kind {kind!r}")
+        if step is not None and step in self.step_roles and "role" not in payload:
+            payload = {**payload, "role": self.step_roles[step]}
         fields: dict[str, Any] = {
             "seq": len(self._entries) + 1,
             "time": format_time(self._clock.now()),

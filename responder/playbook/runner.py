@@ -84,6 +84,7 @@ class Runner:
         self.dir = incident_dir
         self.state = state
         self.evidence = EvidenceStore(incident_dir, journal, env.secrets)
+        journal.step_roles = {s.id: s.role for s in playbook.steps if s.role}
         self.opened = datetime.fromisoformat(state.opened_time.replace("Z", "+00:00"))
 
     def run(self) -> RunResult:
@@ -139,7 +140,8 @@ class Runner:
         outputs: dict[str, Any] = {}
         for q in step.questions:
             outputs[q.id] = self._question(step, q)
-            self.journal.append("answer", step.id, {"question": q.id, "value": outputs[q.id]})
+            role = {"role": q.role} if q.role else {}
+            self.journal.append("answer", step.id, {"question": q.id, "value": outputs[q.id], **role})
         return "done", outputs
 
     def _question(self, step: Step, q: Question) -> object:

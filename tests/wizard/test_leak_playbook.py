@@ -31,6 +31,11 @@ def revocation(case: Any) -> list[dict[str, Any]]:
 
 def test_pump_and_dump_contains_proves_and_reports(leak: Any) -> None:
     case = leak("pump-and-dump")
+    roles = {(e["kind"], e["payload"].get("question")): e["payload"].get("role") for e in case.journal()}
+    assert roles[("answer", "leaked_at")] == "leak-time" and roles[("answer", "noticed_at")] == "noticed-time"
+    deleted = [e for e in kinds(case, "confirmation") if e["step"] == "delete-key"]
+    assert deleted and all(e["payload"]["role"] == "key-deleted" for e in deleted)
+    assert {e["payload"].get("role") for e in case.journal() if e["step"] == "report"} == {"report"}
     assert case.result.closed == "done"
     assert case.outputs("snapshot")["open_orders"] > 0
     assert case.outputs("cancel")["remaining"] == 0
