@@ -43,6 +43,7 @@ KINDS: Final = frozenset(
         "action-result",
         "case-closed",
         "resumed",
+        "checkpoint",
     }
 )
 _FIELDS: Final = ("seq", "time", "kind", "step", "payload", "prev", "hash")

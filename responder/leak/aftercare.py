@@ -18,6 +18,7 @@ from responder.exchange.models import ApiRestrictions, Transfer, Withdrawal
 from responder.exchange.protocol import Exchange
 from responder.jsonable import plain
 from responder.leak.common import evidence_body, parse_time
+from responder.leak.cursors import SweepCursors
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
 from responder.playbook.protocols import Level
 
@@ -127,10 +128,12 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
         return _from_snapshot(ctx, since, now, "no key to read with")
     prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
     options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
+    cursors = SweepCursors(ctx, now)  # an interrupted sweep resumes without redoing finished calls
     try:
         findings = sweep(
-            ex, since=since, until=now, clock=ctx.clock, options=options, progress=_progress(ctx)
-        )
+            ex, since=since, until=cursors.until, clock=ctx.clock, options=options, progress=_progress(ctx),
+            checkpoint=cursors.checkpoint, done=cursors.done(),
+        )  # fmt: skip
     except ExchangeError as exc:
         err = ctx.secrets.scrub(exc.one_line())
         return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}")
