@@ -94,37 +94,6 @@ class ExchangeInfo:
 
 
 @dataclass(frozen=True)
-class Ticker24h:
-    """One row of GET /api/v3/ticker/24hr (rolling 24 h): what the sweep uses to spot spiked pairs."""
-
-    symbol: str
-    high: Decimal
-    low: Decimal
-    last: Decimal
-    quote_volume: Decimal
-    count: int
-
-    @classmethod
-    def from_json(cls, d: Json) -> Ticker24h:
-        count = d.get("count", 0)
-        if not isinstance(count, int) or isinstance(count, bool):
-            raise ValueError(f"count is not an integer: {count!r}")
-        return cls(
-            str(d["symbol"]),
-            dec(d["highPrice"]),
-            dec(d["lowPrice"]),
-            dec(d["lastPrice"]),
-            dec(d.get("quoteVolume", "0")),
-            count,
-        )
-
-    @property
-    def spike(self) -> Decimal:
-        """high ÷ low over the 24 h (1 when flat or unknown): a pump shows as a large ratio."""
-        return self.high / self.low if self.low > 0 and self.high >= self.low else Decimal(1)
-
-
-@dataclass(frozen=True)
 class Kline:
     open_time: datetime
     open: Decimal

@@ -22,12 +22,12 @@ from responder.exchange.models import (
     ExchangeInfo,
     Kline,
     Order,
-    Ticker24h,
     Trade,
     TransferPage,
     WithdrawAddress,
     Withdrawal,
 )
+from responder.exchange.ticker import Ticker24h
 
 
 @dataclass(frozen=True)

@@ -81,26 +81,33 @@ def estimate(
             unvalued.add(w.coin)
         else:
             withdrawn += (w.amount + w.fee) * p
-    method = (
-        "attacker orders netted per asset (commissions ignored); assets given up valued at the USDT price "
-        "at the leak time; assets received valued at the leak time and at current tickers; stablecoins at "
-        "1 USDT; attacker withdrawals (not cancelled/rejected/failed) valued now, fee included. "
-        "Loss = usdt_paid - value_now + withdrawn_value."
-    )
-    if unvalued:
-        method += f" No price for: {', '.join(sorted(unvalued))} (left out or valued at the other time)."
     unsure = [w for w in unsure_withdrawals if w.status not in FAILED_WITHDRAWAL]
-    if unsure:
-        amounts = ", ".join(f"{w.amount.normalize():f} {w.coin}" for w in unsure)
-        method += f" Not counted: {len(unsure)} withdrawal(s) judged suspicious, not proven ({amounts})."
-    if orders_swept is not None:
-        method = (
-            "Orders not swept (see gaps): what the attacker's orders cost is unknown and not included, "
-            "so this is a lower bound — ask Binance support for the order history. Counted: the "
-            "attacker withdrawals the snapshot taken before revoking proves (not cancelled/rejected/"
-            "failed), valued at current tickers, fee included; stablecoins at 1 USDT."
-            + method[method.index(" Loss = ") + len(" Loss = usdt_paid - value_now + withdrawn_value.") :]
-        )
+    method = _method(unvalued, unsure, swept=orders_swept is None)
     return Loss(
         paid.quantize(CENT), at_leak.quantize(CENT), now.quantize(CENT), withdrawn.quantize(CENT), method
     )
+
+
+SWEPT_METHOD = (
+    "attacker orders netted per asset (commissions ignored); assets given up valued at the USDT price "
+    "at the leak time; assets received valued at the leak time and at current tickers; stablecoins at "
+    "1 USDT; attacker withdrawals (not cancelled/rejected/failed) valued now, fee included. "
+    "Loss = usdt_paid - value_now + withdrawn_value."
+)
+SNAPSHOT_METHOD = (
+    "Orders not swept (see gaps): what the attacker's orders cost is unknown and not included, "
+    "so this is a lower bound — ask Binance support for the order history. Counted: the "
+    "attacker withdrawals the snapshot taken before revoking proves (not cancelled/rejected/"
+    "failed), valued at current tickers, fee included; stablecoins at 1 USDT."
+)
+
+
+def _method(unvalued: set[str], unsure: list[Withdrawal], *, swept: bool) -> str:
+    """How the figure was made and what it leaves out (unpriced assets, unproven withdrawals)."""
+    method = SWEPT_METHOD if swept else SNAPSHOT_METHOD
+    if unvalued:
+        method += f" No price for: {', '.join(sorted(unvalued))} (left out or valued at the other time)."
+    if unsure:
+        amounts = ", ".join(f"{w.amount.normalize():f} {w.coin}" for w in unsure)
+        method += f" Not counted: {len(unsure)} withdrawal(s) judged suspicious, not proven ({amounts})."
+    return method

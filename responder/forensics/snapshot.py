@@ -2,8 +2,9 @@
 
 The snapshot taken before revoking holds the withdrawals and transfers of the last 89 days, the
 leaked key's restrictions and, when the audit ran, the address book. Those are judged by the same
-rules as in a sweep; orders are *not known* (not "none"): the summary says `orders_swept: false`
-and the loss counts what the snapshot proves (withdrawals) and names what it leaves out.
+rules as in a sweep; orders are *not known* (not "none"): written with `swept=False`, the summary
+says `orders_swept: false`, and the loss counts what the snapshot proves (withdrawals) and names
+what it leaves out.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from responder.exchange.models import ApiRestrictions, Transfer, WithdrawAddress, Withdrawal
-from responder.forensics import findings_io
 from responder.forensics.baseline import learn
 from responder.forensics.context import build
 from responder.forensics.loss import estimate
@@ -33,8 +32,8 @@ def judge_snapshot(
     restrictions: ApiRestrictions | None = None,
     tickers: Mapping[str, Decimal] | None = None,
     gaps: Sequence[str] = (),
-) -> dict[str, Any]:
-    """The findings object (docs/ARCHITECTURE.md) for what the snapshot shows; orders unknown."""
+) -> Findings:
+    """The findings for what the snapshot shows; no order verdicts (orders are unknown, a gap)."""
     window = Window(since, max(now, since + timedelta(seconds=1)))
     evidence = Evidence(
         window,
@@ -54,11 +53,7 @@ def judge_snapshot(
         [], stolen, symbols={}, prices_at_leak={}, tickers_now=tickers or {},
         unsure_withdrawals=unsure, orders_swept=why,
     )  # fmt: skip
-    findings = Findings(
+    return Findings(
         window, (), judged, judge_transfers(ctx), judge_addresses(judged, ctx), judge_key(ctx), loss,
         gaps=tuple(all_gaps),
     )  # fmt: skip
-    data = findings_io.to_json(findings)
-    data["summary"]["orders_swept"] = False
-    data["summary"]["heuristics"] = "withdrawals judged from the snapshot taken before revoking"
-    return data

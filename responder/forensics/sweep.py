@@ -26,11 +26,11 @@ from responder.exchange.models import (
     Kline,
     Order,
     SymbolInfo,
-    Ticker24h,
     Trade,
     Withdrawal,
 )
 from responder.exchange.protocol import Exchange
+from responder.exchange.ticker import Ticker24h
 from responder.forensics import collect, planner
 from responder.forensics.baseline import learn
 from responder.forensics.context import Thresholds, build

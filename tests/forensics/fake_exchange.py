@@ -19,12 +19,12 @@ from responder.exchange.models import (
     Kline,
     Order,
     SymbolInfo,
-    Ticker24h,
     Trade,
     TransferPage,
     WithdrawAddress,
     Withdrawal,
 )
+from responder.exchange.ticker import Ticker24h
 
 
 class FakeExchange:
