@@ -1,0 +1,149 @@
+"""The sweep under real conditions: a two-hop attack through a never-held asset, an early --since,
+the real incident shapes as drills, and findings from the snapshot alone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta as td
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from responder.clock import ManualClock, SystemClock
+from responder.exchange.models import SymbolInfo
+from responder.forensics import planner
+from responder.forensics.model import Window
+from responder.forensics.snapshot import judge_snapshot
+from responder.forensics.sweep import investigate
+from responder.simulator import Simulator, load_scenario
+
+from .builders import LEAK, NOW, bot_history, flat_klines, order, withdrawal
+from .fake_exchange import FakeExchange
+from .simulated import client_for, leak_time, truth_orders
+
+H = td(hours=1)
+NEW_SCENARIOS = ["via-btc-2018", "axs-pump-2022", "3commas-2022", "attacker-made-key", "two-hop-stablecoin"]
+TWO_HOP = [
+    SymbolInfo("BTCUSDT", "TRADING", "BTC", "USDT"),
+    SymbolInfo("FDUSDUSDT", "TRADING", "FDUSD", "USDT"),
+    SymbolInfo("QKCFDUSD", "TRADING", "QKC", "FDUSD"),
+    SymbolInfo("QKCBTC", "TRADING", "QKC", "BTC"),
+    SymbolInfo("DOGEEUR", "TRADING", "DOGE", "EUR"),
+]
+
+
+def two_hop_account() -> tuple[FakeExchange, list]:
+    """USDT → FDUSD (never held) → thin QKCFDUSD at 5× → dumped → FDUSD back to USDT: nothing left."""
+    cid = "{:02d}AbCdEfGhIjKlMnOpQrSt".format
+    attack = [
+        order(2 * H, symbol="FDUSDUSDT", price="1.0", qty="2000", cid=cid(1)),
+        order(2 * H + td(minutes=5), symbol="QKCFDUSD", price="0.050", qty="19000", cid=cid(2)),
+        order(2 * H + td(minutes=6), symbol="QKCFDUSD", price="0.050", qty="19000", cid=cid(3)),
+        order(2 * H + td(minutes=20), symbol="QKCFDUSD", side="SELL", price="0.010", qty="38000", cid=cid(4)),
+        order(2 * H + td(minutes=25), symbol="FDUSDUSDT", side="SELL", price="1.0", qty="480", cid=cid(5)),
+    ]
+    ex = FakeExchange(
+        symbols=TWO_HOP, orders=[*bot_history(), *attack], balances={"USDT": "3820", "BTC": "0.5"}, now=NOW,
+        klines={"QKCFDUSD": flat_klines(LEAK - 2 * H, 600, "0.0100", quote_volume="300")},
+    )  # fmt: skip
+    return ex, attack
+
+
+def test_a_two_hop_attack_through_a_never_held_asset_is_found() -> None:
+    """No 24 h ticker here (the fake has none): only closing the universe over FDUSD finds QKCFDUSD."""
+    ex, attack = two_hop_account()
+    held_only = planner.tiers(TWO_HOP, held={"USDT", "BTC"}, changed=set())
+    assert "QKCFDUSD" not in held_only  # neither asset held or changed: the old sweep never read it
+    found = investigate(ex, since=LEAK, clock=ManualClock(NOW))
+    assert ("allOrders", "QKCFDUSD") in ex.calls
+    assert ("allOrders", "DOGEEUR") not in ex.calls  # closed over what it found, not the whole exchange
+    flagged = {v.order.order_id for v in found.attacker_orders()}
+    pump = [o for o in attack if o.symbol == "QKCFDUSD" and o.side == "BUY"]
+    assert {o.order_id for o in pump} <= flagged
+    assert not {o.order_id for o in bot_history()} & flagged
+
+
+def test_discover_brings_each_new_asset_in_once_as_a_suspect() -> None:
+    window = Window(LEAK, NOW)
+    listed = {s.symbol: s for s in TWO_HOP}
+    covered, planned = {"USDT", "BTC"}, {"BTCUSDT": 1, "FDUSDUSDT": 2}
+    hop = [order(H, symbol="FDUSDUSDT", cid="x")]
+    calls = planner.discover(hop, window, listed, covered, planned)
+    assert [(c.symbol, c.tier) for c in calls] == [("QKCFDUSD", 0)]
+    assert planner.discover(hop, window, listed, covered, {**planned, "QKCFDUSD": 0}) == []
+    before = [order(-H, symbol="DOGEEUR", cid="y")]  # the baseline brings nothing in
+    assert planner.discover(before, window, listed, covered, planned) == []
+
+
+def test_spiked_pairs_are_read_first_and_brought_in() -> None:
+    spikes = {"QKCFDUSD": Decimal(5), "FDUSDUSDT": Decimal("1.001"), "DOGEEUR": Decimal("1.2")}
+    tiers = planner.tiers(TWO_HOP, held={"USDT", "BTC"}, changed=set(), spikes=spikes)
+    assert tiers["QKCFDUSD"] == 1 and "DOGEEUR" not in tiers
+    plan = planner.plan_orders(tiers, Window(LEAK, NOW), 6000, spikes)
+    order_read = [c.symbol for c in plan.calls]
+    assert order_read[:2] == ["QKCFDUSD", "BTCUSDT"]  # tier 1, the most spiked first; then tier 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", ["pump-and-dump", "via-btc-2018"])
+@pytest.mark.parametrize("days_early", [5, 12])
+def test_an_early_since_keeps_precision_and_does_not_blame_the_user(scenario: str, days_early: int) -> None:
+    sim = Simulator(load_scenario(scenario), weight_limit=10**9)
+    try:
+        truth = truth_orders(sim)
+        clock = SystemClock()
+        leak = leak_time(sim)
+        with client_for(sim, clock) as client:
+            found = investigate(client, since=leak - td(days=days_early), clock=clock)
+    finally:
+        sim.close()
+    flagged = {(v.order.symbol, v.order.order_id) for v in found.attacker_orders()}
+    hits = len(flagged & truth)
+    assert hits / len(flagged) >= 0.97, sorted(flagged - truth)[:5]
+    assert hits / len(truth) >= 0.95, sorted(truth - flagged)[:5]
+    own = [
+        w for w in found.withdrawals if w.subject.apply_time < leak
+    ]  # the user's own, before the true leak
+    assert own, "the scenario needs a withdrawal of the user's"
+    inside = [w for w in own if found.window.in_incident(w.subject.apply_time)]
+    assert all(w.verdict == "normal" for w in own), [(w.verdict, w.reason) for w in own]
+    if scenario == "pump-and-dump" and days_early == 12:
+        assert inside and "whitelisted" in inside[0].reason  # the Ledger withdrawal, inside the window
+
+
+def test_findings_from_the_snapshot_count_proven_withdrawals_and_name_their_gaps() -> None:
+    thief, mine = withdrawal(2 * H, "0xthief"), withdrawal(-td(days=3), "0xme")
+    found = judge_snapshot(
+        since=LEAK, now=NOW, why="the account is disabled", withdrawals=[mine, thief],
+        tickers={"BTCUSDT": Decimal(60000)},
+    )  # fmt: skip
+    assert {w.subject.id: w.verdict for w in found.withdrawals} == {mine.id: "normal", thief.id: "attacker"}
+    assert found.orders == ()
+    assert found.loss.withdrawn_value == Decimal("101.00")  # 100 USDT + 1 fee, at par
+    assert found.loss.method.startswith("Orders not swept")
+    assert any("not swept: the account is disabled" in g for g in found.gaps)
+    assert any("address book not read" in g for g in found.gaps)
+
+
+RESPONDER = str(Path(sys.executable).parent / "responder")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(RESPONDER).exists(), reason="the responder script is not installed")
+@pytest.mark.parametrize("scenario", NEW_SCENARIOS)
+def test_the_drill_self_check_passes_on_each_real_incident_shape(tmp_path: Path, scenario: str) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "d"),
+           "NO_COLOR": "1", "TERM": "xterm", "LC_ALL": "C.UTF-8"}  # fmt: skip
+    proc = subprocess.run(
+        [RESPONDER, "drill", "--auto", "--scenario", scenario, "--incident-dir", str(tmp_path / "case")],
+        env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2500:] + proc.stderr
+    tail = proc.stdout[proc.stdout.index("Drill self-check") :]
+    assert "!" not in tail and "✓ every verdict in the vocabulary" in tail
+    assert "✓ no withdrawal of the user's judged the attacker's" in tail
+    if scenario == "attacker-made-key":
+        assert "✓ key created after the leak reported" in tail
