@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,51 @@ def test_the_checker_sees_imports_inside_functions() -> None:
     found = imports(sample)
     assert "httpx" in found and "responder.exchange.budget" in found
     assert _uses({"typer.testing"}, "typer") and not _uses({"typerx"}, "typer")
+
+
+def test_simulator_is_self_contained() -> None:
+    """The simulator could ship alone as a Binance test double: it imports nothing else of ours
+    (not even under TYPE_CHECKING), and importing it loads no other responder module."""
+    simulator = [p for p in MODULES if _rel(p).startswith("simulator/")]
+    assert len(simulator) > 10
+    offenders = {
+        _rel(p): sorted(
+            n for n in imports(p) if _uses({n}, "responder") and not _uses({n}, "responder.simulator")
+        )
+        for p in simulator
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+    probe = (
+        "import sys, responder.simulator, responder.simulator.app, responder.simulator.transport;"
+        "print(sorted(m for m in sys.modules"
+        " if m.startswith('responder') and not m.startswith('responder.simulator')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert loaded.stdout.strip() == "['responder']"
+
+
+def _internal_graph(prefix: str) -> dict[str, set[str]]:
+    mods = {_module_name(p): p for p in MODULES if _module_name(p).startswith(prefix)}
+    return {name: {n for n in imports(path) if n in mods and n != name} for name, path in mods.items()}
+
+
+def test_simulator_modules_form_no_import_cycle() -> None:
+    """Counting imports under TYPE_CHECKING too: the front doors and the control channel depend on
+    small protocols (`wire.Handler`, `control.Host`), not on `sim.py`."""
+    graph = _internal_graph("responder.simulator.")
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def cycle_from(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path, node, nxt]
+            if nxt not in state and (found := cycle_from(nxt, [*path, node])):
+                return found
+        state[node] = 2
+        return None
+
+    cycles = [c for n in sorted(graph) if n not in state and (c := cycle_from(n, []))]
+    assert cycles == []

@@ -11,20 +11,40 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl
 
-from responder.clock import from_ms
+from responder.simulator.clock import from_ms
 from responder.simulator.wire import SimRequest, SimResponse
 
 if TYPE_CHECKING:
-    from responder.simulator.sim import Simulator
+    import threading
+
+    from responder.simulator.faults import Faults
+    from responder.simulator.limits import Limits
+    from responder.simulator.requestlog import RequestLog
+    from responder.simulator.state import ExchangeState
 
 _DAY_MS = 86_400_000
 
 
+class Host(Protocol):
+    """What the control channel drives: the simulator's parts and its clock (no import of `sim.py`)."""
+
+    lock: threading.RLock
+    state: ExchangeState
+    faults: Faults
+    limits: Limits
+    request_log: RequestLog
+    client_ip: str
+
+    def now_ms(self) -> int: ...
+
+    def advance(self, seconds: float) -> None: ...
+
+
 class Control:
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: Host) -> None:
         self._sim = sim
 
     def _event(self, action: str, **detail: Any) -> dict[str, Any]:

@@ -13,14 +13,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from responder.clock import Clock, SystemClock, from_ms, to_ms
-from responder.secrets import mask_key
 from responder.simulator import api_sapi, api_spot, auth, trading
+from responder.simulator.clock import Clock, SystemClock, from_ms, to_ms
 from responder.simulator.control import Control
 from responder.simulator.faults import GEO_MSG, WAF_PAGE, Fault, Faults
 from responder.simulator.keys import SimKey
 from responder.simulator.limits import Limits
-from responder.simulator.requestlog import LogEntry, RequestLog
+from responder.simulator.requestlog import LogEntry, RequestLog, mask_key
 from responder.simulator.routes import Ctx, Endpoint, table
 from responder.simulator.scenario import Scenario
 from responder.simulator.state import ExchangeState

@@ -66,7 +66,7 @@ class DrillControl:
             key = make_key(spec, self.sim.scenario.seed, self.sim.now_ms())
             self.sim.state.keys.append(key)
         assert key.secret is not None
-        return key.api_key, key.secret
+        return key.api_key, Secret(key.secret.reveal())  # the simulator's own wrapper, re-wrapped as ours
 
 
 @dataclass
@@ -79,7 +79,14 @@ class DrillSetup:
 
 @contextmanager
 def simulator(scenario: str, clock: Clock) -> Iterator[DrillSetup]:
-    sim = Simulator(load_scenario(scenario), clock=clock)
+    from responder.errors import UsageError
+    from responder.simulator import ScenarioError
+
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as e:  # the simulator stands alone: its errors become ours here
+        raise UsageError(e.message, hint=e.hint) from None
+    sim = Simulator(loaded, clock=clock)
     try:
         with serve(sim, "127.0.0.1", 0) as base_url:
             yield DrillSetup(sim, base_url, DrillControl(sim), sim.scenario.name)
@@ -226,10 +233,10 @@ def replay(setup: DrillSetup, incident_dir: Path) -> None:
 
     leaked = setup.sim.keys[0]
     if leaked.secret is not None:
-        signer: Any = HmacSigner(leaked.secret)
+        signer: Any = HmacSigner(Secret(leaked.secret.reveal()))
     else:
         assert leaked.private_key_pem is not None
-        signer = signer_from_pem(leaked.private_key_pem)
+        signer = signer_from_pem(Secret(leaked.private_key_pem.reveal()))
     creds = Credentials(leaked.api_key, signer, signer.key_type)
     entries = [
         json.loads(x) for x in (incident_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines()

@@ -167,10 +167,9 @@ def _drill_case(
 
     secrets = SecretRegistry()
     leaked = setup.sim.keys[0]
-    signer = (
-        HmacSigner(leaked.secret) if leaked.secret is not None else signer_from_pem(leaked.private_key_pem)
-    )
-    secrets.extend(s for s in (leaked.secret, leaked.private_key_pem) if s is not None)
+    material = [Secret(s.reveal()) for s in (leaked.secret, leaked.private_key_pem) if s is not None]
+    signer = HmacSigner(material[0]) if leaked.secret is not None else signer_from_pem(material[0])
+    secrets.extend(material)
     creds = Credentials(leaked.api_key, signer, signer.key_type)
     registry, playbook = _load(LEAK_PLAYBOOK)
     prompter: Prompter = (

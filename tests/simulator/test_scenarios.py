@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from responder.clock import ManualClock, to_ms
-from responder.errors import UsageError
-from responder.simulator import Simulator, builtin_names, load_scenario
+from responder.simulator import ScenarioError, Simulator, builtin_names, load_scenario
 
 SHIPPED = {"pump-and-dump", "quiet-leak", "withdrawal-drain", "ip-restricted", "large-account"}
 
@@ -70,16 +69,16 @@ def test_times_are_relative_to_now() -> None:
 def test_a_broken_scenario_file_names_itself(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "bad"\n[[keys]]\nname = "k"\ntype = "DSA"\n[[markets]]\nsymbol="X"\n')
-    with pytest.raises(UsageError, match=r"bad\.toml.*type must be one of"):
+    with pytest.raises(ScenarioError, match=r"bad\.toml.*type must be one of"):
         load_scenario(bad)
-    with pytest.raises(UsageError, match="no scenario named"):
+    with pytest.raises(ScenarioError, match="no scenario named"):
         load_scenario("no-such-scenario")
     float_amount = tmp_path / "float.toml"
     float_amount.write_text(
         '[account]\nbalances = { USDT = 1.5 }\n[[keys]]\nname = "k"\n'
         '[[markets]]\nsymbol="BTCUSDT"\nbase="BTC"\nquote="USDT"\nprice="1"\n'
     )
-    with pytest.raises(UsageError, match="amounts as strings"):
+    with pytest.raises(ScenarioError, match="amounts as strings"):
         load_scenario(float_amount)
 
 

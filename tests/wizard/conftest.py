@@ -54,7 +54,9 @@ def run_leak(tmp: Path, scenario: str, *, mode: str = "drill", change: dict[str,
     sim = Simulator(load_scenario(scenario), clock=clock)
     leaked = sim.keys[0]
     signer: Any = (
-        HmacSigner(leaked.secret) if leaked.secret is not None else signer_from_pem(leaked.private_key_pem)  # type: ignore[arg-type]
+        HmacSigner(Secret(leaked.secret.reveal()))
+        if leaked.secret is not None
+        else signer_from_pem(Secret(leaked.private_key_pem.reveal()))  # type: ignore[union-attr]  # one of the two is set
     )
     answers = auto_answers(sim)
     for key, value in (change or {}).items():
