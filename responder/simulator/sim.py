@@ -16,7 +16,7 @@ from typing import Any
 from responder.simulator import api_sapi, api_spot, auth, trading
 from responder.simulator.clock import Clock, SystemClock, from_ms, to_ms
 from responder.simulator.control import Control
-from responder.simulator.faults import GEO_MSG, WAF_PAGE, Fault, Faults
+from responder.simulator.faults import Fault, Faults, fault_response
 from responder.simulator.keys import SimKey
 from responder.simulator.limits import Limits
 from responder.simulator.requestlog import LogEntry, RequestLog, mask_key
@@ -93,38 +93,14 @@ class Simulator:
             self.clock.sleep(delay / 1000)
         failing = fault is not None and fault.kind != "latency"
         if fault is not None and failing and (fault.kind in ("connect", "waf", "geo") or not fault.executed):
-            resp = self._fault_response(fault)
+            resp = fault_response(fault)
             self._log(req, route, resp, 0, fault)
             return resp
         resp, weight = self._execute(req, route)
         if fault is not None and failing:
-            resp = self._fault_response(fault)
+            resp = fault_response(fault)
         self._log(req, route, resp, weight, fault)
         return resp
-
-    def _fault_response(self, fault: Fault) -> SimResponse:
-        if fault.kind == "waf":
-            return SimResponse.html(403, WAF_PAGE)
-        if fault.kind == "geo":
-            return SimResponse.json({"code": 0, "msg": GEO_MSG}, 451)
-        if fault.kind in ("timeout", "reset", "connect"):
-            return SimResponse(0, b"", abort=fault.kind, abort_ms=fault.ms or 10_000)
-        if fault.status == 500:
-            return SimResponse.json(
-                {"code": -1000, "msg": "An unknown error occurred while processing the request."}, 500
-            )
-        if fault.status == 503:
-            return SimResponse.json(
-                {
-                    "code": -1007,
-                    "msg": "Timeout waiting for response from backend server. "
-                    "Send status unknown; execution status unknown.",
-                },
-                503,
-            )
-        return SimResponse.html(
-            fault.status, f"<html><body><h1>{fault.status} Bad Gateway</h1></body></html>"
-        )
 
     def _execute(self, req: SimRequest, route: Endpoint | None) -> tuple[SimResponse, int]:
         with self.lock:

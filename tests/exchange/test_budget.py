@@ -6,14 +6,16 @@ import threading
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from responder.clock import ManualClock, to_ms
 from responder.errors import IpBanned
 from responder.exchange.budget import RateBudget, calendar_minimum_seconds, endpoint_cost
+from responder.exchange.client import BinanceClient
+from responder.simulator import Simulator
 
-from .conftest import START, ClientFactory
-from .fake_binance import EXCHANGE_INFO, FakeBinance
+from .conftest import START, ClientFactory, scenario, signer_for
 
 ACCOUNT = endpoint_cost("GET", "/api/v3/account", {})
 
@@ -43,11 +45,12 @@ def test_endpoint_weights_follow_the_reference(
 
 
 def test_weight_used_by_someone_else_makes_the_next_call_wait_for_the_next_minute(
-    make_client: ClientFactory, fake: FakeBinance, clock: ManualClock
+    make_client: ClientFactory, sim: Simulator, clock: ManualClock
 ) -> None:
-    fake.others_used = 5990  # another bot on this IP
+    sim.control.set_weight_used(5990)  # another bot on this IP
     client = make_client()
     client.server_time()  # the header now says 5991 used
+    sim.control.set_weight_used(0)  # the other bot stops; the client only knows the header
     assert clock.now() == START
     client.account()  # weight 20 does not fit: wait for 14:01:00 server time
     assert clock.now() >= datetime(2026, 11, 23, 14, 1, tzinfo=UTC)
@@ -149,13 +152,15 @@ def test_a_late_answer_from_the_previous_minute_does_not_fill_this_one(clock: Ma
     assert budget.stats().used == 60
 
 
-def test_the_limit_comes_from_exchange_info(make_client: ClientFactory, fake: FakeBinance) -> None:
-    info = {**EXCHANGE_INFO, "rateLimits": [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE",
-                                             "intervalNum": 1, "limit": 1200}]}  # fmt: skip
-    fake.overrides["/api/v3/exchangeInfo"] = lambda p: info
-    client = make_client()
-    client.exchange_info()
-    assert client.budget.stats().limit == 1200
+def test_the_limit_comes_from_exchange_info(clock: ManualClock) -> None:
+    sim = Simulator(scenario(), clock=clock, weight_limit=1200)
+    key = sim.keys[0]
+    with httpx.Client(transport=sim.transport()) as http:
+        client = BinanceClient(
+            "https://api.binance.com", key.api_key, signer_for(key), http=http, clock=clock
+        )
+        client.exchange_info()
+        assert client.budget.stats().limit == 1200
 
 
 class SteppingClock(ManualClock):

@@ -12,7 +12,7 @@ from responder.credentials import check_api_key, load_credentials
 from responder.errors import CredentialError
 from responder.secrets import SecretRegistry
 
-from .fake_binance import ED_KEY, ED_PRIVATE_PEM, HMAC_KEY, HMAC_SECRET
+from .keys import ED_KEY, ED_PRIVATE_PEM, HMAC_KEY, HMAC_SECRET
 
 
 def test_hmac_from_the_environment_is_registered() -> None:

@@ -1,21 +1,30 @@
-"""Pagination walks each history endpoint within Binance's rules and misses nothing."""
+"""Pagination walks each history endpoint within Binance's rules and misses nothing.
+
+The walks run against the simulator, which enforces the windows, limits and cursors as Binance does
+(reference §3) and holds the records, so "misses nothing" is checked against what it holds.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
-from responder.clock import from_ms, to_ms
+from responder.clock import ManualClock, from_ms, to_ms
 from responder.errors import UsageError
 from responder.exchange import pagination as pg
+from responder.exchange.client import BinanceClient
+from responder.simulator import Simulator
 
-from .conftest import START, ClientFactory
-from .fake_binance import FakeBinance, order, trade
+from .conftest import START, ClientFactory, scenario, sent, signer_for
 
-T0 = datetime(2026, 11, 1, tzinfo=UTC)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)  # for the pure window tests
 MS = timedelta(milliseconds=1)
 
 
@@ -63,110 +72,86 @@ def test_my_trades_parameter_combinations(given: dict[str, Any], ok: bool) -> No
             pg.check_my_trades_params(**args)
 
 
-def _binance_list(
-    rows: list[dict[str, Any]], p: dict[str, str], id_field: str, cursor: str
-) -> list[dict[str, Any]]:
-    """How allOrders/myTrades select rows: cursor ≥ id, else the time window oldest first, else newest."""
-    limit = int(p.get("limit", 500))
-    if cursor in p:
-        return [r for r in rows if r[id_field] >= int(p[cursor])][:limit]
-    if "startTime" in p or "endTime" in p:
-        s, e = int(p.get("startTime", 0)), int(p.get("endTime", 2**62))
-        assert e - s <= 24 * 3600 * 1000, "window over 24 h sent"
-        return [r for r in rows if s <= r["time"] <= e][:limit]
-    return rows[-limit:]
+@pytest.fixture
+def busy(clock: ManualClock) -> Iterator[Simulator]:
+    """An account with more history than one page holds: 1200 bot orders a day on BTCUSDT, 2300
+    withdrawals over 200 days, 250 transfers in the last week, hourly converts for 45 days."""
+    address = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
+    history = {
+        "withdrawals": [{"at": f"-{2 * i + 1}h", "coin": "USDT", "amount": "1", "address": address}
+                        for i in range(2300)],
+        "transfers": [{"at": f"-{i + 1}m", "asset": "USDT", "amount": str(i), "type": "MAIN_FUNDING"}
+                      for i in range(250)],
+        "converts": [{"at": f"-{h + 1}h", "from_asset": "USDT", "from_amount": "1", "to_asset": "BNB",
+                      "to_amount": "0.1"} for h in range(45 * 24 - 1)],
+    }  # fmt: skip
+    sc = scenario(**history)
+    sc = dataclasses.replace(sc, history=dataclasses.replace(sc.history, days=4, bot_symbols=("BTCUSDT",),
+                                                             bot_orders_per_day=1200))  # fmt: skip
+    s = Simulator(sc, clock=clock)
+    yield s
+    s.close()
 
 
-def test_all_orders_walks_day_windows_and_order_id_cursors(
-    make_client: ClientFactory, fake: FakeBinance
-) -> None:
-    # 2500 orders in the first day (three pages), a few on later days, some outside the range.
-    times = [T0 + timedelta(seconds=30 * i) for i in range(2500)] + [
-        T0 + timedelta(days=d, hours=3) for d in (1, 2, 5)
-    ]
-    rows = [order(i + 1, to_ms(t)) for i, t in enumerate(times)]
-    fake.overrides["/api/v3/allOrders"] = lambda p: _binance_list(rows, p, "orderId", "orderId")
-    got = pg.all_orders_between(make_client(), "BTCUSDT", T0, T0 + timedelta(days=3))
-    assert [o.order_id for o in got] == list(range(1, 2503))
-    # three windows; two cursor pages, the last runs past day 1
-    assert fake.count("/api/v3/allOrders") == 3 + 2
+def _client(sim: Simulator, clock: ManualClock) -> BinanceClient:
+    http = httpx.Client(transport=sim.transport())
+    return BinanceClient(
+        "https://x.test", sim.keys[0].api_key, signer_for(sim.keys[0]), http=http, clock=clock
+    )
 
 
-def test_my_trades_walks_from_id_cursors(make_client: ClientFactory, fake: FakeBinance) -> None:
-    rows = [trade(i + 1, to_ms(T0 + timedelta(seconds=20 * i))) for i in range(1500)]
-    fake.overrides["/api/v3/myTrades"] = lambda p: _binance_list(rows, p, "id", "fromId")
-    got = pg.my_trades_between(make_client(), "BTCUSDT", T0, T0 + timedelta(hours=10))
-    assert [t.id for t in got] == list(range(1, 1501))
-    assert any("fromId" in r.params for r in fake.requests)
+def test_all_orders_walks_day_windows_and_order_id_cursors(busy: Simulator, clock: ManualClock) -> None:
+    start, end = START - timedelta(days=3), START
+    held = sorted(
+        o.order_id for o in busy.state.book("BTCUSDT").orders if to_ms(start) <= o.time_ms <= to_ms(end)
+    )
+    assert len(held) > 3 * pg.PAGE
+    got = pg.all_orders_between(_client(busy, clock), "BTCUSDT", start, end)
+    assert [o.order_id for o in got] == held
+    assert any("orderId" in e.params for e in busy.request_log if e.path == "/api/v3/allOrders")
+    assert all(e.status == 200 for e in busy.request_log)
 
 
-def test_withdrawals_use_windows_under_90_days_and_offsets(
-    make_client: ClientFactory, fake: FakeBinance
-) -> None:
-    base = fake_withdrawal()
-    rows = [{**base, "id": f"w{i}", "applyTime": (T0 - timedelta(hours=2 * i)).strftime("%Y-%m-%d %H:%M:%S")}
-            for i in range(2300)]  # fmt: skip
-    windows: list[tuple[int, int]] = []
-
-    def history(p: dict[str, str]) -> list[dict[str, Any]]:
-        s, e = int(p["startTime"]), int(p["endTime"])
-        assert e - s < 90 * 86_400_000 and int(p["limit"]) <= 1000
-        windows.append((s, e))
-        inside = [
-            r
-            for r in rows
-            if s <= to_ms(datetime.strptime(r["applyTime"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)) <= e
-        ]
-        return inside[int(p["offset"]) : int(p["offset"]) + int(p["limit"])]
-
-    fake.overrides["/sapi/v1/capital/withdraw/history"] = history
-    got = pg.withdrawals_between(make_client(), T0 - timedelta(days=200), T0)
-    assert sorted(w.id for w in got) == sorted(r["id"] for r in rows)
-    assert len({w for w in windows}) == 3  # 200 days = three windows
+def test_my_trades_walks_from_id_cursors(busy: Simulator, clock: ManualClock) -> None:
+    start, end = START - timedelta(days=3), START
+    trades = busy.state.book("BTCUSDT").trades
+    held = sorted(t.id for t in trades if to_ms(start) <= t.time_ms <= to_ms(end))
+    assert len(held) > pg.PAGE
+    got = pg.my_trades_between(_client(busy, clock), "BTCUSDT", start, end)
+    assert [t.id for t in got] == held
+    assert any("fromId" in e.params for e in busy.request_log if e.path == "/api/v3/myTrades")
+    assert all(e.status == 200 for e in busy.request_log)
 
 
-def fake_withdrawal() -> dict[str, Any]:
-    return {"id": "x", "amount": "1", "transactionFee": "0", "coin": "USDT", "status": 6, "address": "a",
-            "txId": "t", "applyTime": "2026-01-01 00:00:00", "network": "ETH", "transferType": 0}  # fmt: skip
+def test_withdrawals_use_windows_under_90_days_and_offsets(busy: Simulator, clock: ManualClock) -> None:
+    start = START - timedelta(days=200)
+    held = {r.data["id"] for r in busy.state.records("withdrawal") if r.time_ms >= to_ms(start)}
+    assert len(held) > 2 * pg.PAGE
+    got = pg.withdrawals_between(_client(busy, clock), start, START)
+    assert sorted(w.id for w in got) == sorted(held)
+    windows = {(e.params["startTime"], e.params["endTime"]) for e in busy.request_log
+               if e.path == "/sapi/v1/capital/withdraw/history"}  # fmt: skip
+    assert len(windows) == 3  # 200 days = three windows
+    assert all(e.status == 200 for e in busy.request_log)
 
 
-def test_transfers_loop_over_types_and_pages(make_client: ClientFactory, fake: FakeBinance) -> None:
-    rows = [{"asset": "USDT", "amount": str(i), "type": "MAIN_FUNDING", "status": "CONFIRMED", "tranId": i,
-             "timestamp": to_ms(T0)} for i in range(250)]  # fmt: skip
-
-    def transfer(p: dict[str, str]) -> dict[str, Any]:
-        assert int(p["size"]) <= 100
-        mine = rows if p["type"] == "MAIN_FUNDING" else []
-        first = (int(p["current"]) - 1) * int(p["size"])
-        return {"total": len(mine), "rows": mine[first : first + int(p["size"])]}
-
-    fake.overrides["/sapi/v1/asset/transfer"] = transfer
-    got = list(pg.transfers_between(make_client(), T0 - timedelta(days=7), T0))
-    assert [t.tran_id for t in got] == list(range(250))
-    types = {r.params["type"] for r in fake.requests if r.path == "/sapi/v1/asset/transfer"}
+def test_transfers_loop_over_types_and_pages(busy: Simulator, clock: ManualClock) -> None:
+    got = list(pg.transfers_between(_client(busy, clock), START - timedelta(days=7), START))
+    assert sorted(t.amount for t in got) == sorted(Decimal(i) for i in range(250))
+    types = {e.params["type"] for e in busy.request_log if e.path == "/sapi/v1/asset/transfer"}
     assert types == set(pg.TRANSFER_TYPES) - pg.NEEDS_SYMBOL
+    assert all(e.status == 200 for e in busy.request_log)
 
 
-def test_convert_flow_follows_more_data_within_30_day_windows(
-    make_client: ClientFactory, fake: FakeBinance
-) -> None:
-    rows = [{"quoteId": f"q{i}", "orderId": 2**60 + i, "orderStatus": "SUCCESS", "fromAsset": "USDT",
-             "fromAmount": "1", "toAsset": "BNB", "toAmount": "0.1",
-             "createTime": to_ms(T0 + timedelta(hours=i))}
-            for i in range(45 * 24)]  # fmt: skip
-
-    def flow(p: dict[str, str]) -> dict[str, Any]:
-        s, e, limit = int(p["startTime"]), int(p["endTime"]), int(p["limit"])
-        assert e - s <= 30 * 86_400_000
-        inside = [r for r in rows if s <= r["createTime"] <= e]
-        return {"list": inside[:limit], "moreData": len(inside) > limit}
-
-    fake.overrides["/sapi/v1/convert/tradeFlow"] = flow
-    got = pg.convert_trades_between(make_client(), T0, T0 + timedelta(days=45))
-    assert [t.quote_id for t in got] == [r["quoteId"] for r in rows]
-    assert got[-1].create_time == from_ms(rows[-1]["createTime"])
+def test_convert_flow_follows_more_data_within_30_day_windows(busy: Simulator, clock: ManualClock) -> None:
+    start = START - timedelta(days=45)
+    held = [r for r in busy.state.records("convert") if r.time_ms >= to_ms(start)]
+    got = pg.convert_trades_between(_client(busy, clock), start, START)
+    assert [t.quote_id for t in got] == [r.data["quoteId"] for r in held]
+    assert got[-1].create_time == from_ms(held[-1].time_ms)
+    assert all(e.status == 200 for e in busy.request_log)
 
 
-def test_snapshots_stay_under_30_days(make_client: ClientFactory, fake: FakeBinance) -> None:
+def test_snapshots_stay_under_30_days(make_client: ClientFactory, sim: Simulator) -> None:
     got = pg.snapshots_between(make_client(), START - timedelta(days=30), START)
-    assert len(got) == 2 and fake.count("/sapi/v1/accountSnapshot") == 2
+    assert len(got) == 30 and sent(sim, "/sapi/v1/accountSnapshot") == 2
