@@ -20,28 +20,7 @@ from .conftest import START, ClientFactory, scenario, signer_for
 ACCOUNT = endpoint_cost("GET", "/api/v3/account", {})
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "params", "weight", "kind"),
-    [
-        ("GET", "/api/v3/openOrders", {"symbol": "X"}, 6, "api"),
-        ("GET", "/api/v3/openOrders", {}, 80, "api"),
-        ("GET", "/api/v3/ticker/price", {"symbol": "X"}, 2, "api"),
-        ("GET", "/api/v3/ticker/price", {}, 4, "api"),
-        ("GET", "/api/v3/myTrades", {"orderId": "1"}, 5, "api"),
-        ("GET", "/api/v3/myTrades", {}, 20, "api"),
-        ("GET", "/api/v3/exchangeInfo", {}, 20, "api"),
-        ("DELETE", "/api/v3/openOrders", {"symbol": "X"}, 1, "api"),
-        ("GET", "/sapi/v1/capital/withdraw/history", {}, 18000, "sapi-uid"),
-        ("GET", "/sapi/v1/accountSnapshot", {}, 2400, "sapi-ip"),
-        ("GET", "/sapi/v1/convert/tradeFlow", {}, 3000, "sapi-uid"),
-        ("GET", "/sapi/v1/capital/withdraw/address/list", {}, 10, "sapi-ip"),
-    ],
-)
-def test_endpoint_weights_follow_the_reference(
-    method: str, path: str, params: dict[str, object], weight: int, kind: str
-) -> None:
-    cost = endpoint_cost(method, path, params)
-    assert (cost.weight, cost.kind) == (weight, kind)
+# Each endpoint's weight against the reference: tests/test_weights.py (the simulator's too).
 
 
 def test_weight_used_by_someone_else_makes_the_next_call_wait_for_the_next_minute(
