@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from responder.clock import ManualClock, OffsetClock
+from responder.clock import Clock, ManualClock, OffsetClock
 from responder.errors import GeoBlocked, NothingToCancel, OutcomeUnknown, WafBlocked
 from responder.exchange.client import BinanceClient
 from responder.exchange.signing import HmacSigner, signer_from_pem
@@ -32,7 +32,7 @@ def http(sim: Simulator) -> Iterator[httpx.Client]:
         yield h
 
 
-def leaked_client(sim: Simulator, http: httpx.Client, clock: object) -> BinanceClient:
+def leaked_client(sim: Simulator, http: httpx.Client, clock: Clock) -> BinanceClient:
     key = sim.keys[0]
     assert key.leaked and key.secret is not None
     return BinanceClient(

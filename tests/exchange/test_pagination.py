@@ -85,7 +85,9 @@ def busy(clock: ManualClock) -> Iterator[Simulator]:
         "converts": [{"at": f"-{h + 1}h", "from_asset": "USDT", "from_amount": "1", "to_asset": "BNB",
                       "to_amount": "0.1"} for h in range(45 * 24 - 1)],
     }  # fmt: skip
-    sc = scenario(**history)
+    sc = scenario(
+        withdrawals=history["withdrawals"], transfers=history["transfers"], converts=history["converts"]
+    )
     sc = dataclasses.replace(sc, history=dataclasses.replace(sc.history, days=4, bot_symbols=("BTCUSDT",),
                                                              bot_orders_per_day=1200))  # fmt: skip
     s = Simulator(sc, clock=clock)

@@ -34,10 +34,11 @@ from responder.playbook.runner import Env
 from responder.playbook.session import resume_case, start_case
 from responder.secrets import SecretRegistry
 from responder.wizard.prompter import AnswersPrompter, Level
+from tests.exchange.unused import UnusedExchange
 
 
-class HttpExchange:
-    """Just enough of `Exchange` over plain HTTP for the generic actions."""
+class HttpExchange(UnusedExchange):
+    """Just enough of `Exchange` over plain HTTP for the generic actions (the rest fails loudly)."""
 
     def __init__(self, base_url: str, *, kill_after_mutation: bool) -> None:
         self.base_url = base_url
@@ -87,6 +88,9 @@ class KillingDisplay:
             os.kill(os.getpid(), signal.SIGKILL)
 
     def show(self, level: Level, text: str) -> None:
+        pass
+
+    def progress(self, text: str) -> None:
         pass
 
 
