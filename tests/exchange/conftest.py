@@ -71,11 +71,12 @@ ClientFactory = Callable[..., BinanceClient]
 
 @pytest.fixture
 def make_client(sim: Simulator, clock: ManualClock) -> Iterator[ClientFactory]:
-    """Clients on the simulator (in-process). Keyword overrides: client_clock, key, signer, api_key, …"""
+    """Clients on the simulator (in-process; `on=` another one). Overrides: client_clock, key, signer, …"""
     opened: list[httpx.Client] = []
 
     def build(
         *,
+        on: Simulator | None = None,
         client_clock: Clock | None = None,
         key: SimKey | None = None,
         signer: Signer | None = None,
@@ -85,8 +86,9 @@ def make_client(sim: Simulator, clock: ManualClock) -> Iterator[ClientFactory]:
         base_url: str = "https://api.binance.com",
         **kwargs: Any,
     ) -> BinanceClient:
-        key = key or sim.keys[0]
-        http = httpx.Client(transport=sim.transport(client_ip))
+        target = on or sim
+        key = key or target.keys[0]
+        http = httpx.Client(transport=target.transport(client_ip))
         opened.append(http)
         c = client_clock or clock
         return BinanceClient(

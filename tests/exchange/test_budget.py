@@ -6,16 +6,14 @@ import threading
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
 from responder.clock import ManualClock, to_ms
 from responder.errors import IpBanned
 from responder.exchange.budget import RateBudget, calendar_minimum_seconds, endpoint_cost
-from responder.exchange.client import BinanceClient
 from responder.simulator import Simulator
 
-from .conftest import START, ClientFactory, scenario, signer_for
+from .conftest import START, ClientFactory, scenario
 
 ACCOUNT = endpoint_cost("GET", "/api/v3/account", {})
 
@@ -131,15 +129,10 @@ def test_a_late_answer_from_the_previous_minute_does_not_fill_this_one(clock: Ma
     assert budget.stats().used == 60
 
 
-def test_the_limit_comes_from_exchange_info(clock: ManualClock) -> None:
-    sim = Simulator(scenario(), clock=clock, weight_limit=1200)
-    key = sim.keys[0]
-    with httpx.Client(transport=sim.transport()) as http:
-        client = BinanceClient(
-            "https://api.binance.com", key.api_key, signer_for(key), http=http, clock=clock
-        )
-        client.exchange_info()
-        assert client.budget.stats().limit == 1200
+def test_the_limit_comes_from_exchange_info(make_client: ClientFactory, clock: ManualClock) -> None:
+    client = make_client(on=Simulator(scenario(), clock=clock, weight_limit=1200))
+    client.exchange_info()
+    assert client.budget.stats().limit == 1200
 
 
 class SteppingClock(ManualClock):

@@ -81,20 +81,18 @@ def test_wallet_reads(make_client: ClientFactory, clock: ManualClock) -> None:
         ),
         clock=clock,
     )  # fmt: skip
-    with httpx.Client(transport=sim.transport()) as http:
-        client = BinanceClient("https://api.binance.com", sim.keys[0].api_key, signer_for(sim.keys[0]),
-                               http=http, clock=clock)  # fmt: skip
-        w = client.withdraw_history(start=START - 30 * DAY, end=START)[0]
-        assert w.apply_time == START - 9 * DAY and w.amount == Decimal("1500") and w.coin == "USDT"
-        assert client.deposit_history()[0].insert_time == START - 12 * DAY
-        address = client.withdraw_addresses()[0]
-        assert address.white_status is True and address.name == "Ledger"
-        page = client.universal_transfers("MAIN_FUNDING")
-        assert page.total == 1 and page.rows[0].type == "MAIN_FUNDING" and page.rows[0].amount == Decimal(25)
-        snapshot = client.account_snapshot(start=START - 7 * DAY, end=START)[0]
-        assert {b.asset: b.free for b in snapshot.balances}["BTC"] == sim.scenario.balances["BTC"]
-        convert = client.convert_trades(start=START - 30 * DAY, end=START)
-        assert convert.trades[0].to_amount == Decimal("0.034") and not convert.more_data
+    client = make_client(on=sim)
+    w = client.withdraw_history(start=START - 30 * DAY, end=START)[0]
+    assert w.apply_time == START - 9 * DAY and w.amount == Decimal("1500") and w.coin == "USDT"
+    assert client.deposit_history()[0].insert_time == START - 12 * DAY
+    address = client.withdraw_addresses()[0]
+    assert address.white_status is True and address.name == "Ledger"
+    page = client.universal_transfers("MAIN_FUNDING")
+    assert page.total == 1 and page.rows[0].type == "MAIN_FUNDING" and page.rows[0].amount == Decimal(25)
+    snapshot = client.account_snapshot(start=START - 7 * DAY, end=START)[0]
+    assert {b.asset: b.free for b in snapshot.balances}["BTC"] == sim.scenario.balances["BTC"]
+    convert = client.convert_trades(start=START - 30 * DAY, end=START)
+    assert convert.trades[0].to_amount == Decimal("0.034") and not convert.more_data
 
 
 def test_cancel_open_orders_cancels_what_was_open(make_client: ClientFactory, sim: Simulator) -> None:

@@ -6,12 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from responder.clock import ManualClock, from_ms
 from responder.errors import UsageError
-from responder.exchange.client import BinanceClient
 from responder.exchange.models import ApiRestrictions
 from responder.keycheck import (
     PROFILES,
@@ -25,7 +23,7 @@ from responder.keycheck import (
 from responder.secrets import mask_key
 from responder.simulator import Simulator
 
-from .conftest import START, ClientFactory, scenario, signer_for
+from .conftest import START, ClientFactory, scenario
 
 CREATED_MS = 1_698_645_219_000  # 2023-10-30
 
@@ -108,9 +106,7 @@ def test_age_against_the_profile_cycle() -> None:
 def test_live_key(make_client: ClientFactory, clock: ManualClock) -> None:
     sim = Simulator(scenario("withdrawal-drain"), clock=clock)  # its leaked key may withdraw
     key = sim.keys[0]
-    with httpx.Client(transport=sim.transport()) as http:
-        client = BinanceClient("https://x.test", key.api_key, signer_for(key), http=http, clock=clock)
-        result = check_key(client, now=START, profile=get_profile("grid-bot"))
+    result = check_key(make_client(on=sim), now=START, profile=get_profile("grid-bot"))
     assert result.status == "live"
     doc = to_json(result)
     assert set(doc) >= {"status", "key", "permissions", "created", "findings"}

@@ -13,16 +13,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 
 from responder.clock import ManualClock, from_ms, to_ms
 from responder.errors import UsageError
 from responder.exchange import pagination as pg
-from responder.exchange.client import BinanceClient
 from responder.simulator import Simulator
 
-from .conftest import START, ClientFactory, scenario, sent, signer_for
+from .conftest import START, ClientFactory, scenario, sent
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)  # for the pure window tests
 MS = timedelta(milliseconds=1)
@@ -95,41 +93,38 @@ def busy(clock: ManualClock) -> Iterator[Simulator]:
     s.close()
 
 
-def _client(sim: Simulator, clock: ManualClock) -> BinanceClient:
-    http = httpx.Client(transport=sim.transport())
-    return BinanceClient(
-        "https://x.test", sim.keys[0].api_key, signer_for(sim.keys[0]), http=http, clock=clock
-    )
-
-
-def test_all_orders_walks_day_windows_and_order_id_cursors(busy: Simulator, clock: ManualClock) -> None:
+def test_all_orders_walks_day_windows_and_order_id_cursors(
+    busy: Simulator, make_client: ClientFactory
+) -> None:
     start, end = START - timedelta(days=3), START
     held = sorted(
         o.order_id for o in busy.state.book("BTCUSDT").orders if to_ms(start) <= o.time_ms <= to_ms(end)
     )
     assert len(held) > 3 * pg.PAGE
-    got = pg.all_orders_between(_client(busy, clock), "BTCUSDT", start, end)
+    got = pg.all_orders_between(make_client(on=busy), "BTCUSDT", start, end)
     assert [o.order_id for o in got] == held
     assert any("orderId" in e.params for e in busy.request_log if e.path == "/api/v3/allOrders")
     assert all(e.status == 200 for e in busy.request_log)
 
 
-def test_my_trades_walks_from_id_cursors(busy: Simulator, clock: ManualClock) -> None:
+def test_my_trades_walks_from_id_cursors(busy: Simulator, make_client: ClientFactory) -> None:
     start, end = START - timedelta(days=3), START
     trades = busy.state.book("BTCUSDT").trades
     held = sorted(t.id for t in trades if to_ms(start) <= t.time_ms <= to_ms(end))
     assert len(held) > pg.PAGE
-    got = pg.my_trades_between(_client(busy, clock), "BTCUSDT", start, end)
+    got = pg.my_trades_between(make_client(on=busy), "BTCUSDT", start, end)
     assert [t.id for t in got] == held
     assert any("fromId" in e.params for e in busy.request_log if e.path == "/api/v3/myTrades")
     assert all(e.status == 200 for e in busy.request_log)
 
 
-def test_withdrawals_use_windows_under_90_days_and_offsets(busy: Simulator, clock: ManualClock) -> None:
+def test_withdrawals_use_windows_under_90_days_and_offsets(
+    busy: Simulator, make_client: ClientFactory
+) -> None:
     start = START - timedelta(days=200)
     held = {r.data["id"] for r in busy.state.records("withdrawal") if r.time_ms >= to_ms(start)}
     assert len(held) > 2 * pg.PAGE
-    got = pg.withdrawals_between(_client(busy, clock), start, START)
+    got = pg.withdrawals_between(make_client(on=busy), start, START)
     assert sorted(w.id for w in got) == sorted(held)
     windows = {(e.params["startTime"], e.params["endTime"]) for e in busy.request_log
                if e.path == "/sapi/v1/capital/withdraw/history"}  # fmt: skip
@@ -137,18 +132,20 @@ def test_withdrawals_use_windows_under_90_days_and_offsets(busy: Simulator, cloc
     assert all(e.status == 200 for e in busy.request_log)
 
 
-def test_transfers_loop_over_types_and_pages(busy: Simulator, clock: ManualClock) -> None:
-    got = list(pg.transfers_between(_client(busy, clock), START - timedelta(days=7), START))
+def test_transfers_loop_over_types_and_pages(busy: Simulator, make_client: ClientFactory) -> None:
+    got = list(pg.transfers_between(make_client(on=busy), START - timedelta(days=7), START))
     assert sorted(t.amount for t in got) == sorted(Decimal(i) for i in range(250))
     types = {e.params["type"] for e in busy.request_log if e.path == "/sapi/v1/asset/transfer"}
     assert types == set(pg.TRANSFER_TYPES) - pg.NEEDS_SYMBOL
     assert all(e.status == 200 for e in busy.request_log)
 
 
-def test_convert_flow_follows_more_data_within_30_day_windows(busy: Simulator, clock: ManualClock) -> None:
+def test_convert_flow_follows_more_data_within_30_day_windows(
+    busy: Simulator, make_client: ClientFactory
+) -> None:
     start = START - timedelta(days=45)
     held = [r for r in busy.state.records("convert") if r.time_ms >= to_ms(start)]
-    got = pg.convert_trades_between(_client(busy, clock), start, START)
+    got = pg.convert_trades_between(make_client(on=busy), start, START)
     assert [t.quote_id for t in got] == [r.data["quoteId"] for r in held]
     assert got[-1].create_time == from_ms(held[-1].time_ms)
     assert all(e.status == 200 for e in busy.request_log)
