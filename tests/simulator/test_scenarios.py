@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 import time
 from pathlib import Path
@@ -90,3 +91,19 @@ def test_the_large_account_has_400_symbols_and_about_100k_trades_and_starts_fast
     assert len(sim.state.markets) == 400
     trades = sum(len(sim.state.book(s).trades) for s in sim.state.markets)
     assert 90_000 <= trades <= 110_000
+
+
+def test_simulated_key_material_is_masked_when_printed() -> None:
+    key = Simulator(load_scenario("pump-and-dump"), clock=ManualClock()).keys[0]
+    assert key.secret is not None
+    raw = key.secret.reveal()
+    assert len(raw) == 64
+    assert raw not in repr(key) and raw not in f"{key.secret}" and raw not in str(key.secret)
+    with pytest.raises(TypeError, match="pickled"):
+        pickle.dumps(key.secret)
+
+
+def test_an_unknown_scenario_carries_a_hint() -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("no-such-scenario")
+    assert info.value.hint is not None and "pump-and-dump" in info.value.hint
