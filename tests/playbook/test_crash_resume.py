@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from responder.clock import SystemClock
-from responder.journal import verify_chain
+from responder.incident.journal import verify_chain
 from responder.simulator import Simulator, load_scenario, serve
 from responder.simulator.records import SimOrder
 from responder.simulator.requestlog import LogEntry
