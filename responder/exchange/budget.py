@@ -79,6 +79,8 @@ def endpoint_cost(method: str, path: str, params: Mapping[str, object]) -> Cost:
         return Cost(API, 6 if "symbol" in params else 80)
     if (method, path) == ("GET", "/api/v3/ticker/price"):
         return Cost(API, 2 if "symbol" in params else 4)
+    if (method, path) == ("GET", "/api/v3/ticker/24hr"):  # every symbol in one call: 80
+        return Cost(API, 2 if "symbol" in params else 80)
     if (method, path) == ("GET", "/api/v3/myTrades"):
         return Cost(API, 5 if "orderId" in params else 20)
     return Cost(API, _API.get((method, path), 1))

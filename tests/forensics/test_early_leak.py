@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from responder.clock import to_ms
-from responder.exchange.models import ApiRestrictions, Order, WithdrawAddress
+from responder.exchange.models import ApiRestrictions, Order, WithdrawAddress, Withdrawal
 from responder.forensics.model import NOT_ENOUGH_HISTORY, VERDICTS
 from responder.forensics.rules import KEY_RULES, ORDER_RULES
 from responder.forensics.verdict import judge_key, judge_orders, judge_withdrawals, onset
@@ -157,7 +157,7 @@ def book(address: str, name: str, *, white: bool) -> WithdrawAddress:
     ],
 )  # fmt: skip
 def test_withdrawals_after_an_early_leak_time(
-    case: str, before: list, entries: list[WithdrawAddress], expected: str
+    case: str, before: list[Withdrawal], entries: list[WithdrawAddress], expected: str
 ) -> None:
     mine = withdrawal(20 * H, "TLedger")
     ctx = context(bot_history(), withdrawals=(*before, mine), addresses=tuple(entries), until=UNTIL)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from responder.clock import ManualClock, SystemClock
-from responder.exchange.models import SymbolInfo
+from responder.exchange.models import Order, SymbolInfo, Withdrawal
 from responder.forensics import planner
 from responder.forensics.model import Window
 from responder.forensics.snapshot import judge_snapshot
@@ -35,7 +35,7 @@ TWO_HOP = [
 ]
 
 
-def two_hop_account() -> tuple[FakeExchange, list]:
+def two_hop_account() -> tuple[FakeExchange, list[Order]]:
     """USDT → FDUSD (never held) → thin QKCFDUSD at 5× → dumped → FDUSD back to USDT: nothing left."""
     cid = "{:02d}AbCdEfGhIjKlMnOpQrSt".format
     attack = [
@@ -104,11 +104,10 @@ def test_an_early_since_keeps_precision_and_does_not_blame_the_user(scenario: st
     hits = len(flagged & truth)
     assert hits / len(flagged) >= 0.97, sorted(flagged - truth)[:5]
     assert hits / len(truth) >= 0.95, sorted(truth - flagged)[:5]
-    own = [
-        w for w in found.withdrawals if w.subject.apply_time < leak
-    ]  # the user's own, before the true leak
+    mine = [(v, v.subject) for v in found.withdrawals if isinstance(v.subject, Withdrawal)]
+    own = [v for v, w in mine if w.apply_time < leak]  # the user's own, before the true leak
     assert own, "the scenario needs a withdrawal of the user's"
-    inside = [w for w in own if found.window.in_incident(w.subject.apply_time)]
+    inside = [v for v, w in mine if w.apply_time < leak and found.window.in_incident(w.apply_time)]
     assert all(w.verdict == "normal" for w in own), [(w.verdict, w.reason) for w in own]
     if scenario == "pump-and-dump" and days_early == 12:
         assert inside and "whitelisted" in inside[0].reason  # the Ledger withdrawal, inside the window
@@ -120,7 +119,8 @@ def test_findings_from_the_snapshot_count_proven_withdrawals_and_name_their_gaps
         since=LEAK, now=NOW, why="the account is disabled", withdrawals=[mine, thief],
         tickers={"BTCUSDT": Decimal(60000)},
     )  # fmt: skip
-    assert {w.subject.id: w.verdict for w in found.withdrawals} == {mine.id: "normal", thief.id: "attacker"}
+    got = {w.subject.id: w.verdict for w in found.withdrawals if isinstance(w.subject, Withdrawal)}
+    assert got == {mine.id: "normal", thief.id: "attacker"}
     assert found.orders == ()
     assert found.loss.withdrawn_value == Decimal("101.00")  # 100 USDT + 1 fee, at par
     assert found.loss.method.startswith("Orders not swept")
