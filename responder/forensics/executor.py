@@ -6,7 +6,8 @@ counted and several threads never overshoot together. The executor keeps enough 
 for the budget (not latency) to be the bottleneck, retries a 429 after its Retry-After, stops at
 once on a 418, and treats an unknown symbol as empty. Each finished call is reported to
 `checkpoint(key, rows)` (a cursor for the journal); calls whose key is in `done` are not sent again.
-`stop` (a threading.Event) interrupts: nothing new is sent, `Aborted` is raised.
+`stop` (a threading.Event) interrupts: nothing new is sent, `Aborted` is raised. `symbol_done(symbol)`
+is called (in the executor's thread) once every call of a symbol — orders, trades, klines — is done.
 """
 
 from __future__ import annotations
@@ -78,8 +79,10 @@ class Executor:
         checkpoint: Callable[[str, Rows], None] | None = None,
         done: Mapping[str, Rows] | None = None,
         stop: threading.Event | None = None,
+        symbol_done: Callable[[str], None] | None = None,
     ) -> None:
         self._exchange = exchange
+        self._symbol_done = symbol_done
         self._clock = clock
         self._limit = weight_limit
         self._workers = workers
@@ -145,7 +148,10 @@ class Executor:
                             stage = list(finish(call.symbol)) if finish is not None else []
                             open_calls[call.symbol] = len(stage)
                             more += stage
-                        closed += open_calls[call.symbol] == 0
+                        if open_calls[call.symbol] == 0:
+                            closed += 1
+                            if self._symbol_done is not None:
+                                self._symbol_done(call.symbol)
                         self._state.planned += sum(c.weight for c in more)
                         pending[0:0] = more  # follow-ups first: finish a symbol before starting others
                         self._report(closed, max(symbols_total, len(open_calls)))

@@ -2,8 +2,8 @@
 
 This is the function the CLI and the wizard's "Investigate" step call. It returns data (`Findings`)
 and prints nothing; progress goes to the `progress` callback, finished calls to `checkpoint` (so a
-journal can resume from them), and the first attacker order, as soon as the suspect symbols are
-swept, to `on_attacker`.
+journal can resume from them), each symbol whose calls are all done to `symbol_done`, and the first
+attacker order, as soon as the suspect symbols are swept, to `on_attacker`.
 """
 
 from __future__ import annotations
@@ -177,6 +177,7 @@ def investigate(
     done: Mapping[str, Rows] | None = None,
     stop: threading.Event | None = None,
     on_attacker: Callable[[OrderVerdict], None] | None = None,
+    symbol_done: Callable[[str], None] | None = None,
 ) -> Findings:
     """Sweep the account for since → until and judge what happened (module docstring)."""
     opt = options or Options()
@@ -190,7 +191,7 @@ def investigate(
     tiers = universe.tiers
     ex = Executor(
         exchange, clock=clock, weight_limit=known.limit, workers=opt.workers, progress=progress,
-        checkpoint=checkpoint, done=done, stop=stop,
+        checkpoint=checkpoint, done=done, stop=stop, symbol_done=symbol_done,
     )  # fmt: skip
     got = _Collected()
     suspects = {c.symbol for c in plan.calls if c.tier == 0}

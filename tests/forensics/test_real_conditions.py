@@ -147,3 +147,29 @@ def test_the_drill_self_check_passes_on_each_real_incident_shape(tmp_path: Path,
     assert "✓ no withdrawal of the user's judged the attacker's" in tail
     if scenario == "attacker-made-key":
         assert "✓ key created after the leak reported" in tail
+
+
+def test_each_symbol_reports_its_completion_after_all_its_calls_and_resume_sends_none_again() -> None:
+    ex, _ = two_hop_account()
+    saved: dict[str, list[object]] = {}
+    finished: list[tuple[str, set[str]]] = []
+
+    def checkpoint(key: str, rows: object) -> None:
+        saved[key] = list(rows)  # type: ignore[call-overload]
+
+    def symbol_done(symbol: str) -> None:
+        finished.append((symbol, {k for k in saved if k.split(":")[1] == symbol}))
+
+    investigate(ex, since=LEAK, clock=ManualClock(NOW), checkpoint=checkpoint, symbol_done=symbol_done)
+    names = [s for s, _ in finished]
+    assert sorted(names) == sorted(set(names)) and "QKCFDUSD" in names  # once each, discovered ones too
+    for symbol, keys in finished:  # its orders, and its trades and klines when it had fills, were all in
+        assert any(k.startswith("orders:") for k in keys), symbol
+    resumed = FakeExchange(
+        symbols=TWO_HOP, orders=ex.orders, balances={"USDT": "3820", "BTC": "0.5"}, now=NOW,
+        klines={"QKCFDUSD": flat_klines(LEAK - 2 * H, 600, "0.0100", quote_volume="300")},
+    )  # fmt: skip
+    again = investigate(resumed, since=LEAK, until=NOW, clock=ManualClock(NOW), done=saved)
+    swept = {"allOrders", "myTrades", "klines"}
+    assert [c for c in resumed.calls if c[0] in swept] == []  # every finished call came from its cursor
+    assert {v.order.symbol for v in again.attacker_orders()} >= {"QKCFDUSD"}
