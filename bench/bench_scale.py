@@ -128,8 +128,12 @@ qty = "{q}"
 )
 
 
-def sweep(server: Server, *, stop_after: float | None, done: dict[str, Any] | None) -> dict[str, Any]:
-    """One sweep over HTTP; returns timings, the checkpoints it made and whether it was interrupted."""
+def sweep(
+    server: Server, *, stop_after: float | None, done: dict[str, Any] | None, keep_rows: bool = False
+) -> dict[str, Any]:
+    """One sweep over HTTP; returns timings, the checkpoints it made and whether it was interrupted.
+    `keep_rows` keeps each finished call's rows (the cursors a resume needs — a journal keeps them on
+    disk); without it only the keys are kept, so the memory measured is the sweep's own."""
     from responder.clock import SystemClock, from_ms
     from responder.credentials import load_credentials
     from responder.errors import Aborted
@@ -149,7 +153,7 @@ def sweep(server: Server, *, stop_after: float | None, done: dict[str, Any] | No
 
     def checkpoint(key: str, rows: Sequence[Any]) -> None:
         with lock:
-            saved[key] = list(rows)
+            saved[key] = list(rows) if keep_rows else None
             symbol = key.split(":")[1]
             if key.startswith("orders:") and symbol not in seen:
                 seen[symbol] = time.monotonic() - t0
@@ -209,7 +213,7 @@ def main(argv: list[str]) -> int:
     )
     if not args.skip_resume:
         with serve_scenario(str(SCENARIO), 20) as server:
-            first = sweep(server, stop_after=args.stop_after, done=None)
+            first = sweep(server, stop_after=args.stop_after, done=None, keep_rows=True)
             mark = len(server.get("log"))
             second_run = sweep(server, stop_after=None, done=first["saved"])
             log = server.get("log")[mark:]
