@@ -384,6 +384,42 @@ def _investigate(
 # --- end investigate ---------------------------------------------------------------------------------
 
 
+# --- scan (issue 16: scan) ------------------------------------------------------------------------
+@app.command("scan")
+def _scan(
+    path: Annotated[str, typer.Argument(help="A directory or file to scan; a git work tree for --history.")],
+    *,
+    history: Annotated[
+        bool, typer.Option("--history", help="Also every commit reachable in its git history.")
+    ] = False,
+    verify_keys: Annotated[
+        bool, typer.Option("--verify", help="Ask Binance whether each key is live (one signed read).")
+    ] = False,
+    base_url: Annotated[
+        str, typer.Option("--base-url", envvar="BINANCE_BASE_URL", help="Binance REST base URL.")
+    ] = "https://api.binance.com",
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
+    sarif: Annotated[str | None, typer.Option("--sarif", help="Also write SARIF 2.1.0 to FILE.")] = None,
+    unsafe_assume_no_ip_whitelist: Annotated[
+        bool, typer.Option("--unsafe-assume-no-ip-whitelist", help="Read -2015 as revoked (unsafe).")
+    ] = False,
+) -> None:
+    """Find Binance API keys, secrets and private keys in files (and git history), masked. Nothing
+    leaves the machine unless --verify. Exit 0 nothing found, 1 found, 2 bad input, 3 Binance
+    unreachable with --verify."""
+    from responder.scan.command import scan_command
+
+    code = scan_command(
+        path, history=history, verify_keys=verify_keys, base_url=base_url, as_json=as_json, sarif=sarif,
+        unsafe_assume_no_ip_whitelist=unsafe_assume_no_ip_whitelist, echo=typer.echo,
+        warn=lambda text: typer.echo(f"responder: warning: {text}", err=True),
+    )  # fmt: skip
+    raise typer.Exit(code)
+
+
+# --- end scan --------------------------------------------------------------------------------------
+
+
 # --- the wizard: run, drill, resume (issue 5: leak-wizard) ----------------------------------------------
 @app.command("drill")
 def _drill(
