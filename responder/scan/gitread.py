@@ -30,6 +30,11 @@ from responder.errors import UsageError
 MAX_BLOB = 16 * 1024 * 1024
 _ZERO = "0" * 40
 _DONE = None
+_LOG = [  # every ref; per commit the blob each changed path was set to; merges: only their own content
+    "git", "-c", "core.quotepath=off", "log", "--all", "--raw", "--no-renames", "--no-abbrev",
+    "--diff-merges=combined", "--format=%x00%H %ct",
+]  # fmt: skip
+_CAT = ["git", "cat-file", "--batch"]
 
 
 @dataclass(frozen=True)
@@ -125,16 +130,13 @@ def _feed(log: IO[str], cat: IO[bytes], pending: queue.Queue[tuple[str, datetime
 def history_blobs(repo: Repository, *, max_size: int = MAX_BLOB) -> Iterator[BlobVersion]:
     """Each (commit, path, blob) a commit introduced, oldest order not guaranteed."""
     with tempfile.TemporaryFile() as errors:
-        log = subprocess.Popen(
-            ["git", "-c", "core.quotepath=off", "log",  # noqa: S607 — git from PATH "--all", "--raw", "--no-renames", "--no-abbrev",
-             "--diff-merges=combined", "--format=%x00%H %ct"],
-            cwd=repo.top, stdout=subprocess.PIPE, stderr=errors, text=True, encoding="utf-8",
+        log = subprocess.Popen(  # noqa: S603 — a fixed command line
+            _LOG, cwd=repo.top, stdout=subprocess.PIPE, stderr=errors, text=True, encoding="utf-8",
             errors="surrogateescape",
         )  # fmt: skip
-        cat = subprocess.Popen(
-            ["git", "cat-file", "--batch"],  # noqa: S607 — git from PATH
-            cwd=repo.top, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-        )  # fmt: skip
+        cat = subprocess.Popen(  # noqa: S603 — a fixed command line
+            _CAT, cwd=repo.top, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
+        )
         assert log.stdout is not None and cat.stdin is not None and cat.stdout is not None
         pending: queue.Queue[tuple[str, datetime, str] | None] = queue.Queue(maxsize=4096)
         feeder = threading.Thread(target=_feed, args=(log.stdout, cat.stdin, pending), daemon=True)
@@ -147,6 +149,8 @@ def history_blobs(repo: Repository, *, max_size: int = MAX_BLOB) -> Iterator[Blo
                     proc.kill()
                 proc.wait()
             feeder.join(timeout=5)
+            log.stdout.close()
+            cat.stdout.close()
         if log.returncode not in (0, -9):
             errors.seek(0)
             detail = errors.read(300).decode("utf-8", "replace").strip().splitlines()

@@ -7,15 +7,12 @@ The command adapter calls `run_scan` and renders what it returns; the network is
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from responder.clock import Clock
 from responder.errors import UsageError
 from responder.scan.collect import Collector, scan_history, scan_tree
 from responder.scan.render import ScanResult
-
-if TYPE_CHECKING:
-    import httpx
 
 
 def run_scan(
@@ -25,7 +22,7 @@ def run_scan(
     verify_keys: bool,
     base_url: str,
     clock: Clock,
-    transport: httpx.BaseTransport | None = None,
+    transport: Any = None,  # an httpx.BaseTransport (tests: the simulator in-process)
     assume_no_ip_whitelist: bool = False,
 ) -> ScanResult:
     if not path.exists():

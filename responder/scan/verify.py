@@ -21,8 +21,6 @@ from responder.scan.collect import Finding
 from responder.secrets import Secret, mask_key
 
 if TYPE_CHECKING:
-    import httpx
-
     from responder.exchange.signing import Signer
 
 
@@ -53,7 +51,7 @@ def verify(
     *,
     base_url: str,
     clock: Clock,
-    transport: httpx.BaseTransport | None = None,
+    transport: Any = None,  # an httpx.BaseTransport (tests: the simulator in-process)
     assume_no_ip_whitelist: bool = False,
 ) -> dict[str, Verdict]:
     """A verdict per distinct API key (keyed by the raw key; the caller renders it masked)."""
@@ -89,7 +87,7 @@ def _check(  # noqa: PLR0917 — a private helper of `verify`, called once
     signers: list[Signer],
     base_url: str,
     clock: Clock,
-    transport: httpx.BaseTransport | None,
+    transport: Any,
     budget: Any,
     no_whitelist: bool,
 ) -> Verdict:
