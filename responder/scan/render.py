@@ -39,7 +39,7 @@ class ScanResult:
         if self.verdicts is None:
             return None
         if f.api_key is None:
-            return Verdict(None, "no API key found with it: nothing to ask Binance")
+            return Verdict("indeterminate", "no API key found with it: nothing to ask Binance")
         return self.verdicts.get(f.api_key)
 
     @property
