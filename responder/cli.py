@@ -444,6 +444,7 @@ def _drill(
 
 @app.command("run")
 def _run(
+    *,
     playbook: Annotated[str, typer.Option(help="Playbook id or TOML file.")] = "binance-api-key-leak",
     base_url: Annotated[
         str | None, typer.Option(help="Binance REST base URL (env BINANCE_BASE_URL).", show_default=False)
@@ -454,6 +455,14 @@ def _run(
     answers: Annotated[Path | None, typer.Option(help="TOML answers file: step id → answer.")] = None,
     incident_dir: Annotated[
         Path | None, typer.Option(help="Where to keep the journal, evidence and report.")
+    ] = None,
+    leaked_at: Annotated[
+        str | None,
+        typer.Option("--leaked-at", help="Prefill the leak time (you confirm it), e.g. from scan."),
+    ] = None,
+    vector: Annotated[
+        str | None,
+        typer.Option(help="Prefill how it leaked: repository, server, phishing, insider, unknown."),
     ] = None,
 ) -> None:
     """The real incident: walk the leak playbook against Binance with your leaked key.
@@ -471,6 +480,8 @@ def _run(
         incident_dir=incident_dir,
         environ=os.environ,
         out=sys.stdout,
+        leaked_at=leaked_at,
+        vector=vector,
     )
 
 

@@ -85,12 +85,16 @@ def run_live(
     incident_dir: Path | None,
     environ: Mapping[str, str],
     out: TextIO,
+    leaked_at: str | None = None,
+    vector: str | None = None,
 ) -> Outcome:
     from responder.credentials import load_credentials
     from responder.exchange.baseurl import check_base_url
+    from responder.wizard.prefill import PrefillPrompter, parse_prefill
 
     clock, secrets = SystemClock(), SecretRegistry()
     base_url = check_base_url(base_url)
+    prefill = parse_prefill(leaked_at, vector, now=clock.now())  # from `responder scan`: checked first
     if answers is None:
         _need_terminal("give the answers in a file: responder run --answers FILE")
     # An answers file is checked against the playbook before anything is asked; otherwise the key is
@@ -99,6 +103,8 @@ def run_live(
     prompter = _prompter(answers, loaded[1] if loaded else None, clock)
     display = TerminalDisplay(out, color=color_enabled(out), tag="DRY RUN" if dry_run else "")
     display.banner(("DRY RUN · nothing will be changed · " if dry_run else "") + f"Binance at {base_url}")
+    if prefill is not None:
+        prompter = PrefillPrompter(prompter, prefill, display)
     ask = None if not sys.stdin.isatty() else (lambda prompt: _ask_masked(prompter, prompt))
     creds = load_credentials(environ, secrets, ask_secret=ask)
     registry, playbook = loaded or _load(playbook_ref)
