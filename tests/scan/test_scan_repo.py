@@ -149,3 +149,27 @@ def test_masks_never_show_more_than_four_and_four(planted: Planted) -> None:
         if f.api_key:
             assert f.masked == mask(f.api_key)
         assert isinstance(f.first_exposed, (datetime, type(None)))
+
+
+def test_hostile_file_names_reach_the_output_without_control_characters(tmp_path: Path) -> None:
+    import random
+
+    from responder.scan.render import render_table, to_json
+
+    from .repo_builder import commit, token
+
+    rng = random.Random(9)
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    name = "binance\x1b[31mred\nline.env"
+    (repo / name).write_text(f"BINANCE_API_KEY={token(rng)}\n")
+    commit(repo, "hostile", "2026-03-01T00:00:00Z")
+    result = run_scan(repo, history=True, verify_keys=False, base_url="", clock=SystemClock())
+    (f,) = result.findings
+    assert f.path == name and f.commit is not None  # the work tree and git agree on the raw name
+    shown = render_table(result) + str(to_json(result))
+    import json
+
+    assert "\x1b" not in shown and "\\n" not in json.dumps(to_json(result))  # no escaped newline either
+    assert "binancered line.env:1" in render_table(result)  # the escape sequence removed whole
