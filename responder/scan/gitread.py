@@ -102,7 +102,9 @@ def _parse_raw(line: str) -> tuple[str, str] | None:
     return new_blob, _unquote(path)
 
 
-def _feed(log: IO[str], cat: IO[bytes], pending: queue.Queue[tuple[str, datetime, str] | None]) -> None:
+def _feed(
+    log: IO[str], cat: IO[bytes], pending: queue.Queue[tuple[str, datetime, str] | None], failed: list[str]
+) -> None:
     commit, when = "", datetime.fromtimestamp(0, UTC)
     count = 0
     try:
@@ -119,10 +121,10 @@ def _feed(log: IO[str], cat: IO[bytes], pending: queue.Queue[tuple[str, datetime
                 if count % 64 == 0 or pending.full():
                     cat.flush()
                 pending.put((commit, when, parsed[1]))
-    except (BrokenPipeError, ValueError):
-        pass
+    except (OSError, ValueError) as e:  # a killed git (the reader stopped early) or output we cannot read
+        failed.append(f"{type(e).__name__}: {e}")
     finally:
-        with contextlib.suppress(BrokenPipeError, OSError):
+        with contextlib.suppress(OSError, ValueError):
             cat.close()
         pending.put(_DONE)
 
@@ -139,22 +141,27 @@ def history_blobs(repo: Repository, *, max_size: int = MAX_BLOB) -> Iterator[Blo
         )
         assert log.stdout is not None and cat.stdin is not None and cat.stdout is not None
         pending: queue.Queue[tuple[str, datetime, str] | None] = queue.Queue(maxsize=4096)
-        feeder = threading.Thread(target=_feed, args=(log.stdout, cat.stdin, pending), daemon=True)
+        failed: list[str] = []
+        feeder = threading.Thread(target=_feed, args=(log.stdout, cat.stdin, pending, failed), daemon=True)
         feeder.start()
         try:
             yield from _read(cat.stdout, pending, max_size)
+            log.wait(timeout=60)
         finally:
             for proc in (log, cat):
                 if proc.poll() is None:
                     proc.kill()
                 proc.wait()
-            feeder.join(timeout=5)
+            while feeder.is_alive():  # let a feeder blocked on a full queue see the end
+                with contextlib.suppress(queue.Empty):
+                    pending.get(timeout=0.05)
             log.stdout.close()
             cat.stdout.close()
-        if log.returncode not in (0, -9):
+        if log.returncode != 0 or failed:  # a partial history must not pass for a complete one
             errors.seek(0)
             detail = errors.read(300).decode("utf-8", "replace").strip().splitlines()
-            raise UsageError(f"git log failed in {repo.top}: {detail[0] if detail else log.returncode}")
+            why = detail[0] if detail else (failed[0] if failed else f"exit {log.returncode}")
+            raise UsageError(f"reading the git history of {repo.top} failed: {why}")
 
 
 def _read(
@@ -162,7 +169,10 @@ def _read(
 ) -> Iterator[BlobVersion]:
     while (item := pending.get()) is not _DONE:
         commit, when, path = item
-        header = out.readline().split()
+        line = out.readline()
+        if not line:
+            raise UsageError("git cat-file stopped before the history was read", hint="run git fsck")
+        header = line.split()
         if len(header) != 3:  # "<sha> missing" (a partial clone)
             yield BlobVersion(commit, when, path, None, "missing")
             continue

@@ -173,3 +173,23 @@ def test_hostile_file_names_reach_the_output_without_control_characters(tmp_path
 
     assert "\x1b" not in shown and "\\n" not in json.dumps(to_json(result))  # no escaped newline either
     assert "binancered line.env:1" in render_table(result)  # the escape sequence removed whole
+
+
+def test_what_git_cannot_give_is_counted_or_refused_never_silently_skipped(tmp_path: Path) -> None:
+    from .repo_builder import commit
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "a.txt").write_text("one\n")
+    first = commit(repo, "one", "2026-01-01T00:00:00Z")
+    (repo / "a.txt").write_text("two\n")
+    commit(repo, "two", "2026-01-02T00:00:00Z")
+    blob = git(repo, "rev-parse", f"{first}:a.txt")
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a lost blob: counted as missing
+    result = run_scan(repo, history=True, verify_keys=False, base_url="", clock=SystemClock())
+    assert result.stats["blobs-missing"] == 1 and result.stats["commits"] == 2
+    tree = git(repo, "rev-parse", f"{first}^{{tree}}")
+    (repo / ".git" / "objects" / tree[:2] / tree[2:]).unlink()  # a lost tree: git log fails, so do we
+    with pytest.raises(UsageError, match="reading the git history"):
+        run_scan(repo, history=True, verify_keys=False, base_url="", clock=SystemClock())
