@@ -97,3 +97,25 @@ def test_without_verify_nothing_is_sent(tmp_path: Path, sim: Simulator) -> None:
     assert "status" not in to_json(result)["findings"][0]
     log = sim.request_log.entries()
     assert list(log) == []
+
+
+def test_an_ed25519_private_key_with_its_api_key_is_checked_with_that_key(tmp_path: Path) -> None:
+    sim = Simulator(load_scenario("ip-restricted"))
+    try:
+        whitelisted, reporting = sim.keys
+        assert reporting.private_key_pem is not None and whitelisted.secret is not None
+        (tmp_path / "binance.env").write_text(
+            f'BINANCE_API_KEY={reporting.api_key}\nBINANCE_PRIVATE_KEY="{reporting.private_key_pem.reveal()}"\n'
+        )
+        (tmp_path / "server").mkdir()
+        (tmp_path / "server" / "binance.yaml").write_text(
+            f"key: {whitelisted.api_key}\nsecret: {whitelisted.secret.reveal()}\n"
+        )
+        result = verify(tmp_path, sim)
+        kinds = {f.api_key: f.kind for f in result.findings}
+        assert kinds == {reporting.api_key: "ed25519", whitelisted.api_key: "hmac"}
+        assert result.verdicts is not None
+        assert result.verdicts[reporting.api_key].status == "live"
+        assert result.verdicts[whitelisted.api_key].status == "indeterminate"  # its whitelist is not us
+    finally:
+        sim.close()
