@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -145,7 +144,6 @@ def _role(text: str, token: re.Match[str], prev_end: int) -> Role:
     """What the name before the token calls it (same line, after the previous token)."""
     line_start = text.rfind("\n", 0, token.start()) + 1
     prefix = text[max(line_start, prev_end, token.start() - 80) : token.start()]
-    quoted_argument = prefix.endswith(("'", '"', "`")) and prefix.rstrip("'\"` ").endswith(("(", ",", ""))
     names = _IDENT.findall(prefix)
     if names:
         name = names[-1].lower()
@@ -153,25 +151,29 @@ def _role(text: str, token: re.Match[str], prev_end: int) -> Role:
             return "secret"
         if "key" in name:
             return "key"
-        quoted_argument = quoted_argument and prefix.rstrip("'\"` ").endswith(("(", ","))
-    return "positional" if quoted_argument else "other"
+    opener = prefix.rstrip("'\"` ")
+    # a quoted call argument, `Client("…", "…")`: the first after "(", the next after "," or a line break
+    if prefix.endswith(("'", '"', "`")) and (not opener or opener.endswith(("(", ","))):
+        return "positional"
+    return "other"
 
 
 def _pairs(text: str, tokens: list[re.Match[str]], starts: list[int]) -> list[Hit]:
-    keys: list[tuple[int, str]] = []
-    secrets: list[tuple[int, str]] = []
-    positional: list[tuple[int, str]] = []
+    found: dict[Role, list[tuple[int, str]]] = {"key": [], "secret": [], "positional": [], "other": []}
     prev_end = 0
     for m in tokens:
-        role, line = _role(text, m, prev_end), _line_of(starts, m.start())
+        found[_role(text, m, prev_end)].append((_line_of(starts, m.start()), m.group()))
         prev_end = m.end()
-        {"key": keys, "secret": secrets, "positional": positional, "other": []}[role].append(
-            (line, m.group())
-        )
-    for a, b in itertools.pairwise(positional):  # Client("key", "secret")
-        if b[0] - a[0] <= 2 and (a not in keys) and a[1] != b[1]:
+    keys, secrets, positional = found["key"], found["secret"], found["positional"]
+    n = 0
+    while n + 1 < len(positional):  # two quoted arguments side by side: (key, secret), in that order
+        a, b = positional[n], positional[n + 1]
+        if b[0] - a[0] <= 2 and a[1] != b[1]:
             keys.append(a)
             secrets.append(b)
+            n += 2
+        else:
+            n += 1
     return _match(keys, secrets)
 
 

@@ -189,3 +189,10 @@ def test_hits_are_frozen_values() -> None:
     assert isinstance(hit, Hit)
     with pytest.raises(AttributeError):
         hit.line = 3  # type: ignore[misc]
+
+
+def test_quoted_arguments_pair_once_and_unnamed_assignments_do_not_count() -> None:
+    third = token(RNG)
+    hits = find_credentials(f'binance.Client("{K}", "{S}", "{third}")')
+    assert [(h.kind, h.api_key) for h in hits] == [("hmac", K)]
+    assert find_credentials(f'value = "{K}"\nother = "{S}"\n') == []
