@@ -113,11 +113,12 @@ _PEAK = (
     "import resource, subprocess, sys; subprocess.run(sys.argv[2:], cwd=sys.argv[1], capture_output=True);"
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
 )
+# VmHWM is this process's own peak (reset by exec); ru_maxrss would also count the bench's RSS at fork.
 _SCAN_PEAK = (
     "import contextlib, io, resource, sys; from responder.cli import main\n"
     "with contextlib.redirect_stdout(io.StringIO()): main(['scan', '--history', '--json', sys.argv[1]])\n"
-    "usage = resource.getrusage\n"
-    "print(usage(resource.RUSAGE_SELF).ru_maxrss, usage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    "hwm = next(x for x in open('/proc/self/status') if x.startswith('VmHWM')).split()[1]\n"
+    "print(hwm, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
 )
 
 
