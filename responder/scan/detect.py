@@ -25,6 +25,8 @@ import base64
 import binascii
 import hashlib
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -101,17 +103,86 @@ def has_binance_context(data: bytes, path: str) -> bool:
     return "binance" in path.lower() or _CONTEXT.search(data) is not None
 
 
-def find_credentials(text: str) -> list[Hit]:
-    """Every candidate credential in `text`, key/secret pairs matched, private keys loaded."""
-    starts = _line_starts(text)
-    blocks = [(m.start(), m.end()) for m in _ANY_BLOCK.finditer(text)] if "-----BEGIN" in text else []
-    hits = _private_keys(text, starts, blocks)
-    bare = [(m.start(), m.end()) for m in _BARE.finditer(text) if not _inside(m.start(), blocks)]
-    tokens = [
-        m for m in _TOKEN.finditer(text) if _plausible(m.group()) and not _inside(m.start(), blocks + bare)
-    ]
-    hits += _pairs(text, tokens, starts)
-    return _attach_keys(hits)
+@dataclass(frozen=True)
+class Text:
+    """One text, prepared once for every rule: where lines start, and the spans of key blocks."""
+
+    text: str
+    starts: tuple[int, ...]
+    blocks: tuple[tuple[int, int], ...]  # -----BEGIN …----- … -----END …----- (keys, certificates)
+    bare: tuple[tuple[int, int], ...]  # bare PKCS#8 base64 outside blocks
+
+    @classmethod
+    def of(cls, text: str) -> Text:
+        starts = (0, *(m.end() for m in re.finditer("\n", text)))
+        blocks = tuple(m.span() for m in _ANY_BLOCK.finditer(text)) if "-----BEGIN" in text else ()
+        bare = tuple(m.span() for m in _BARE.finditer(text) if not _inside(m.start(), blocks))
+        return cls(text, starts, blocks, bare)
+
+    def line(self, pos: int) -> int:
+        return bisect_right(self.starts, pos)
+
+
+Rule = Callable[[Text], list[Hit]]
+
+
+def pem_private_keys(t: Text) -> list[Hit]:
+    """`private-key-pem`: a PEM `PRIVATE KEY`, `RSA PRIVATE KEY` or `ENCRYPTED PRIVATE KEY` block that
+    loads as Ed25519 or RSA (line breaks real, `\\n`-escaped, or split into quoted literals).
+
+    False positives: a test fixture key (it is still a private key next to Binance context). An
+    encrypted key cannot be loaded, so its type is guessed from its size and its fingerprint is that
+    of the encrypted DER.
+    """
+    found: list[Hit] = []
+    if "PRIVATE KEY-----" not in t.text:
+        return found
+    for m in _PEM.finditer(t.text):
+        label = "ENCRYPTED PRIVATE KEY" if "ENCRYPTED" in m.group(2) else m.group(1)
+        body = re.sub(r"Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*", "", m.group(2))
+        body = re.sub(r"\\[nr]|[\"']\s*\+?\s*[\"']|[\s\"',]", "", body)  # "…\n" + "…" joins
+        hit = _load(label, body, t.line(m.start()), "private-key-pem")
+        if hit is not None:
+            found.append(hit)
+    return found
+
+
+def bare_private_keys(t: Text) -> list[Hit]:
+    """`private-key-base64`: PKCS#8 DER in base64 outside any PEM block — Ed25519 (`MC4CAQAw…`, 64
+    characters; `MFECAQEw…` with its public key) or RSA (`MII…` with the rsaEncryption OID).
+
+    False positives: none known; the prefix is the DER structure and the key must load.
+    """
+    found: list[Hit] = []
+    for start, end in t.bare:
+        hit = _load("PRIVATE KEY", t.text[start:end], t.line(start), "private-key-base64")
+        if hit is not None:
+            found.append(hit)
+    return found
+
+
+def hmac_credentials(t: Text) -> list[Hit]:
+    """`hmac-pair`, `key-only`, `secret-only`: 64-character tokens (mixed case and digits, not part
+    of a longer base64/base64url run, not inside a key block) named like a key or a secret, paired
+    within `PAIR_LINES` lines; or two quoted call arguments side by side.
+
+    False positives: another service's 64-character key named `api_key` in a directory that mentions
+    Binance. Missed: unnamed tokens, keys assembled at run time.
+    """
+    owned = t.blocks + t.bare
+    tokens = [m for m in _TOKEN.finditer(t.text) if _plausible(m.group()) and not _inside(m.start(), owned)]
+    return _pairs(t, tokens)
+
+
+RULES: tuple[Rule, ...] = (pem_private_keys, bare_private_keys, hmac_credentials)
+
+
+def find_credentials(text: str, rules: tuple[Rule, ...] = RULES) -> list[Hit]:
+    """Every candidate credential in `text`; a private key takes the API key beside it."""
+    if not rules:
+        raise ValueError("no detection rules: refusing to report a scan that could not find anything")
+    t = Text.of(text)
+    return _attach_keys([hit for rule in rules for hit in rule(t)])
 
 
 def _plausible(token: str) -> bool:
@@ -123,18 +194,8 @@ def _plausible(token: str) -> bool:
     )
 
 
-def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+def _inside(pos: int, spans: tuple[tuple[int, int], ...]) -> bool:
     return any(a <= pos < b for a, b in spans)
-
-
-def _line_starts(text: str) -> list[int]:
-    return [0, *(m.end() for m in re.finditer("\n", text))]
-
-
-def _line_of(starts: list[int], pos: int) -> int:
-    from bisect import bisect_right
-
-    return bisect_right(starts, pos)
 
 
 Role = Literal["key", "secret", "positional", "other"]
@@ -158,11 +219,11 @@ def _role(text: str, token: re.Match[str], prev_end: int) -> Role:
     return "other"
 
 
-def _pairs(text: str, tokens: list[re.Match[str]], starts: list[int]) -> list[Hit]:
+def _pairs(t: Text, tokens: list[re.Match[str]]) -> list[Hit]:
     found: dict[Role, list[tuple[int, str]]] = {"key": [], "secret": [], "positional": [], "other": []}
     prev_end = 0
     for m in tokens:
-        found[_role(text, m, prev_end)].append((_line_of(starts, m.start()), m.group()))
+        found[_role(t.text, m, prev_end)].append((t.line(m.start()), m.group()))
         prev_end = m.end()
     keys, secrets, positional = found["key"], found["secret"], found["positional"]
     n = 0
@@ -196,25 +257,6 @@ def _match(keys: list[tuple[int, str]], secrets: list[tuple[int, str]]) -> list[
                 Hit("hmac", line, None, Secret(secret), example=secret in EXAMPLE_VALUES, rule="secret-only")
             )
     return hits
-
-
-def _private_keys(text: str, starts: list[int], blocks: list[tuple[int, int]]) -> list[Hit]:
-    found: list[Hit] = []
-    if "PRIVATE KEY-----" in text:
-        for m in _PEM.finditer(text):
-            label = "ENCRYPTED PRIVATE KEY" if "ENCRYPTED" in m.group(2) else m.group(1)
-            body = re.sub(r"Proc-Type:[^\n\\]*|DEK-Info:[^\n\\]*", "", m.group(2))
-            body = re.sub(r"\\[nr]|[\"']\s*\+?\s*[\"']|[\s\"',]", "", body)  # "…\n" + "…" joins
-            hit = _load(label, body, _line_of(starts, m.start()), "private-key-pem")
-            if hit is not None:
-                found.append(hit)
-    for m in _BARE.finditer(text):
-        if blocks and _inside(m.start(), blocks):
-            continue
-        hit = _load("PRIVATE KEY", m.group(1), _line_of(starts, m.start()), "private-key-base64")
-        if hit is not None:
-            found.append(hit)
-    return found
 
 
 def _load(label: str, body: str, line: int, rule: str) -> Hit | None:

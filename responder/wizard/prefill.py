@@ -70,6 +70,9 @@ class PrefillPrompter:
         value = self._prefill.default_for(q)
         if value is None:
             return q
+        if q.choices and value not in q.choices:  # a playbook whose choices changed: say so, ask plainly
+            self._display.show("warn", f"the prefilled answer {value!r} is not a choice here; please choose")
+            return q
         if not self._announced:
             self._announced = True
             self._display.show(

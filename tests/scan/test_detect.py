@@ -196,3 +196,14 @@ def test_quoted_arguments_pair_once_and_unnamed_assignments_do_not_count() -> No
     hits = find_credentials(f'binance.Client("{K}", "{S}", "{third}")')
     assert [(h.kind, h.api_key) for h in hits] == [("hmac", K)]
     assert find_credentials(f'value = "{K}"\nother = "{S}"\n') == []
+
+
+def test_every_rule_documents_what_it_flags_and_an_empty_rule_set_fails_closed() -> None:
+    from responder.scan.detect import RULES
+
+    assert RULES
+    for rule in RULES:
+        doc = rule.__doc__ or ""
+        assert "`" in doc.splitlines()[0] and "False positives" in doc, rule.__name__
+    with pytest.raises(ValueError, match="no detection rules"):
+        find_credentials(PAIRS[".env"], rules=())

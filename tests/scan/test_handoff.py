@@ -87,6 +87,14 @@ def test_only_the_triage_questions_are_prefilled_and_the_person_is_told() -> Non
     ]
 
 
+def test_a_prefilled_choice_the_playbook_does_not_offer_is_not_forced() -> None:
+    inner, display = DefaultsPrompter(), RecordingDisplay()
+    prompter = PrefillPrompter(inner, Prefill(None, VECTORS["insider"]), display)
+    q = Prompt("triage", "vector", "How?", choices=("Unknown", "Other"), default="Unknown")
+    assert prompter.choice(q) == "Unknown"
+    assert display.lines == [("warn", "the prefilled answer 'Insider' is not a choice here; please choose")]
+
+
 @pytest.fixture
 def served() -> Iterator[tuple[Simulator, str]]:
     sim = Simulator(load_scenario("pump-and-dump"))
