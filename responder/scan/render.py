@@ -153,7 +153,7 @@ def render_table(result: ScanResult) -> str:
             lines.append(f"   can      {', '.join(on) or 'nothing'}; IP whitelist {whitelist}")
         lines.append(f"   next     {next_step(f, v)}")
     s = summary(result)
-    scanned = ", ".join(f"{v} {k}" for k, v in s["scanned"].items())
+    scanned = _scanned_text(result.stats)
     if not result.leaks:
         head = "No Binance credentials found"
     else:
@@ -163,6 +163,22 @@ def render_table(result: ScanResult) -> str:
     if result.verdicts is None and result.leaks:
         lines.append("Nothing was sent anywhere. Check which are live: add --verify.")
     return "\n".join(lines)
+
+
+def _scanned_text(stats: Mapping[str, int]) -> str:
+    """`13 files, 15 file versions in 4 commits; 1 candidate without Binance context ignored`."""
+    parts = [f"{stats.get('files', 0)} files"]
+    if "commits" in stats:
+        parts.append(f"{stats.get('blobs', 0)} file versions in {stats['commits']} commits")
+    text = ", ".join(parts)
+    skipped = {k.removeprefix("blobs-"): v for k, v in stats.items() if k.startswith("blobs-") and v}
+    skipped["skipped"] = stats.get("skipped", 0) + stats.get("unreadable", 0)
+    unread = ", ".join(f"{v} {k}" for k, v in skipped.items() if v)
+    if unread:
+        text += f"; not read: {unread}"
+    if stats.get("without-context"):
+        text += f"; {stats['without-context']} candidate(s) without Binance context ignored"
+    return text
 
 
 def to_sarif(result: ScanResult) -> dict[str, Any]:
