@@ -6,6 +6,7 @@ The command adapter calls `run_scan` and renders what it returns; the network is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ def run_scan(
     verify_keys: bool,
     base_url: str,
     clock: Clock,
-    transport: Any = None,  # an httpx.BaseTransport (tests: the simulator in-process)
+    new_transport: Callable[[], Any] | None = None,  # a new httpx transport per client (None: network)
     assume_no_ip_whitelist: bool = False,
 ) -> ScanResult:
     if not path.exists():
@@ -44,7 +45,7 @@ def run_scan(
         from responder.scan.verify import verify
 
         verdicts = verify(
-            findings, base_url=base_url, clock=clock, transport=transport,
+            findings, base_url=base_url, clock=clock, new_transport=new_transport,
             assume_no_ip_whitelist=assume_no_ip_whitelist,
         )  # fmt: skip
     return ScanResult(findings, verdicts, dict(collector.stats), history)

@@ -12,7 +12,7 @@ remaining keys are left unchecked and say so. Documentation examples are never s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,7 @@ def verify(
     *,
     base_url: str,
     clock: Clock,
-    transport: Any = None,  # an httpx.BaseTransport (tests: the simulator in-process)
+    new_transport: Callable[[], Any] | None = None,  # a new httpx transport per client (None: network)
     assume_no_ip_whitelist: bool = False,
 ) -> dict[str, Verdict]:
     """A verdict per distinct API key (keyed by the raw key; the caller renders it masked)."""
@@ -77,7 +77,7 @@ def verify(
                 "indeterminate", "not checked: Binance could not be reached", None, None, True
             )
             continue
-        verdicts[key] = _check(key, signers, base_url, clock, transport, budget, assume_no_ip_whitelist)
+        verdicts[key] = _check(key, signers, base_url, clock, new_transport, budget, assume_no_ip_whitelist)
         down = verdicts[key].unreachable
     return verdicts
 
@@ -87,7 +87,7 @@ def _check(  # noqa: PLR0917 — a private helper of `verify`, called once
     signers: list[Signer],
     base_url: str,
     clock: Clock,
-    transport: Any,
+    new_transport: Callable[[], Any] | None,
     budget: Any,
     no_whitelist: bool,
 ) -> Verdict:
@@ -98,6 +98,7 @@ def _check(  # noqa: PLR0917 — a private helper of `verify`, called once
     verdict = Verdict("indeterminate", "not checked")
     for signer in signers[:3]:  # a second secret only when the first did not match (-1022)
         creds = Credentials(key, signer, signer.key_type)
+        transport = new_transport() if new_transport is not None else None
         with connect(base_url, creds, clock=clock, transport=transport, budget=budget) as client:
             result = check_key(client, now=clock.now(), ip_restricted=None)
         reason, status = result.reason, result.status

@@ -18,11 +18,12 @@ import pytest
 from exchange.cli_run import run
 
 from responder.errors import UsageError
+from responder.leak.prefill import VECTORS, Prefill, PrefillPrompter, parse_prefill
+from responder.playbook.protocols import Prompt
 from responder.secrets import Secret
 from responder.simulator import Simulator, load_scenario
 from responder.simulator.server import serve
-from responder.wizard.prefill import VECTORS, Prefill, PrefillPrompter, parse_prefill
-from responder.wizard.prompter import Prompt, RecordingDisplay
+from responder.wizard.prompter import RecordingDisplay
 
 from .repo_builder import commit, git
 

@@ -48,7 +48,7 @@ def plant(folder: Path, sim: Simulator) -> tuple[str, str, str]:
 def verify(folder: Path, sim: Simulator, **kw: bool) -> ScanResult:
     return run_scan(
         folder, history=False, verify_keys=True, base_url=BASE, clock=SystemClock(),
-        transport=sim.transport(client_ip="127.0.0.1"), **kw,
+        new_transport=lambda: sim.transport(client_ip="127.0.0.1"), **kw,
     )  # fmt: skip
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from responder.errors import UsageError
+from responder.playbook.protocols import Display, Prompt, Prompter
 from responder.secrets import Secret
 from responder.timeparse import parse_when
-from responder.wizard.prompter import Display, Prompt, Prompter
 
 TRIAGE = "triage"
 VECTORS = {  # --vector NAME → the leak playbook's choice for triage.vector
