@@ -119,3 +119,27 @@ def test_an_ed25519_private_key_with_its_api_key_is_checked_with_that_key(tmp_pa
         assert result.verdicts[whitelisted.api_key].status == "indeterminate"  # its whitelist is not us
     finally:
         sim.close()
+
+
+def test_the_command_verifies_through_the_settings_transport(
+    tmp_path: Path, sim: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import json
+
+    from responder.cli import main
+    from responder.commands.settings import Settings
+
+    live, _, _ = plant(tmp_path, sim)
+    err = io.StringIO()
+    settings = Settings(
+        environ={}, interactive=False, out=io.StringIO(), err=err, base_url=BASE,
+        transport=lambda: sim.transport(client_ip="127.0.0.1"),
+    )  # fmt: skip
+    assert main(["scan", "--verify", "--json", str(tmp_path)], settings=settings) == 1
+    rows = json.loads(capsys.readouterr().out)["findings"]
+    assert {r["key"]: r["status"] for r in rows}[f"{live[:4]}…{live[-4:]}"] == "live"
+    unsafe = ["scan", "--verify", "--unsafe-assume-no-ip-whitelist", "--json", str(tmp_path)]
+    assert main(unsafe, settings=settings) == 1
+    assert "unsafe" in err.getvalue()
+    assert "revoked" in {r["status"] for r in json.loads(capsys.readouterr().out)["findings"]}
