@@ -70,13 +70,13 @@ def next_step(f: Finding, v: Verdict | None) -> str:
     if f.example:
         return "Binance's documentation example, not a leak: nothing to do."
     where = "remove it from the files and from git history" if f.commit else "remove it from the files"
-    if f.api_key is None and f.kind == "hmac":
-        return f"A secret without its key: find the key it belongs to in API Management, delete it, {where}."
     if f.api_key is None:
-        return (
-            "A private key with no API key beside it: delete every API key registered with this public "
-            f"key in API Management, {where}."
+        what = (
+            "A secret without its key: find the key it belongs to in API Management"
+            if f.kind == "hmac"
+            else "A private key with no API key beside it: find the API keys registered with this public key"
         )
+        return f"{what}, {where}; if one is still listed: {run_command(f)}"
     status = v.status if v is not None else None
     if status == "revoked":
         return f"Dead: Binance no longer accepts it. Still {where}."
