@@ -73,7 +73,7 @@ def build(root: Path, *, files: int, commits: int, seed: int = 16) -> tuple[Path
     first = [b"M 100644 inline %s\n" % p.encode() + _blob(_text(rng, rng.randint(20, 60))) for p in paths]
     commit("main", first)
     for n in range(1, commits):
-        changes = []
+        changes: list[bytes] = []
         for p in rng.sample(paths, 10):
             data = _text(rng, rng.randint(20, 60))
             if n % 250 == 0 and not changes:  # a leak: a Binance pair in a config file

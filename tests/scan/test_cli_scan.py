@@ -13,10 +13,10 @@ from typing import Any
 import jsonschema
 import pexpect
 import pytest
-from exchange.cli_run import Run, run
 
 from responder.simulator import Simulator, load_scenario
 from responder.simulator.server import serve
+from tests.exchange.cli_run import Run, run
 
 from .repo_builder import T1, Planted, mask
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from exchange.cli_run import run
 
 from responder.errors import UsageError
 from responder.leak.prefill import VECTORS, Prefill, PrefillPrompter, parse_prefill
@@ -24,6 +23,7 @@ from responder.secrets import Secret
 from responder.simulator import Simulator, load_scenario
 from responder.simulator.server import serve
 from responder.wizard.prompter import RecordingDisplay
+from tests.exchange.cli_run import run
 
 from .repo_builder import commit, git
 
