@@ -95,6 +95,7 @@ def withdrawal_row(d: Mapping[str, Any]) -> tuple[datetime | None, WithdrawalRow
         tx_url=tx_url(network, tx),
         status=_withdraw_status(d.get("status")),
         reason=_reason(d),
+        verdict=_s(d, "verdict"),
     )
 
 

@@ -101,6 +101,7 @@ class WithdrawalRow:
     tx_url: str | None
     status: str
     reason: str
+    verdict: str = ""  # attacker | suspicious (| "" when the findings gave none)
 
 
 @dataclass(frozen=True)
