@@ -73,9 +73,14 @@ class Baseline:
 
     @property
     def enough_history(self) -> bool:
-        """Whether who placed an order can be judged: the account placed orders before the leak (or
-        the user declared their bot's prefix). With none, every channel would look "new"."""
-        return self.orders > 0 or bool(self.declared_prefixes)
+        """Whether the account's normal can be judged: it placed orders before the leak. With none,
+        every channel, symbol and asset would look "new" (a declared bot prefix vouches for that bot's
+        orders only: see `declared`)."""
+        return self.orders > 0
+
+    def declared(self, client_order_id: str) -> bool:
+        """The id starts with a bot prefix the user declared (`--bot-prefix`)."""
+        return any(client_order_id.startswith(p) for p in self.declared_prefixes)
 
     def knows_channel(self, client_order_id: str, channel: Channel | None = None) -> bool:
         """True when the id comes from a channel the user used before (or declared)."""

@@ -103,9 +103,12 @@ def unknown_origin(o: Order, ctx: RuleContext) -> str | None:
 def thin_history(o: Order, ctx: RuleContext) -> str | None:
     """The account placed no orders in the baseline period before the leak, so whether this order's
     channel is the user's cannot be judged (an early leak time, or a new account). Makes the verdict
-    `unknown` unless the market evidence alone (price, wash trades, a funnel) proves an attack."""
+    `unknown` unless the market evidence alone (price, wash trades, a funnel) proves an attack. Silent
+    for ids with a bot prefix the user declared: those are judged as the user's, on their behaviour."""
     if not ctx.evidence.window.in_incident(o.time) or ctx.baseline.enough_history:
         return None
+    if ctx.baseline.declared(o.placement_client_order_id):
+        return None  # the user vouched for their bot's prefix: judged as a known origin
     return (
         f"not enough history before the leak: no orders in the {ctx.evidence.window.baseline_days} days "
         "before it to tell the user's own activity from an attacker's"

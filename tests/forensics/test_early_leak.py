@@ -194,3 +194,15 @@ def test_a_key_created_after_the_leak_says_the_login_was_taken(case: str, create
 
 def test_amounts_stay_decimal() -> None:
     assert isinstance(withdrawal(H).amount, Decimal)
+
+
+def test_without_history_a_declared_bot_prefix_vouches_for_the_bot_only() -> None:
+    """`--bot-prefix` with a leak time before all history: the bot is normal, the rest unknown,
+    and a forged bot id that pumps still adds up to attacker on its behaviour."""
+    bot = bot_every_2h(H, 2 * D)
+    web = order(5 * H, symbol="ETHUSDT", price="3000", qty="0.05", cid=WEB_ID)
+    forged = pump(30 * H, cid="bot-{i:06d}")
+    got = judged([*bot, web, *forged], bot_prefixes=("bot-",))
+    assert {got[o.order_id][0] for o in bot} == {"normal"}
+    assert got[web.order_id][0] == "unknown"
+    assert {got[o.order_id][0] for o in forged} == {"attacker"}
