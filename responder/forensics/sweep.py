@@ -46,6 +46,9 @@ from responder.forensics.verdict import (
     onset,
 )
 
+OLDER_MAX = 2000  # older orders kept at most for a fallback baseline
+OLDER_UNTIL = 20  # ... and only until the baseline period itself has this many
+
 
 @dataclass
 class _Collected:
@@ -54,6 +57,22 @@ class _Collected:
     klines: dict[str, dict[datetime, Kline]] = field(default_factory=dict)
     filled: dict[str, dict[int, Order]] = field(default_factory=dict)  # incident fills per symbol
     first_attacker: float | None = None
+    older: list[Order] = field(default_factory=list)  # before the baseline period, kept while it is thin
+    in_baseline: int = 0
+
+    def take(self, rows: Rows, window: Window) -> None:
+        """Keep the orders of the baseline and incident periods; while the baseline period has few
+        orders, also the older ones the newest pages brought for free (a fallback baseline)."""
+        for o in rows:
+            if window.baseline_start <= o.time <= window.until:
+                self.orders[(o.symbol, o.order_id)] = o
+                self.in_baseline += window.in_baseline(o.time)
+                if window.in_incident(o.time) and o.executed_qty > 0:
+                    self.filled.setdefault(o.symbol, {})[o.order_id] = o
+            elif o.time < window.baseline_start and len(self.older) < OLDER_MAX:
+                self.older.append(o)
+        if self.in_baseline >= OLDER_UNTIL:
+            self.older.clear()
 
 
 @dataclass(frozen=True)
@@ -206,11 +225,7 @@ def investigate(
                 got.klines.setdefault(call.symbol, {})[r.open_time] = r
 
     def on_orders(call: planner.Call, rows: Rows) -> None:
-        for o in rows:
-            if window.baseline_start <= o.time <= window.until:
-                got.orders[(o.symbol, o.order_id)] = o
-                if window.in_incident(o.time) and o.executed_qty > 0:
-                    got.filled.setdefault(o.symbol, {})[o.order_id] = o
+        got.take(rows, window)
         suspects.update(universe.see(rows))
         suspects.discard(call.symbol)
         if got.first_attacker is None and not suspects and any(window.in_incident(o.time) for o in rows):
@@ -257,11 +272,20 @@ def _judge(
     """Baseline, rules, verdicts and the loss over everything collected."""
     orders = tuple(sorted(got.orders.values(), key=lambda o: (o.time, o.order_id)))
     at_leak_balances = _balances_at_leak(known.account, orders, wallet, window, known.listed)
+    before = [o for o in orders if window.in_baseline(o.time)]
+    fallback = not before and bool(got.older)  # the period was empty: older orders read for free
     baseline = learn(
-        [o for o in orders if window.in_baseline(o.time)], symbols=known.listed, tickers=known.tickers,
+        before or got.older, symbols=known.listed, tickers=known.tickers,
         bot_prefixes=opt.bot_prefixes, usual_symbols=opt.usual_symbols,
         held_assets=(b.asset for b in at_leak_balances),
     )  # fmt: skip
+    summary = baseline.summary()
+    if fallback:
+        oldest = min(o.time for o in got.older)
+        summary["fallback"] = (
+            f"no orders in the {window.baseline_days} days before the leak: learned from {len(got.older)} "
+            f"older orders (back to {oldest:%Y-%m-%d}) that the newest pages already held"
+        )
     evidence = Evidence(
         window, orders=orders, trades=tuple(got.trades.values()),
         klines={s: tuple(k[t] for t in sorted(k)) for s, k in got.klines.items()},
@@ -283,7 +307,7 @@ def _judge(
     )
     return Findings(
         window, verdicts, withdrawals, judge_transfers(ctx), judge_addresses(withdrawals, ctx),
-        judge_key(ctx), loss, SweepStats(), baseline.summary(), tuple(gaps),
+        judge_key(ctx), loss, SweepStats(), summary, tuple(gaps),
         replace(evidence, prices_at_leak=at_leak), onset(verdicts),
     )  # fmt: skip
 

@@ -173,3 +173,16 @@ def test_each_symbol_reports_its_completion_after_all_its_calls_and_resume_sends
     swept = {"allOrders", "myTrades", "klines"}
     assert [c for c in resumed.calls if c[0].split("/")[0] in swept] == []  # all from the cursors
     assert {v.order.symbol for v in again.attacker_orders()} >= {"QKCFDUSD"}
+
+
+def test_an_empty_baseline_period_falls_back_to_older_orders_the_newest_pages_held() -> None:
+    """The bot paused for the 7 days before the leak time given; its older orders (already in the
+    newest page, no extra call) still tell its shape, so its orders after the leak are not unknown."""
+    older = [order(-td(days=9, hours=2 * i), cid=f"bot-{i:06d}") for i in range(30)]
+    after = [order(H * (i + 1), cid=f"bot-{100 + i:06d}") for i in range(4)]
+    ex = FakeExchange(
+        symbols=TWO_HOP, orders=[*older, *after], balances={"USDT": "1000", "BTC": "0.5"}, now=NOW
+    )
+    found = investigate(ex, since=LEAK, clock=ManualClock(NOW))
+    assert {v.verdict for v in found.orders} == {"normal"}
+    assert "learned from 30 older orders" in str(found.baseline_summary["fallback"])
