@@ -30,6 +30,8 @@ def summary(findings: Findings, limit: int = 15) -> str:
             f"  {counts['unknown']} orders: {NOT_ENOUGH_HISTORY} (no orders in the "
             f"{f.window.baseline_days} days before it; a larger --baseline-days may find the user's normal)"
         )
+    if f.baseline_summary.get("fallback"):
+        lines.append(f"  baseline: {f.baseline_summary['fallback']}")
     if f.onset:
         lines.append(
             f"Change point: the first order of a new shape was {f.onset.get('symbol')} at "
