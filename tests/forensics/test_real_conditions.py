@@ -186,3 +186,28 @@ def test_an_empty_baseline_period_falls_back_to_older_orders_the_newest_pages_he
     found = investigate(ex, since=LEAK, clock=ManualClock(NOW))
     assert {v.verdict for v in found.orders} == {"normal"}
     assert "learned from 30 older orders" in str(found.baseline_summary["fallback"])
+
+
+@pytest.mark.parametrize(
+    ("scenario", "must", "must_not"),
+    [
+        ("axs-pump-2022", {"off-market-price"}, {"illiquid-pair"}),  # liquid: the price rule catches it
+        ("3commas-2022", {"off-market-price", "new-symbol"}, {"unknown-origin"}),  # the bot's own id shape
+        ("via-btc-2018", {"balance-drain"}, set()),  # the altcoin dumps feed the funnel into VIABTC
+    ],
+)
+def test_each_real_shape_is_caught_by_the_rule_its_shape_calls_for(
+    scenario: str, must: set[str], must_not: set[str]
+) -> None:
+    sim = Simulator(load_scenario(scenario), weight_limit=10**9)
+    try:
+        truth = truth_orders(sim)
+        clock = SystemClock()
+        with client_for(sim, clock) as client:
+            found = investigate(client, since=leak_time(sim), clock=clock)
+    finally:
+        sim.close()
+    attack = [v for v in found.orders if (v.order.symbol, v.order.order_id) in truth]
+    assert attack and all(v.verdict == "attacker" for v in attack)
+    fired = set().union(*(set(v.rules) for v in attack))
+    assert must <= fired and not (must_not & fired), fired
