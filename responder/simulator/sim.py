@@ -15,18 +15,19 @@ from typing import Any
 
 from responder.clock import Clock, SystemClock, from_ms, to_ms
 from responder.secrets import mask_key
-from responder.simulator import api_sapi, api_spot, auth, trading
+from responder.simulator import api_sapi, api_spot, api_subaccount, auth, trading
 from responder.simulator.control import Control
 from responder.simulator.faults import GEO_MSG, WAF_PAGE, Fault, Faults
 from responder.simulator.keys import SimKey
 from responder.simulator.limits import Limits
+from responder.simulator.org import build_org
 from responder.simulator.requestlog import LogEntry, RequestLog
 from responder.simulator.routes import Ctx, Endpoint, table
 from responder.simulator.scenario import Scenario
 from responder.simulator.state import ExchangeState
 from responder.simulator.wire import ApiError, SimRequest, SimResponse
 
-ROUTES = table(api_spot.ENDPOINTS + api_sapi.ENDPOINTS)
+ROUTES = table(api_spot.ENDPOINTS + api_sapi.ENDPOINTS + api_subaccount.ENDPOINTS)
 
 
 class Simulator:
@@ -50,6 +51,7 @@ class Simulator:
         self.request_log = RequestLog(log_path)
         self.client_ip = scenario.client_ip
         self.state = ExchangeState(scenario, self.now_ms())
+        self.org = build_org(scenario, self.state, self.state.anchor_ms)  # None without a [master]
         for spec in scenario.faults:
             self.faults.add(str(spec.get("kind")), **{k: v for k, v in spec.items() if k != "kind"})
         self.control = Control(self)
@@ -57,8 +59,8 @@ class Simulator:
     # --- the public surface ---------------------------------------------------------------------------
     @property
     def keys(self) -> list[SimKey]:
-        """Every key of the account, the leaked one first."""
-        return list(self.state.keys)
+        """Every key of the account, the leaked one first; then the organisation's (master first)."""
+        return list(self.state.keys) + (self.org.other_keys(self.state) if self.org else [])
 
     @property
     def ground_truth(self) -> dict[str, Any]:
@@ -139,9 +141,11 @@ class Simulator:
                 params = auth.parse_params(req)
                 weight = route.weight_for(params)
                 bucket = self._check_limits(req, route, weight, now)
-                ctx = Ctx(self.state, params, now, req, weight_limit=self.limits.weight_limit)
+                ctx = Ctx(self.state, params, now, req, weight_limit=self.limits.weight_limit, org=self.org)
                 if route.signed:
                     ctx.key = self._authenticate(req, route, params, now)
+                    if self.org is not None:  # a key of the master or another sub-account: its own wallet
+                        ctx.state = self.org.state_of(ctx.key) or self.state
                 body = route.handler(ctx)
                 resp = SimResponse.json(body)
                 if route.zero_on_success:
@@ -180,9 +184,12 @@ class Simulator:
     def _authenticate(self, req: SimRequest, route: Endpoint, params: dict[str, str], now: int) -> SimKey:
         api_key = auth.check_key_header(req)
         key = self.state.key_by_api_key(api_key)
+        if key is None and self.org is not None:
+            key = self.org.key_by_api_key(api_key)
         sapi = route.path.startswith("/sapi/")
+        owner = (self.org.state_of(key) if self.org is not None and key is not None else None) or self.state
         auth.check_access(
-            key, req.client_ip, sapi=sapi, permission=None, account_disabled=self.state.flags.disabled
+            key, req.client_ip, sapi=sapi, permission=None, account_disabled=owner.flags.disabled
         )
         assert key is not None
         auth.check_timing(params, now)
@@ -192,7 +199,7 @@ class Simulator:
             req.client_ip,
             sapi=sapi,
             permission=route.permission,
-            account_disabled=self.state.flags.disabled,
+            account_disabled=owner.flags.disabled,
         )
 
     def _log(
