@@ -183,6 +183,64 @@ def _key_check(
 # --- end key ---------------------------------------------------------------------------------------
 
 
+# --- keys (issue 14: subaccount) --------------------------------------------------------------------
+keys_app = typer.Typer(
+    help="Every API key of an organisation, with a master-account key.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("sweep")
+def _keys_sweep(
+    base_url: Annotated[
+        str,
+        typer.Option(
+            "--base-url", envvar="BINANCE_BASE_URL", help="Binance REST base URL (http only to 127.0.0.1)."
+        ),
+    ] = "https://api.binance.com",
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="Judge every key by one profile (default: inferred from each key)."),
+    ] = None,
+    known: Annotated[
+        str | None,
+        typer.Option(
+            "--known", help="Comma-separated names of the keys you know; any other name is flagged."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
+) -> None:
+    """Audit every sub-account's API keys (and the master key itself) against the recommended
+    profiles, with a master-account key from BINANCE_MASTER_API_KEY / BINANCE_MASTER_API_SECRET (or a
+    masked prompt). Reads only. Exit 0 when the sweep completed, 2 on bad input, 3 when Binance could
+    not be reached."""
+    import json
+
+    from responder.clock import SystemClock
+    from responder.exchange.baseurl import check_base_url
+    from responder.keycheck import get_profile
+    from responder.keysweep import SweepContext, render_table, sweep_organisation, to_json
+    from responder.masterkey import load_master_credentials
+    from responder.report.text import clean
+    from responder.secrets import SecretRegistry
+
+    chosen = get_profile(profile) if profile else None
+    names = frozenset(n.strip() for n in known.split(",") if n.strip()) if known is not None else None
+    base = check_base_url(base_url)
+    credentials = load_master_credentials(os.environ, SecretRegistry(), ask_secret=_ask_secret)
+    for warning in credentials.warnings:
+        sys.stderr.write(f"responder: warning: {warning}\n")
+    clock = SystemClock()
+    ctx = SweepContext(clock.now(), chosen, names)
+    result = sweep_organisation(base, credentials, ctx, clock=clock)
+    typer.echo(json.dumps(to_json(result)) if as_json else render_table(result, ctx.now, clean))
+
+
+# --- end keys --------------------------------------------------------------------------------------
+
+
 # --- report (issue 7: report) ----------------------------------------------------------------------
 @app.command("report")
 def _report(
