@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from responder import subaccount_drill
 from responder.clock import Clock, from_ms
 from responder.secrets import Secret
 from responder.simulator import Simulator, load_scenario, serve
@@ -123,6 +124,7 @@ def auto_answers(sim: Simulator) -> dict[str, Any]:
             "Anti-phishing code set",
             "Login history checked",
         ],
+        **subaccount_drill.auto_answers(sim),
     }
 
 
@@ -158,6 +160,8 @@ def self_check(sim: Simulator, incident_dir: Path) -> SelfCheck:
     left = [o for o in truth["open_orders"] if o.get("source") == "attacker"]
     result.expect(not left, "attacker's open orders cancelled", f"{len(left)} attacker orders still open")
     _check_findings(truth, incident_dir, result)
+    for ok, good, bad in subaccount_drill.self_check(sim, incident_dir):
+        result.expect(ok, good, bad)
     return result
 
 

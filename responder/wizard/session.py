@@ -109,11 +109,24 @@ def run_live(
     with ExitStack() as stack, _clients(base_url, clock, stack) as factory:
         client = stack.enter_context(connect(base_url, creds, clock=clock))
         env = Env(prompter, display, clock, secrets, registry, exchange=client, connect=factory)
+        _open_master(env, stack, base_url, clock, environ, ask=ask)
         info = CaseInfo(base_url, creds.masked_key, creds.key_type)
         mode: Mode = "dry-run" if dry_run else "live"
         result = start_case(env, playbook, mode=mode, info=info, incident_dir=incident_dir, environ=environ)
     closing(display, result)
     return Outcome(result)
+
+
+def _open_master(env: Any, stack: ExitStack, base_url: str, clock: Clock, environ: Any, *, ask: Any) -> None:
+    """A master-account key in the environment (BINANCE_MASTER_*) becomes the run's `master` exchange."""
+    from responder.masterkey import load_master_credentials, master_in_env
+
+    if not master_in_env(environ):
+        return
+    from responder.exchange.client import connect
+
+    creds = load_master_credentials(environ, env.secrets, ask_secret=ask)
+    env.exchanges["master"] = stack.enter_context(connect(base_url, creds, clock=clock))
 
 
 def _need_terminal(alternative: str) -> None:
@@ -158,6 +171,7 @@ def _drill_case(
     resume_dir: Path | None = None,
     force: bool = False,
 ) -> RunResult:
+    from responder import subaccount_drill
     from responder.credentials import Credentials
     from responder.exchange.client import connect
     from responder.exchange.signing import HmacSigner, signer_from_pem
@@ -190,6 +204,10 @@ def _drill_case(
             control=setup.control,
             connect=factory,
         )
+        master = subaccount_drill.master_credentials(setup.sim)  # an organisation scenario's master key
+        if master is not None:
+            secrets.extend(master[1])
+            env.exchanges["master"] = stack.enter_context(connect(setup.base_url, master[0], clock=clock))
         if resume_dir is not None:
             return resume_case(env, resume_dir, playbook=playbook, force=force)
         info = CaseInfo(setup.base_url, creds.masked_key, creds.key_type, scenario=setup.scenario)
@@ -233,6 +251,7 @@ def resume(
     with ExitStack() as stack, _clients(base_url, clock, stack) as factory:
         client = stack.enter_context(connect(base_url, creds, clock=clock))
         env = Env(prompter, display, clock, secrets, registry, exchange=client, connect=factory)
+        _open_master(env, stack, base_url, clock, environ, ask=ask)
         result = resume_case(env, directory, playbook=playbook, force=force)
     closing(display, result)
     return Outcome(result)

@@ -23,10 +23,12 @@ from .conftest import DATA, generic_registry
 
 
 def _leak_playbook() -> Playbook:
+    from responder import subaccount_actions
     from responder.playbook import actions_leak  # the leak playbook names the wizard's actions
 
     reg = ActionRegistry()
     actions_leak.register(reg)
+    subaccount_actions.register(reg)
     return load_playbook(find_playbook("binance-api-key-leak"), reg)
 
 
