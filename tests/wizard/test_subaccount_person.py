@@ -1,0 +1,121 @@
+"""The sub-account feature as a person meets it, in a pseudo-terminal: the drill typed answer by answer,
+`drill --auto`, and `keys sweep` asking for the master secret hidden."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from responder.clock import SystemClock
+from responder.simulator import Simulator, load_scenario, serve
+
+from .test_drill_cli import RESPONDER, env, no_secret_anywhere, sim_secrets
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(RESPONDER).exists(), reason="the responder script is not installed"),
+]
+ENTER, DOWN = "\r", "\x1b[B"
+
+
+def test_auto_drill_deletes_the_sub_account_key_through_the_api(tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    proc = subprocess.run(
+        [RESPONDER, "drill", "--auto", "--scenario", "sub-account-leak", "--incident-dir", str(case)],
+        env=env(tmp_path), capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    text = " ".join(proc.stdout.split())  # the display wraps long lines
+    assert "through the API" in text
+    assert "✓ leaked key deleted through the master account's API" in text
+    assert "✓ leaked key proven dead" in text
+    no_secret_anywhere(sim_secrets("sub-account-leak"), [proc.stdout, proc.stderr], case)
+
+
+@pytest.fixture
+def drill(tmp_path: Path) -> Iterator[pexpect.spawn]:
+    child = pexpect.spawn(
+        RESPONDER, ["drill", "--scenario", "sub-account-leak", "--incident-dir", str(tmp_path / "case")],
+        env=env(tmp_path), encoding="utf-8", timeout=30, dimensions=(40, 140),
+    )  # fmt: skip
+    yield child
+    if child.isalive():
+        child.kill(signal.SIGKILL)
+
+
+def test_a_person_kills_the_sub_account_key_from_the_drill(drill: pexpect.spawn, tmp_path: Path) -> None:
+    script = [
+        ("What leaked", ENTER), ("How\\?", ENTER), ("When could it have leaked", "1h ago" + ENTER),
+        ("Correct", ENTER), ("first notice", "now" + ENTER), ("Correct", ENTER),
+        ("What was the key for", ENTER), ("prefixes", ENTER),
+        ("belong to a sub-account", DOWN + ENTER),  # "Yes: a sub-account"
+        ("sub-account's email", "mm-desk@fund.example" + ENTER),
+        ("Cancel all \\d+ open orders", "y"),
+        ("Delete the leaked key .* now, through the master account's API", "y"),
+    ]  # fmt: skip
+    for pattern, keys in script:
+        drill.expect(pattern)
+        drill.send(keys)
+    drill.expect("deleted .* through the API")
+    drill.expect("dead at")
+    drill.expect("What should happen to this key")
+    drill.send(ENTER)  # "Leave it as it is" (the default)
+    checklist = (
+        "Withdrawal whitelist is on", "I removed addresses", "I created a read-only", "Password changed",
+        "2FA reset", "All other devices", "Anti-phishing", "Login history",
+    )  # fmt: skip
+    for pattern in checklist:
+        drill.expect(pattern)
+        drill.send("y")
+    drill.expect("Move everything free on")
+    drill.send(ENTER)  # No (the default for a mutation)
+    drill.expect("not done \\(you said no\\)")
+    drill.expect("report.md, report.txt, report.html")
+    drill.expect("✓ leaked key deleted through the master account's API")
+    drill.expect(pexpect.EOF, timeout=60)
+    drill.close()
+    assert drill.exitstatus == 0
+    journal = (tmp_path / "case" / "journal.jsonl").read_text(encoding="utf-8")
+    assert '"sub.delete_leaked_key"' in journal and '"sub.move_assets"' not in journal.split('"intent"')[-1]
+
+
+def test_keys_sweep_asks_for_the_master_secret_hidden(tmp_path: Path) -> None:
+    sim = Simulator(load_scenario("sub-account-leak"), clock=SystemClock())
+    master = next(k for k in sim.keys if k.name == "master")
+    assert master.secret is not None
+    secret = master.secret.reveal()
+    with serve(sim, "127.0.0.1", 0) as base:
+        child = pexpect.spawn(
+            RESPONDER, ["keys", "sweep"], encoding="utf-8", timeout=30, dimensions=(40, 140),
+            env=env(tmp_path, BINANCE_MASTER_API_KEY=master.api_key, BINANCE_BASE_URL=base),
+        )  # fmt: skip
+        try:
+            child.expect("Master account API secret")
+            child.sendline(secret)
+            child.expect("Swept 3 sub-account")
+            child.expect(pexpect.EOF)
+            seen = (child.before or "") + (child.after if isinstance(child.after, str) else "")
+            child.close()
+        finally:
+            if child.isalive():
+                child.kill(signal.SIGKILL)
+    assert child.exitstatus == 0
+    assert secret not in seen and master.api_key not in seen
+    assert "mm-desk@fund.example" in seen and "HIGH" in seen
+    sim.close()
+
+
+def test_keys_sweep_without_a_terminal_or_secret_is_one_line_exit_2(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [RESPONDER, "keys", "sweep", "--json"], env=env(tmp_path, BINANCE_MASTER_API_KEY="M" * 64),
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    json.dumps(proc.stderr)  # printable
