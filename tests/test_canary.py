@@ -157,3 +157,17 @@ def test_the_canary_is_really_searched(tmp_path: Path) -> None:
     (tmp_path / "leak.txt").write_text(f"oops {CANARY}")
     with pytest.raises(AssertionError, match="secret material"):
         assert_no_canary(Run(0, "", ""), tmp_path)
+
+
+@pytest.mark.parametrize("case", ["live", "500", "-1002", "403"])
+def test_keys_sweep_keeps_the_master_secret_in(
+    server: tuple[FakeBinance, str], tmp_path: Path, case: str
+) -> None:
+    """`keys sweep` with the canary as the master key's secret (issue 14), on every kind of answer."""
+    fake, base = server
+    fake.fail_next("/sapi/v1/account/apiRestrictions", *FAILURES[case])
+    env = {"BINANCE_MASTER_API_KEY": HMAC_KEY, "BINANCE_MASTER_API_SECRET": CANARY}
+    for as_json in ([], ["--json"]):
+        result = run(["keys", "sweep", "--base-url", base, *as_json], env, tmp_path)
+        assert result.code in (0, 1, 3), result.err
+        assert_no_canary(result, tmp_path, fake)
