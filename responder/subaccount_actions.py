@@ -94,17 +94,17 @@ def _find(keys: list[SubApiKey], masked: str, name: str | None = None) -> SubApi
     return found[0] if found else None
 
 
-def describe_key(key: SubApiKey, ip: IpRestriction | None) -> str:
+def key_powers(key: SubApiKey, ip: IpRestriction | None) -> str:
+    """What the key can do and from where: `can Trade, UniversalTransfer · no IP whitelist`."""
     on = [flag.removeprefix("can") for flag, v in key.flags if v]
     perms = "can " + ", ".join(on) if on else "read only"
-    where = (
-        "IP unknown"
-        if ip is None
-        else f"trusted IPs {', '.join(ip.ips)}"
-        if ip.restricted
-        else "no IP whitelist"
-    )
-    return f"{key.masked} “{clean(key.name) or 'unnamed'}” · {perms} · {where}"
+    if ip is None:
+        return f"{perms} · IP restriction unknown"
+    return f"{perms} · " + (f"trusted IPs {', '.join(ip.ips)}" if ip.restricted else "no IP whitelist")
+
+
+def describe_key(key: SubApiKey, ip: IpRestriction | None) -> str:
+    return f"{key.masked} “{clean(key.name) or 'unnamed'}” · {key_powers(key, ip)}"
 
 
 def _risks(key: SubApiKey, ip: IpRestriction | None) -> list[str]:
@@ -197,6 +197,8 @@ def check_sub_account(ctx: ActionContext, params: JsonMap) -> ActionResult:
         "email": email,
         "leaked": leaked,
         "leaked_label": describe_key(target, target_ip),
+        "leaked_name": clean(target.name) or "unnamed",
+        "leaked_powers": key_powers(target, target_ip),
         "leaked_ip_restricted": target_ip.restricted if target_ip is not None else None,
         "can_restrict_ips": check.can_restrict_ips,
         "can_transfer": check.can_transfer,

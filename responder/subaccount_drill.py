@@ -99,3 +99,43 @@ def self_check(sim: Simulator, incident_dir: Path) -> list[tuple[bool, str, str]
 
 def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def replay(base_url: str, sim: Simulator, entries: list[dict[str, Any]]) -> None:
+    """On a resumed drill's fresh simulator, redo through the master's API the sub-account key changes
+    the journal says were done (`ok` or `reconciled` as done), so the exchange matches the record."""
+    from responder.clock import SystemClock
+    from responder.errors import ExchangeError
+    from responder.exchange.client import connect
+    from responder.exchange.subaccounts import SubAccounts
+
+    found = master_credentials(sim)
+    if found is None:
+        return
+    done = []
+    for i, e in enumerate(entries):
+        p = e.get("payload", {})
+        if e["kind"] != "intent" or p.get("action") not in ("sub.delete_leaked_key", "sub.secure_other_key"):
+            continue
+        outcome = next(
+            (
+                o
+                for o in entries[i + 1 :]
+                if o["kind"] == "outcome" and o["payload"].get("action") == p["action"]
+            ),
+            None,
+        )
+        if outcome is not None and outcome["payload"].get("status") in ("ok", "reconciled"):
+            done.append(p["request"])
+    with connect(base_url, found[0], clock=SystemClock()) as client:
+        api = SubAccounts(client)
+        for request in done:
+            params = request["params"]
+            email, masked = str(params["email"]), str(params["subAccountApiKey"])
+            key = next((k for k in api.api_keys(email) if k.masked == masked), None)
+            if key is None or request["method"] != "DELETE":
+                continue
+            try:
+                api.delete_api_key(email, key.api_key)
+            except ExchangeError:  # already gone: the state is what matters
+                continue

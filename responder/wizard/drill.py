@@ -247,3 +247,4 @@ def replay(setup: DrillSetup, incident_dir: Path) -> None:
             elif entry["kind"] == "action-result" and payload.get("action") == "drill.act":
                 for what in payload.get("summary", {}).get("do", []):
                     setup.control.act(str(what))
+    subaccount_drill.replay(setup.base_url, setup.sim, entries)

@@ -119,3 +119,35 @@ def test_keys_sweep_without_a_terminal_or_secret_is_one_line_exit_2(tmp_path: Pa
     assert proc.returncode == 2 and proc.stdout == ""
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
     json.dumps(proc.stderr)  # printable
+
+
+def test_ctrl_c_after_the_deletion_and_resume_never_resends_it(drill: pexpect.spawn, tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    script = [
+        ("What leaked", ENTER), ("How\\?", ENTER), ("When could it have leaked", "1h ago" + ENTER),
+        ("Correct", ENTER), ("first notice", "now" + ENTER), ("Correct", ENTER),
+        ("What was the key for", ENTER), ("prefixes", ENTER),
+        ("belong to a sub-account", DOWN + ENTER), ("sub-account's email", ENTER),
+        ("Cancel all \\d+ open orders", "y"), ("Delete the leaked key", "y"),
+    ]  # fmt: skip
+    for pattern, keys in script:
+        drill.expect(pattern)
+        drill.send(keys)
+    drill.expect("What should happen to this key")
+    drill.send("\x03")
+    drill.expect("Saved. Resume with: responder resume")
+    drill.expect(pexpect.EOF)
+    drill.close()
+    assert drill.exitstatus == 130
+    proc = subprocess.run(
+        [RESPONDER, "resume", str(case)], env=env(tmp_path), capture_output=True, text=True, timeout=180,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    text = " ".join(proc.stdout.split())
+    assert "✓ leaked key deleted through the master account's API" in text
+    entries = [json.loads(x) for x in (case / "journal.jsonl").read_text(encoding="utf-8").splitlines()]
+    intents = [
+        e for e in entries if e["kind"] == "intent" and e["payload"]["action"] == "sub.delete_leaked_key"
+    ]
+    assert len(intents) == 1  # sent once, before the interruption; the resume replayed it
