@@ -241,7 +241,7 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def to_json(result: SweepResult) -> dict[str, Any]:
-    """The `keys sweep --json` object."""
+    """The `keys sweep --json` object, exactly issue 14's shape (unknown values are null, never false)."""
     keys = [
         {
             "sub_account": k.facts.sub_account,
@@ -251,7 +251,6 @@ def to_json(result: SweepResult) -> dict[str, Any]:
             "ip_restricted": k.facts.ip_restricted,
             "ip_list": list(k.facts.ip_list),
             "permissions": dict(k.facts.permissions),
-            "profile": k.profile,
             "findings": [{"id": f.id, "severity": f.severity, "message": f.message} for f in k.findings],
         }
         for k in result.keys

@@ -176,7 +176,7 @@ def test_keys_sweep_command_json_and_exit_codes(tmp_path: Path) -> None:
     assert done.code == 0, done.err
     body = json.loads(done.out)
     assert set(body) == {"keys", "summary"}
-    assert set(body["keys"][0]) >= {"sub_account", "key", "name", "created", "ip_restricted", "ip_list",
+    assert set(body["keys"][0]) == {"sub_account", "key", "name", "created", "ip_restricted", "ip_list",
                                     "permissions", "findings"}  # fmt: skip
     assert table.code == 0 and "unknown-key" not in table.out and "not in the list of known keys" in table.out
     assert bad.code == 2 and len(bad.err.strip().splitlines()) == 1
