@@ -17,19 +17,13 @@ list, so it is never written in outputs or the journal); two keys with the same 
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from responder.errors import ExchangeError, Rejected
 from responder.exchange.protocol import Exchange
 from responder.exchange.subaccounts import (
-    FLAGS,
-    IP_WRITE,
     KEYS,
-    PERMISSIONS,
-    TRANSFER,
     IpRestriction,
     SubAccounts,
     SubApiKey,
@@ -51,10 +45,6 @@ from responder.wizard.prompter import Level
 MASTER = "master"  # the role of the master-account client in `ctx.exchanges`
 MAX_SCAN = 20  # sub-accounts searched for the leaked key when the email is not known
 SLOTS = 3  # other risky keys offered one by one; more are named and left to `keys sweep`
-DO_DELETE = "Delete it"
-DO_RESTRICT = "Restrict it to trusted IPs"
-DO_DROP = "Drop its trading and transfer permissions"
-DO_LEAVE = "Leave it as it is"
 PROOF_ATTEMPTS = 5
 
 
@@ -86,7 +76,7 @@ def _unavailable(reason: str, lines: list[tuple[Level, str]], **out: Any) -> Act
     return ActionResult("warn", {"available": False, "reason": reason, **out}, lines=tuple(lines))
 
 
-def _find(keys: list[SubApiKey], masked: str, name: str | None = None) -> SubApiKey | None:
+def find_key(keys: list[SubApiKey], masked: str, name: str | None = None) -> SubApiKey | None:
     """The one key with this mask (and name, when given); None when absent; refuses an ambiguous mask."""
     found = [k for k in keys if k.masked == masked and (name is None or k.name == name)]
     if len(found) > 1:
@@ -149,7 +139,7 @@ def _locate(
             if email:
                 return classify_refusal(e).reason
             continue
-        if _find(keys, masked) is not None:
+        if find_key(keys, masked) is not None:
             return sub.email, keys
     if email and candidates[0].asset_management:
         return "Binance does not manage API keys of Asset Management sub-accounts"
@@ -176,7 +166,7 @@ def check_sub_account(ctx: ActionContext, params: JsonMap) -> ActionResult:
     sub = check.sub(email)
     if sub is not None and sub.asset_management:
         return _unavailable("Binance does not manage API keys of Asset Management sub-accounts", lines)
-    target = _find(keys, leaked)
+    target = find_key(keys, leaked)
     assert target is not None
     target_ip = _ip(master.api, email, target)
     lines.append(("warn", f"leaked key on {clean(email)}: {describe_key(target, target_ip)}"))
@@ -214,7 +204,7 @@ def check_sub_account(ctx: ActionContext, params: JsonMap) -> ActionResult:
     return ActionResult("ok", out, lines=tuple(lines))
 
 
-def _delete(api: SubAccounts, email: str, full: str, masked: str) -> dict[str, str]:
+def delete_key(api: SubAccounts, email: str, full: str, masked: str) -> dict[str, str]:
     api.delete_api_key(email, full)
     return {"deleted": masked}
 
@@ -236,7 +226,7 @@ def delete_leaked_key(ctx: ActionContext, params: JsonMap) -> ActionResult:
         gone = "the master key is no longer at hand (set it in the environment, or delete by hand)"
         return ActionResult("warn", {"deleted": "no", "reason": gone}, lines=(("warn", gone),))
     api = master.api
-    target = _find(api.api_keys(email), masked)
+    target = find_key(api.api_keys(email), masked)
     lines: list[tuple[Level, str]] = []
     if target is None and not ctx.recorded:
         lines.append(("warn", f"{masked} is no longer among the keys of {clean(email)}; proving it dead"))
@@ -245,7 +235,7 @@ def delete_leaked_key(ctx: ActionContext, params: JsonMap) -> ActionResult:
     outcome = ctx.mutate(
         f"delete the leaked API key {masked} of sub-account {clean(email)} through the master account's API",
         request={"method": "DELETE", "path": KEYS, "params": {"email": email, "subAccountApiKey": masked}},
-        call=lambda: _delete(api, email, full, masked),
+        call=lambda: delete_key(api, email, full, masked),
         reconcile=lambda: {"key_listed": api.key_state(email, full) == "present"},
     )
     return _after_delete(ctx, api, outcome, email=email, full=full, masked=masked, lines=lines)
@@ -340,132 +330,6 @@ def _prove_dead(
     )
 
 
-# --- the other keys of that sub-account --------------------------------------------------------------------
-def _ips(text: str) -> tuple[str, ...]:
-    out = []
-    for part in text.replace(" ", ",").split(","):
-        if part:
-            try:
-                out.append(str(ipaddress.ip_address(part)))
-            except ValueError:
-                raise ValueError(f"{clean(part)[:40]!r} is not an IP address") from None
-    return tuple(out)
-
-
-def secure_other_key(ctx: ActionContext, params: JsonMap) -> ActionResult:  # noqa: PLR0911 — one per refusal
-    """MUTATING. Delete, restrict to trusted IPs, or drop the permissions of one other risky key."""
-    email, do = str(params.get("email") or ""), str(params.get("do") or "")
-    slot = params.get("key")
-    if not isinstance(slot, dict) or do == DO_LEAVE or not do:
-        return ActionResult("ok", {"done": "left"}, lines=(("info", "left as it is"),))
-    masked, name = str(slot.get("key", "")), str(slot.get("name", ""))
-    master = master_client(ctx)
-    if master is None:
-        return ActionResult(
-            "warn",
-            {"done": "no", "reason": "no master key at hand"},
-            lines=(("warn", "no master key at hand"),),
-        )
-    api = master.api
-    target = _find(api.api_keys(email), masked, name)
-    if target is None:
-        return ActionResult("ok", {"done": "absent"}, lines=(("info", f"{masked} is no longer listed"),))
-    full = target.api_key
-    if do == DO_DELETE:
-        desc, method, path = f"delete the API key {masked} of sub-account {clean(email)}", "DELETE", KEYS
-        req: dict[str, Any] = {"email": email, "subAccountApiKey": masked}
-        call: Any = lambda: _delete(api, email, full, masked)  # noqa: E731 — one use
-        reconcile: Any = lambda: {"key_listed": api.key_state(email, full) == "present"}  # noqa: E731
-    elif do == DO_RESTRICT:
-        try:
-            ips = _ips(str(params.get("ips") or ""))
-        except ValueError as e:
-            return ActionResult("failed", {"error": str(e)})
-        if not ips:
-            return ActionResult("failed", {"error": "no trusted IP address given; nothing was changed"})
-        desc, method, path = (
-            f"restrict the API key {masked} of {clean(email)} to {', '.join(ips)}",
-            "POST",
-            IP_WRITE,
-        )
-        req = {"email": email, "subAccountApiKey": masked, "status": 2, "ipAddress": ",".join(ips)}
-        call = lambda: plain(api.restrict_ips(email, full, ips))  # noqa: E731
-        reconcile = lambda: plain(api.ip_restriction(email, full))  # noqa: E731
-    elif do == DO_DROP:
-        desc, method, path = (
-            f"drop every trading and transfer permission of {masked} ({clean(email)})",
-            "POST",
-            PERMISSIONS,
-        )
-        req = {"email": email, "subAccountApiKey": masked, **dict.fromkeys(FLAGS, "false")}
-        call = lambda: api.set_permissions(email, full, {})  # noqa: E731
-        reconcile = lambda: {k: v for k, v in (_find(api.api_keys(email), masked, name) or target).flags}  # noqa: E731
-    else:
-        return ActionResult("failed", {"error": f"unknown choice {clean(do)!r}"})
-    outcome = ctx.mutate(
-        desc, request={"method": method, "path": path, "params": req}, call=call, reconcile=reconcile
-    )
-    level: Level = (
-        "ok" if outcome.status in ("ok", "reconciled") else "dry" if outcome.status == "would-do" else "warn"
-    )
-    text = f"{desc}: {outcome.status}"
-    if outcome.status == "rejected" and isinstance(outcome.response, dict):
-        text += f" — {clean(str(outcome.response.get('msg', '')))}"
-    status: ActionStatus = "ok" if level in ("ok", "dry") else "warn"
-    return ActionResult(
-        status, {"done": outcome.status, "response": outcome.response}, lines=((level, text),)
-    )
-
-
-# --- moving the assets -------------------------------------------------------------------------------------
-def move_assets(ctx: ActionContext, params: JsonMap) -> ActionResult:
-    """MUTATING. Universal transfer (SPOT→SPOT) of every free asset of the sub-account to the master; a
-    unique clientTranId per transfer settles an unknown outcome by reading the transfer history."""
-    email = str(params.get("email") or "")
-    master = master_client(ctx)
-    if master is None:
-        return ActionResult(
-            "warn",
-            {"moved": 0, "reason": "no master key at hand"},
-            lines=(("warn", "no master key at hand"),),
-        )
-    api = master.api
-    balances = [b for b in api.assets(email) if b.free > 0]
-    stamp = ctx.clock.now().strftime("%Y%m%d%H%M%S")
-    lines: list[tuple[Level, str]] = []
-    moved = 0
-    results = []
-    for i, b in enumerate(balances):
-        tran = f"rsp{stamp}x{i}"
-        amount: Decimal = b.free
-        outcome = ctx.mutate(
-            f"move {format(amount, 'f')} {clean(b.asset)} from {clean(email)} to the master account",
-            request={
-                "method": "POST",
-                "path": TRANSFER,
-                "params": {
-                    "fromEmail": email,
-                    "fromAccountType": "SPOT",
-                    "toAccountType": "SPOT",
-                    "asset": b.asset,
-                    "amount": format(amount, "f"),
-                    "clientTranId": tran,
-                },
-            },
-            call=lambda a=b.asset, n=amount, t=tran: {"tranId": api.transfer_to_master(email, a, n, t)},  # type: ignore[misc]
-            reconcile=lambda t=tran: {"transfers": [plain(x) for x in api.transfers(t)]},  # type: ignore[misc]
-        )
-        done = outcome.status == "ok" or (
-            outcome.status == "reconciled" and bool((outcome.response or {}).get("transfers"))
-        )
-        moved += done
-        results.append({"asset": b.asset, "amount": format(amount, "f"), "status": outcome.status})
-        level: Level = "ok" if done else "dry" if outcome.status == "would-do" else "warn"
-        lines.append((level, f"{format(amount, 'f')} {clean(b.asset)}: {outcome.status}"))
-    status: ActionStatus = "ok" if moved == len(balances) or ctx.dry_run else "warn"
-    return ActionResult(status, {"moved": moved, "transfers": results}, lines=tuple(lines))
-
-
 def detect_master(ctx: ActionContext, params: JsonMap) -> ActionResult:
     """Is a master-account key already at hand (environment, drill)? Decides whether to ask for one."""
     at_hand = ctx.exchanges.get(MASTER) is not None
@@ -486,13 +350,4 @@ def register(registry: ActionRegistry) -> None:
     registry.register(
         "sub.delete_leaked_key", delete_leaked_key, mutating=True, required=("email",),
         description="delete the leaked sub-account key through the master's API and prove it dead",
-    )  # fmt: skip
-    registry.register(
-        "sub.secure_other_key", secure_other_key, mutating=True,
-        required=("email", "key", "do"), optional=("ips",),
-        description="delete, IP-restrict or strip one other risky key of the sub-account",
-    )  # fmt: skip
-    registry.register(
-        "sub.move_assets", move_assets, mutating=True, required=("email",),
-        description="move the sub-account's free assets to the master account (universal transfer)",
     )  # fmt: skip

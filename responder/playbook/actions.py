@@ -119,7 +119,11 @@ def default_registry() -> ActionRegistry:
 
     registry = ActionRegistry()
     actions_generic.register(registry)
-    for module in ("responder.playbook.actions_leak", "responder.subaccount_actions"):
+    for module in (
+        "responder.playbook.actions_leak",
+        "responder.subaccount_actions",
+        "responder.subaccount_others",
+    ):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(registry)
     return registry

@@ -23,12 +23,13 @@ from .conftest import DATA, generic_registry
 
 
 def _leak_playbook() -> Playbook:
-    from responder import subaccount_actions
+    from responder import subaccount_actions, subaccount_others
     from responder.playbook import actions_leak  # the leak playbook names the wizard's actions
 
     reg = ActionRegistry()
     actions_leak.register(reg)
     subaccount_actions.register(reg)
+    subaccount_others.register(reg)
     return load_playbook(find_playbook("binance-api-key-leak"), reg)
 
 
