@@ -3,29 +3,28 @@ fallbacks to the manual step, and the drill's self-check — scripted answers ag
 
 from __future__ import annotations
 
+import io
 import json
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from responder import subaccount_drill
 from responder.clock import SystemClock
-from responder.credentials import Credentials
-from responder.evidence import verify_manifest
-from responder.exchange.client import connect
-from responder.exchange.signing import HmacSigner
+from responder.commands.session import open_session
+from responder.commands.settings import Settings
 from responder.exchange.subaccounts import KEYS
-from responder.journal import verify_chain
-from responder.playbook.actions import default_registry
+from responder.incident.evidence import verify_manifest
+from responder.incident.journal import verify_chain
+from responder.leak import subaccount_drill
+from responder.leak.drill import DrillControl, DrillSetup, auto_answers, leaked_credentials, self_check
+from responder.leak.registry import build_registry
 from responder.playbook.loader import find_playbook, load_playbook
-from responder.playbook.runner import Env, RunResult
+from responder.playbook.runner import RunResult
 from responder.playbook.session import CaseInfo, start_case
-from responder.secrets import Secret, SecretRegistry
+from responder.secrets import SecretRegistry
 from responder.simulator import Simulator, load_scenario
-from responder.wizard.drill import DrillControl, auto_answers, self_check
 from responder.wizard.prompter import RecordingDisplay, ScriptedPrompter
 
 BASE = "http://127.0.0.1:9"  # never dialled: the simulator's in-process transport answers
@@ -73,30 +72,22 @@ def run_case(
     sim = Simulator(load_scenario("sub-account-leak"), clock=clock)
     if before is not None:
         before(sim)
-    leaked = sim.keys[0]
-    assert leaked.secret is not None
     answers = auto_answers(sim)
     for key, value in (change or {}).items():
         answers[key] = {**answers[key], **value} if isinstance(value, dict) and key in answers else value
-    secrets, registry = SecretRegistry(), default_registry()
+    secrets, registry = SecretRegistry(), build_registry()
     display = RecordingDisplay()
-    with ExitStack() as stack:
-
-        def factory(api_key: str, secret: Secret) -> Any:
-            creds = Credentials(api_key, HmacSigner(secret), "HMAC")
-            return stack.enter_context(connect(BASE, creds, clock=clock, transport=sim.transport()))
-
-        creds = Credentials(leaked.api_key, HmacSigner(leaked.secret), "HMAC")
-        client = stack.enter_context(connect(BASE, creds, clock=clock, transport=sim.transport()))
-        env = Env(
-            ScriptedPrompter(answers, clock), display, clock, secrets, registry,
-            exchange=client, control=DrillControl(sim), connect=factory,
-        )  # fmt: skip
-        found = subaccount_drill.master_credentials(sim)
-        if master and found is not None:
-            env.exchanges["master"] = stack.enter_context(
-                connect(BASE, found[0], clock=clock, transport=sim.transport())
-            )
+    settings = Settings({}, interactive=False, out=io.StringIO(), err=io.StringIO(), clock=clock,
+                        transport=sim.transport)  # fmt: skip
+    setup = DrillSetup(sim, BASE, DrillControl(sim), "sub-account-leak")
+    creds = leaked_credentials(setup, secrets)
+    session = open_session(
+        settings, base_url=BASE, credentials=creds, secrets=secrets,
+        prompter=ScriptedPrompter(answers, clock),
+        display=display, registry=registry, control=setup.control,
+        master=subaccount_drill.master_credentials(sim, secrets) if master else None,
+    )  # fmt: skip
+    with session as env:
         playbook = load_playbook(find_playbook("binance-api-key-leak"), registry)
         info = CaseInfo(BASE, creds.masked_key, creds.key_type, scenario="sub-account-leak")
         result = start_case(env, playbook, mode=mode, info=info, incident_dir=tmp / "case")  # type: ignore[arg-type]

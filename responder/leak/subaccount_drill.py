@@ -7,28 +7,29 @@ organisation gets no master key, answers "not a sub-account" and no extra checks
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from responder.credentials import Credentials
-from responder.exchange.signing import HmacSigner, signer_from_pem
-from responder.secrets import Secret
+from responder.credentials import Credentials, credentials_from
+from responder.incident.journal import Entry, read_verified
+from responder.secrets import SecretRegistry
 from responder.simulator import Simulator
+
+if TYPE_CHECKING:
+    from responder.exchange.subaccounts import SubAccounts
 
 CONTAIN_WITHIN_SECONDS = 60  # the drill's bar: case opened → leaked key proven dead
 
 
-def master_credentials(sim: Simulator) -> tuple[Credentials, list[Secret]] | None:
+def master_credentials(sim: Simulator, secrets: SecretRegistry) -> Credentials | None:
     """The simulated master account's key (named `master`), or None when the scenario has none."""
     org = getattr(sim, "org", None)
     if org is None or not org.master.keys:
         return None
     key = org.master.keys[0]
-    signer: Any = HmacSigner(key.secret) if key.secret is not None else signer_from_pem(key.private_key_pem)
-    secrets = [s for s in (key.secret, key.private_key_pem) if s is not None]
-    return Credentials(key.api_key, signer, signer.key_type), secrets
+    return credentials_from(key.api_key, secrets, secret=key.secret, private_key_pem=key.private_key_pem)
 
 
 def auto_answers(sim: Simulator) -> dict[str, Any]:
@@ -57,24 +58,22 @@ def self_check(sim: Simulator, incident_dir: Path) -> list[tuple[bool, str, str]
         return []
     leaked = next(k["name"] for s in org["sub_accounts"] for k in s["keys"] if k["leaked"])
     by_api = [a for a in org["api_actions"] if a["action"] == "delete_sub_api_key" and a["key"] == leaked]
-    entries = [
-        json.loads(x) for x in (incident_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    opened = _time(entries[0]["time"])
+    entries = read_verified(incident_dir)
+    opened = _time(entries[0].time)
     outcomes = [
         e
         for e in entries
-        if e["kind"] == "outcome"
-        and e["payload"].get("action") == "sub.delete_leaked_key"
-        and e["payload"].get("status") in ("ok", "reconciled")
+        if e.kind == "outcome"
+        and e.payload.get("action") == "sub.delete_leaked_key"
+        and e.payload.get("status") in ("ok", "reconciled")
     ]
     dead = next(
         (
-            _time(e["time"])
+            _time(e.time)
             for e in entries
-            if e["kind"] == "check"
-            and e["payload"].get("action") == "leak.revocation_check"
-            and e["payload"].get("result") == "dead"
+            if e.kind == "check"
+            and e.payload.get("action") == "leak.revocation_check"
+            and e.payload.get("result") == "dead"
         ),
         None,
     )
@@ -101,41 +100,28 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def replay(base_url: str, sim: Simulator, entries: list[dict[str, Any]]) -> None:
-    """On a resumed drill's fresh simulator, redo through the master's API the sub-account key changes
-    the journal says were done (`ok` or `reconciled` as done), so the exchange matches the record."""
-    from responder.clock import SystemClock
+def replay(api: SubAccounts, entries: Sequence[Entry]) -> None:
+    """On a resumed drill's fresh simulator, redo through the master's API (`api`) the key deletions the
+    verified journal says were done (`ok`, or `reconciled` as gone), so the exchange matches the record."""
     from responder.errors import ExchangeError
-    from responder.exchange.client import connect
-    from responder.exchange.subaccounts import SubAccounts
 
-    found = master_credentials(sim)
-    if found is None:
-        return
-    done = []
     for i, e in enumerate(entries):
-        p = e.get("payload", {})
-        if e["kind"] != "intent" or p.get("action") not in ("sub.delete_leaked_key", "sub.secure_other_key"):
+        p = e.payload
+        if e.kind != "intent" or p.get("action") not in ("sub.delete_leaked_key", "sub.secure_other_key"):
             continue
-        outcome = next(
-            (
-                o
-                for o in entries[i + 1 :]
-                if o["kind"] == "outcome" and o["payload"].get("action") == p["action"]
-            ),
-            None,
+        after = (
+            o for o in entries[i + 1 :] if o.kind == "outcome" and o.payload.get("action") == p["action"]
         )
-        if outcome is not None and outcome["payload"].get("status") in ("ok", "reconciled"):
-            done.append(p["request"])
-    with connect(base_url, found[0], clock=SystemClock()) as client:
-        api = SubAccounts(client)
-        for request in done:
-            params = request["params"]
-            email, masked = str(params["email"]), str(params["subAccountApiKey"])
+        outcome = next(after, None)
+        request = p.get("request", {})
+        if outcome is None or outcome.payload.get("status") not in ("ok", "reconciled"):
+            continue
+        if request.get("method") != "DELETE":
+            continue
+        email, masked = str(request["params"]["email"]), str(request["params"]["subAccountApiKey"])
+        try:
             key = next((k for k in api.api_keys(email) if k.masked == masked), None)
-            if key is None or request["method"] != "DELETE":
-                continue
-            try:
+            if key is not None:
                 api.delete_api_key(email, key.api_key)
-            except ExchangeError:  # already gone: the state is what matters
-                continue
+        except ExchangeError:  # already gone: the state is what matters
+            continue

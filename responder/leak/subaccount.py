@@ -39,8 +39,8 @@ from responder.playbook.actions import (
     JsonMap,
     MutationOutcome,
 )
+from responder.playbook.protocols import Level
 from responder.report.text import clean
-from responder.wizard.prompter import Level
 
 MASTER = "master"  # the role of the master-account client in `ctx.exchanges`
 MAX_SCAN = 20  # sub-accounts searched for the leaked key when the email is not known

@@ -2,7 +2,7 @@
 by one (delete, restrict to trusted IPs, or drop every trading and transfer permission), and moving
 the sub-account's free assets to the master account. Each change is one confirmed mutation through
 `ctx.mutate` (journaled, never sent in a dry run, read back and never re-sent after an unknown
-outcome). The master client and key matching come from `subaccount_actions`.
+outcome). The master client and key matching come from `leak/subaccount.py`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from responder.exchange.subaccounts import (
     SubApiKey,
 )
 from responder.jsonable import plain
+from responder.leak.subaccount import delete_key, find_key, master_client
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, ActionStatus, JsonMap
+from responder.playbook.protocols import Level
 from responder.report.text import clean
-from responder.subaccount_actions import delete_key, find_key, master_client
-from responder.wizard.prompter import Level
 
 DO_DELETE = "Delete it"
 DO_RESTRICT = "Restrict it to trusted IPs"
