@@ -24,6 +24,7 @@ name = "arb-bot"; permissions = ["enableReading", "enableSpotAndMarginTrading"]
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -57,13 +58,28 @@ class OrgSpec:
     kyc_ip_check: bool = True
 
 
-def parse_org(data: dict[str, Any]) -> OrgSpec | None:
+@dataclass(frozen=True)
+class _Parsers:
+    """The scenario loader's own parsers, handed in so this module imports nothing back."""
+
+    key: Callable[[dict[str, Any], str], Any]
+    dec: Callable[[object, str], Decimal]
+    offset: Callable[[object, str], int]
+
+
+def parse_org(
+    data: dict[str, Any],
+    *,
+    key: Callable[[dict[str, Any], str], Any],
+    dec: Callable[[object, str], Decimal],
+    offset: Callable[[object, str], int],
+) -> OrgSpec | None:
     """The `[master]` and `[[sub_accounts]]` tables of a decoded scenario; None without `[master]`.
 
-    Raises ValueError (with the field's path) like the rest of the scenario loader.
+    `key`, `dec` and `offset` are the scenario loader's parsers for a key, an amount and a relative
+    time. Raises ValueError (with the field's path) like the rest of the loader.
     """
-    from responder.simulator.scenario import _dec, _key, offset_seconds
-
+    p = _Parsers(key, dec, offset)
     master = data.get("master")
     if master is None:
         if data.get("sub_accounts"):
@@ -76,12 +92,28 @@ def parse_org(data: dict[str, Any]) -> OrgSpec | None:
     primary_kind = str(acct.get("kind", "normal"))
     if primary_kind not in SUB_KINDS:
         raise ValueError(f"account.kind must be one of {', '.join(SUB_KINDS)}, not {primary_kind!r}")
-    keys = tuple(_key(k, f"master.keys[{i}]") for i, k in enumerate(master.get("keys", [])))
+    keys = tuple(p.key(k, f"master.keys[{i}]") for i, k in enumerate(master.get("keys", [])))
     if not keys:
         raise ValueError("[master] needs at least one [[master.keys]] entry")
+    return OrgSpec(
+        master_uid=int(master.get("uid", 100000001)),
+        master_email=str(master.get("email", "master@example.com")),
+        master_balances={
+            str(a): p.dec(v, f"master.balances.{a}") for a, v in master.get("balances", {}).items()
+        },
+        master_keys=keys,
+        primary_email=primary_email,
+        primary_kind=primary_kind,
+        primary_created_s=p.offset(acct.get("created", "-365d"), "account.created"),
+        subs=_subs(data.get("sub_accounts", []), p, primary_email),
+        kyc_ip_check=bool(master.get("kyc_ip_check", True)),
+    )
+
+
+def _subs(items: list[dict[str, Any]], p: _Parsers, primary_email: str) -> tuple[SubAccountSpec, ...]:
     subs = []
     seen = {primary_email}
-    for i, s in enumerate(data.get("sub_accounts", [])):
+    for i, s in enumerate(items):
         where = f"sub_accounts[{i}]"
         email = str(s.get("email", ""))
         if "@" not in email or email in seen:
@@ -94,23 +126,11 @@ def parse_org(data: dict[str, Any]) -> OrgSpec | None:
             SubAccountSpec(
                 email,
                 kind,
-                offset_seconds(s.get("created", "-300d"), f"{where}.created"),
-                {str(a): _dec(v, f"{where}.balances.{a}") for a, v in s.get("balances", {}).items()},
-                tuple(_key(k, f"{where}.keys[{j}]") for j, k in enumerate(s.get("keys", []))),
+                p.offset(s.get("created", "-300d"), f"{where}.created"),
+                {str(a): p.dec(v, f"{where}.balances.{a}") for a, v in s.get("balances", {}).items()},
+                tuple(p.key(k, f"{where}.keys[{j}]") for j, k in enumerate(s.get("keys", []))),
                 str(s.get("remark", "")),
                 bool(s.get("frozen", False)),
             )
         )
-    return OrgSpec(
-        master_uid=int(master.get("uid", 100000001)),
-        master_email=str(master.get("email", "master@example.com")),
-        master_balances={
-            str(a): _dec(v, f"master.balances.{a}") for a, v in master.get("balances", {}).items()
-        },
-        master_keys=keys,
-        primary_email=primary_email,
-        primary_kind=primary_kind,
-        primary_created_s=offset_seconds(acct.get("created", "-365d"), "account.created"),
-        subs=tuple(subs),
-        kyc_ip_check=bool(master.get("kyc_ip_check", True)),
-    )
+    return tuple(subs)

@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from responder.clock import ManualClock
-from responder.errors import UsageError
-from responder.simulator import Simulator, load_scenario
+from responder.simulator import ScenarioError, Simulator, load_scenario
 from responder.simulator.keys import SimKey
 from responder.simulator.scenario import parse_scenario
 from tests.simulator.conftest import Api, error
@@ -186,5 +185,5 @@ def test_sub_accounts_without_a_master_do_not_load() -> None:
         "markets": [{"symbol": "BTCUSDT", "base": "BTC", "quote": "USDT", "price": "1"}],
         "sub_accounts": [{"email": "a@b.c"}],
     }
-    with pytest.raises(UsageError, match="needs a \\[master\\]"):
+    with pytest.raises(ScenarioError, match="needs a \\[master\\]"):
         parse_scenario(data)
