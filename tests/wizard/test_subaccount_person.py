@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,3 +152,90 @@ def test_ctrl_c_after_the_deletion_and_resume_never_resends_it(drill: pexpect.sp
         e for e in entries if e["kind"] == "intent" and e["payload"]["action"] == "sub.delete_leaked_key"
     ]
     assert len(intents) == 1  # sent once, before the interruption; the resume replayed it
+
+
+LIVE_ANSWERS = """
+cancel = true
+sub-delete = true
+sub-move = false
+delete-key = []
+"delete-key.keep-checking" = false
+disable-account = []
+lockdown = ["Withdrawal whitelist is on"]
+account-security = ["Password changed", "2FA reset"]
+
+[triage]
+what = "API key and secret"
+vector = "Compromised server"
+leaked_at = "{leak}"
+noticed_at = "now"
+user_type = "market-maker"
+bot_prefixes = ""
+
+[readonly-key]
+api_key = ""
+secret = ""
+
+[sub-account]
+belongs = "Yes: a sub-account"
+
+[sub-account-details]
+email = "mm-desk@fund.example"
+
+[sub-other-1-choice]
+do = "Leave it as it is"
+"""
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], dict[str, str], Path]]:
+    """`simulator serve --scenario sub-account-leak`: its URL, leaked and master credentials, its log."""
+    log = tmp_path / "requests.jsonl"
+    proc = subprocess.Popen(
+        [RESPONDER, "simulator", "serve", "--port", "0", "--scenario", "sub-account-leak", "--log", str(log)],
+        env=env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        keys = {k["name"]: k for k in info["keys"]}
+        leaked = info["keys"][0]
+        master = keys["master"]  # the scenario's master key, listed among the served keys
+        yield (
+            info["base_url"],
+            {"BINANCE_API_KEY": leaked["api_key"], "BINANCE_API_SECRET": leaked["secret"]},
+            {"BINANCE_MASTER_API_KEY": master["api_key"], "BINANCE_MASTER_API_SECRET": master["secret"]},
+            log,
+        )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_live_run_with_the_master_key_in_the_environment(
+    served: tuple[str, dict[str, str], dict[str, str], Path], tmp_path: Path, dry_run: bool
+) -> None:
+    base_url, leaked, master, log = served
+    answers = tmp_path / "answers.toml"
+    leak = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 2 * 3600))
+    answers.write_text(LIVE_ANSWERS.format(leak=leak), encoding="utf-8")
+    case = tmp_path / "case"
+    args = ["run", "--base-url", base_url, "--answers", str(answers), "--incident-dir", str(case)]
+    proc = subprocess.run(
+        [RESPONDER, *args, *(["--dry-run"] if dry_run else [])], env=env(tmp_path, **leaked, **master),
+        capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    rows = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines() if x.strip()]
+    deletes = [
+        r for r in rows if r["method"] == "DELETE" and r["path"] == "/sapi/v1/sub-account/subAccountApi"
+    ]
+    text = " ".join(proc.stdout.split())
+    if dry_run:
+        assert deletes == [] and "would delete" in text
+    else:
+        assert len(deletes) == 1 and deletes[0]["status"] == 200
+        assert "master key" in text and "from the environment" in text and "dead at" in text
+    no_secret_anywhere([leaked["BINANCE_API_SECRET"], master["BINANCE_MASTER_API_SECRET"]],
+                       [proc.stdout, proc.stderr], case)  # fmt: skip
