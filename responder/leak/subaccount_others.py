@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from responder.exchange.subaccounts import (
@@ -137,14 +137,16 @@ def move_assets(ctx: ActionContext, params: JsonMap) -> ActionResult:
             lines=(("warn", "no master key at hand"),),
         )
     api = master.api
-    balances = [b for b in api.assets(email) if b.free > 0]
+    # Binance sends these amounts as JSON numbers: rounded down to 8 decimals, a transfer never asks
+    # for more than is there (a float's shortest form may round up in its last digit).
+    balances = [b for b in api.assets(email) if _down(b.free) > 0]
     stamp = ctx.clock.now().strftime("%Y%m%d%H%M%S")
     lines: list[tuple[Level, str]] = []
     moved = 0
     results = []
     for i, b in enumerate(balances):
         tran = f"rsp{stamp}x{i}"
-        amount: Decimal = b.free
+        amount: Decimal = _down(b.free)
         outcome = ctx.mutate(
             f"move {format(amount, 'f')} {clean(b.asset)} from {clean(email)} to the master account",
             request={
@@ -183,3 +185,7 @@ def register(registry: ActionRegistry) -> None:
         "sub.move_assets", move_assets, mutating=True, required=("email",),
         description="move the sub-account's free assets to the master account (universal transfer)",
     )  # fmt: skip
+
+
+def _down(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.00000001"), rounding=ROUND_DOWN).normalize()
