@@ -206,7 +206,12 @@ def sweep(
     swept: list[SweptKey] = []
     if master is not None:
         swept.append(audit_key(master_facts(master, master_key), ctx))
-    subs = api.sub_accounts()
+    try:
+        subs = api.sub_accounts()
+    except Rejected as e:  # -8012 for a key that is not a master's: say so in words
+        raise Rejected(
+            e.code, e.msg, status=e.status, endpoint=e.endpoint, hint=classify_refusal(e).reason
+        ) from None
     gaps: list[Gap] = []
     for sub in subs:
         try:

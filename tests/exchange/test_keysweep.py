@@ -172,7 +172,15 @@ def test_keys_sweep_command_json_and_exit_codes(tmp_path: Path) -> None:
         done = run(["keys", "sweep", "--json"], {**env, "BINANCE_BASE_URL": base}, tmp_path)
         table = run(["keys", "sweep", "--known", "desk-bot"], {**env, "BINANCE_BASE_URL": base}, tmp_path)
         bad = run(["keys", "sweep", "--profile", "nope"], {**env, "BINANCE_BASE_URL": base}, tmp_path)
+        leaked = sim.keys[0]
+        assert leaked.secret is not None
+        not_master = {
+            "BINANCE_MASTER_API_KEY": leaked.api_key,
+            "BINANCE_MASTER_API_SECRET": leaked.secret.reveal(),
+        }
+        refused = run(["keys", "sweep"], {**not_master, "BINANCE_BASE_URL": base}, tmp_path)
     gone = run(["keys", "sweep"], {**env, "BINANCE_BASE_URL": "http://127.0.0.1:9"}, tmp_path)
+    assert refused.code == 1 and "-8012" in refused.err and "not a master account's key" in refused.err
     assert done.code == 0, done.err
     body = json.loads(done.out)
     assert set(body) == {"keys", "summary"}
