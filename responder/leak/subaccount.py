@@ -221,10 +221,13 @@ def _assets_text(api: SubAccounts, email: str) -> str:
 def delete_leaked_key(ctx: ActionContext, params: JsonMap) -> ActionResult:
     """MUTATING. Delete the leaked key through the master's API, then prove it dead with the key itself."""
     email, masked = str(params.get("email") or ""), ctx.need_exchange().masked_key
+    description = (
+        f"delete the leaked API key {masked} of sub-account {clean(email)} through the master account's API"
+    )
+    request = {"method": "DELETE", "path": KEYS, "params": {"email": email, "subAccountApiKey": masked}}
     master = master_client(ctx)
     if master is None:
-        gone = "the master key is no longer at hand (set it in the environment, or delete by hand)"
-        return ActionResult("warn", {"deleted": "no", "reason": gone}, lines=(("warn", gone),))
+        return _no_master(ctx, description, request)
     api = master.api
     target = find_key(api.api_keys(email), masked)
     lines: list[tuple[Level, str]] = []
@@ -233,12 +236,27 @@ def delete_leaked_key(ctx: ActionContext, params: JsonMap) -> ActionResult:
         return _prove_dead(ctx, api, email=email, masked=masked, deleted="absent", lines=lines)
     full = target.api_key if target is not None else ""
     outcome = ctx.mutate(
-        f"delete the leaked API key {masked} of sub-account {clean(email)} through the master account's API",
-        request={"method": "DELETE", "path": KEYS, "params": {"email": email, "subAccountApiKey": masked}},
+        description,
+        request=request,
         call=lambda: delete_key(api, email, full, masked),
         reconcile=lambda: {"key_listed": api.key_state(email, full) == "present"},
     )
     return _after_delete(ctx, api, outcome, email=email, full=full, masked=masked, lines=lines)
+
+
+def _no_master(ctx: ActionContext, description: str, request: JsonMap) -> ActionResult:
+    """No master key (e.g. resumed without it). A deletion interrupted before its outcome is journaled
+    as unknown — nothing here can read the key list back — and is never re-sent."""
+
+    def cannot_read() -> None:
+        raise ExchangeError("no master key at hand to read the sub-account's keys back")
+
+    deleted = "no"
+    if ctx.recorded:
+        outcome = ctx.mutate(description, request=request, call=cannot_read, reconcile=cannot_read)
+        deleted = "yes" if outcome.status == "ok" else "unknown" if outcome.status != "rejected" else "no"
+    gone = "the master key is no longer at hand (set it in the environment, or delete by hand)"
+    return ActionResult("warn", {"deleted": deleted, "reason": gone}, lines=(("warn", gone),))
 
 
 def _after_delete(

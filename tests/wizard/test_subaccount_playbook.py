@@ -243,3 +243,32 @@ def test_moving_the_assets_leaves_the_sub_account_empty(tmp_path: Path) -> None:
     transfers = case.sim.ground_truth["organisation"]["transfers"]
     assert {t["asset"] for t in transfers} == {"USDT", "BTC", "PHB"}
     assert all(t["toEmail"] == "ops@fund.example" for t in transfers)
+
+
+def test_a_deletion_interrupted_and_resumed_without_the_master_key_is_unknown_never_resent(
+    tmp_path: Path,
+) -> None:
+    """A crash between the deletion's intent and its outcome; the resume has no master key at hand."""
+    from responder.incident.evidence import EvidenceStore
+    from responder.incident.journal import Journal, read_entries
+    from responder.leak.subaccount import delete_leaked_key
+    from responder.playbook.actions import ActionContext, RecordedMutation
+    from tests.exchange.unused import UnusedExchange
+
+    clock, secrets = SystemClock(), SecretRegistry()
+    (tmp_path / "case").mkdir()
+    journal = Journal.create(tmp_path / "case", clock, secrets)
+    request = {"method": "DELETE", "path": KEYS, "params": {"email": DESK, "subAccountApiKey": "fake…key0"}}
+    intent = {"action": "sub.delete_leaked_key", "request": request, "description": "delete"}
+    journal.append("intent", "sub-delete", intent)
+    ctx = ActionContext(
+        "sub-delete", "sub.delete_leaked_key", UnusedExchange(), clock, journal,
+        EvidenceStore(tmp_path / "case", journal, secrets), RecordingDisplay(), secrets,
+        tmp_path / "case", {}, recorded=(RecordedMutation(intent),),
+    )  # fmt: skip
+    result = delete_leaked_key(ctx, {"email": DESK})
+    assert result.outputs["deleted"] == "unknown"
+    outcomes = [
+        e.payload["status"] for e in read_entries(tmp_path / "case" / "journal.jsonl") if e.kind == "outcome"
+    ]
+    assert outcomes == ["unknown", "unknown"]  # interrupted; and no master key to read the list back with
