@@ -119,6 +119,13 @@ def _ip(api: SubAccounts, email: str, key: SubApiKey) -> IpRestriction | None:
         return None
 
 
+def master_powers(check: MasterCheck) -> str:
+    """What the master key may do here, and what it may not (Binance's permission for each)."""
+    ips = "restrict IPs" if check.can_restrict_ips else "not restrict IPs (needs Spot & Margin trading on it)"
+    move = "move assets" if check.can_transfer else "not move assets (needs internal transfer on it)"
+    return f"it may delete sub-account keys and change their permissions; {ips}; {move}"
+
+
 def _locate(
     api: SubAccounts, check: MasterCheck, email: str, masked: str
 ) -> tuple[str, list[SubApiKey]] | str:
@@ -159,6 +166,7 @@ def check_sub_account(ctx: ActionContext, params: JsonMap) -> ActionResult:
     if not check.is_master:
         return _unavailable(check.reason, lines)
     lines.append(("ok", f"master key works: {check.reason}"))
+    lines.append(("info", master_powers(check)))
     where = _locate(master.api, check, str(params.get("email") or "").strip(), leaked)
     if isinstance(where, str):
         return _unavailable(where, lines)
