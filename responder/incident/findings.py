@@ -16,7 +16,8 @@ from typing import Any, Final
 from responder.errors import JournalError, UsageError
 from responder.exchange.models import Order
 from responder.forensics.model import Findings, ItemVerdict, OrderVerdict
-from responder.incident.evidence import write_bundle_file
+from responder.incident.evidence import record_bundle_file, write_bundle_file
+from responder.incident.journal import Journal
 from responder.jsonable import iso, plain
 from responder.secrets import SecretRegistry
 
@@ -76,10 +77,18 @@ def to_json(f: Findings, *, heuristics: str = HEURISTICS, swept: bool = True) ->
 
 
 def write_findings(
-    directory: Path, data: Mapping[str, Any], *, secrets: SecretRegistry | None = None
+    directory: Path,
+    data: Mapping[str, Any],
+    *,
+    secrets: SecretRegistry | None = None,
+    journal: Journal | None = None,
 ) -> Path:
-    """Write `findings.json` (from `to_json`) into `directory`, private, refusing a loaded secret."""
-    return write_bundle_file(directory, FINDINGS_NAME, json.dumps(data, indent=2) + "\n", secrets=secrets)
+    """Write `findings.json` (from `to_json`) into `directory`, private, refusing a loaded secret;
+    journaled (a `file` entry with its SHA-256) when written into a case (`journal` given)."""
+    text = json.dumps(data, indent=2) + "\n"
+    if journal is not None:
+        return record_bundle_file(journal, FINDINGS_NAME, text, what="findings", secrets=secrets)
+    return write_bundle_file(directory, FINDINGS_NAME, text, secrets=secrets)
 
 
 def read_findings(directory: Path) -> Mapping[str, Any] | None:

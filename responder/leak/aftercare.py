@@ -138,7 +138,7 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
         err = ctx.secrets.scrub(exc.one_line())
         return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}")
     data = to_json(findings)
-    write_findings(ctx.incident_dir, data, secrets=ctx.secrets)
+    write_findings(ctx.incident_dir, data, secrets=ctx.secrets, journal=ctx.journal)
     refs = [ctx.save_evidence("findings", data, source="responder forensics", description="findings.json")]
     if findings.evidence is not None:
         ev = findings.evidence
@@ -206,7 +206,7 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
     )
     heuristics = "withdrawals judged from the snapshot taken before revoking"
     data = to_json(findings, heuristics=heuristics, swept=False)
-    write_findings(ctx.incident_dir, data, secrets=ctx.secrets)
+    write_findings(ctx.incident_dir, data, secrets=ctx.secrets, journal=ctx.journal)
     ref = ctx.save_evidence(
         "findings",
         data,
@@ -354,7 +354,12 @@ def render_report(ctx: ActionContext, params: JsonMap) -> ActionResult:
     from responder.report.service import report_incident
 
     written = report_incident(
-        ctx.incident_dir, ("md", "txt", "html"), now=ctx.clock.now(), zone=None, secrets=ctx.secrets
+        ctx.incident_dir,
+        ("md", "txt", "html"),
+        now=ctx.clock.now(),
+        zone=None,
+        secrets=ctx.secrets,
+        journal=ctx.journal,
     )
     lines: list[tuple[Level, str]] = [("ok", f"report        {', '.join(p.name for p in written)}")]
     lines.append(("info", f"in {ctx.incident_dir}"))

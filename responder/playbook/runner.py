@@ -19,7 +19,7 @@ from typing import Any
 from responder.clock import Clock
 from responder.errors import Aborted, ExchangeError
 from responder.exchange.protocol import Exchange
-from responder.incident.evidence import EvidenceStore, write_manifest
+from responder.incident.evidence import EvidenceStore, close_case
 from responder.incident.journal import SECRET_WITHHELD, Journal, format_time
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, ActionUnavailable
 from responder.playbook.conditions import evaluate
@@ -305,6 +305,5 @@ class Runner:
     def _close(self) -> None:
         statuses = {rec.status for rec in self.state.finished.values()}
         status = "unresolved" if statuses & {"unresolved", "failed"} else "done"
-        self.journal.append("case-closed", None, {"status": status})
+        close_case(self.journal, status)  # the manifest, then `case-closed` recording it: the end is anchored
         self.state.closed = status
-        write_manifest(self.dir)

@@ -16,7 +16,8 @@ from typing import Any, Final
 import jinja2
 
 from responder.errors import JournalError, UsageError
-from responder.incident.evidence import write_bundle_file
+from responder.incident.evidence import record_bundle_file
+from responder.incident.journal import Journal
 from responder.report.model import ReportContext
 from responder.report.text import clean, is_safe_url, md_escape
 from responder.secrets import SecretRegistry
@@ -91,10 +92,11 @@ def render(
 
 
 def write_reports(
-    ctx: ReportContext, directory: Path, formats: Iterable[str], *, secrets: SecretRegistry | None = None
+    ctx: ReportContext, journal: Journal, formats: Iterable[str], *, secrets: SecretRegistry | None = None
 ) -> list[Path]:
-    """Render every format first, then write each `report.<fmt>` atomically; returns the paths."""
+    """Render every format first, then write each `report.<fmt>` atomically and journal it."""
     texts = {fmt: render(ctx, fmt, secrets=secrets) for fmt in formats}
     return [
-        write_bundle_file(directory, f"report.{fmt}", text, secrets=secrets) for fmt, text in texts.items()
+        record_bundle_file(journal, f"report.{fmt}", text, what="report", secrets=secrets)
+        for fmt, text in texts.items()
     ]

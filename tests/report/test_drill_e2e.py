@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from responder.incident.evidence import MANIFEST_NAME, sha256_file, verify_manifest
+from responder.incident.evidence import MANIFEST_NAME, sha256_file
+from responder.incident.verify import verify_case
 from responder.incident.record import parse_time
 from responder.report import fmt
 from responder.simulator import Simulator, load_scenario
@@ -78,7 +79,7 @@ def _sha256sum(folder: Path) -> subprocess.CompletedProcess[str] | None:
 
 def _manifest_checks(folder: Path) -> bool:
     done = _sha256sum(folder)
-    return verify_manifest(folder) == [] if done is None else done.returncode == 0
+    return verify_case(folder).intact if done is None else done.returncode == 0
 
 
 def _journal(folder: Path) -> list[dict[str, Any]]:
@@ -162,7 +163,7 @@ def test_the_manifest_covers_the_whole_bundle_and_sha256sum_accepts_it(
     folder = drills[scenario].dir
     listed = {line.split("  ", 1)[1] for line in (folder / MANIFEST_NAME).read_text().splitlines()}
     evidence = {p.relative_to(folder).as_posix() for p in (folder / "evidence").iterdir()}
-    assert {"journal.jsonl", "findings.json", "report.md", "report.txt", "report.html"} | evidence == listed
+    assert {"findings.json", "report.md", "report.txt", "report.html"} | evidence == listed
     assert _manifest_checks(folder)
     assert _run("verify", str(folder), home=folder.parent).returncode == 0
 
@@ -185,7 +186,7 @@ def test_one_changed_byte_fails_sha256sum_and_verify(
     assert victim in verify.stdout + verify.stderr
 
 
-def test_report_rerenders_and_rewrites_the_manifest_but_not_over_changed_evidence(
+def test_report_rerenders_journals_the_rendering_and_never_blesses_changed_evidence(
     drills: dict[str, Drill], tmp_path: Path
 ) -> None:
     folder = _copy(drills["pump-and-dump"], tmp_path)
@@ -194,14 +195,18 @@ def test_report_rerenders_and_rewrites_the_manifest_but_not_over_changed_evidenc
     assert (folder / "report.md").read_text() != before  # a new "generated at" and journal head
     assert _manifest_checks(folder)
     assert _run("verify", str(folder), home=tmp_path).returncode == 0
-    manifest = (folder / MANIFEST_NAME).read_bytes()
+    tail = _journal(folder)[-4:]
+    assert [(e["kind"], e["payload"].get("path")) for e in tail] == [
+        ("file", "report.md"), ("file", "report.txt"), ("file", "report.html"), ("case-closed", None),
+    ]  # fmt: skip
     evidence = folder / "evidence" / "open-orders.json"
     evidence.write_text(evidence.read_text().replace("PHBUSDT", "PHBUSDX"))
     again = _run("report", str(folder), home=tmp_path)
-    assert again.returncode == 1 and "was left as it is" in again.stderr
-    assert (folder / MANIFEST_NAME).read_bytes() == manifest
-    assert "| evidence/open-orders.json |" in (folder / "report.md").read_text()
+    assert again.returncode == 0
     assert "CHANGED" in (folder / "report.md").read_text()
+    assert not _manifest_checks(folder)  # the new manifest keeps the journaled hash
+    verify = _run("verify", str(folder), home=tmp_path)
+    assert verify.returncode == 1 and "evidence/open-orders.json: changed since" in verify.stdout
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -304,8 +309,6 @@ def test_evidence_list_has_every_file_with_its_hash_and_the_journal_head(
     files = sorted((folder / "evidence").iterdir())
     assert rows == {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
     journal = _journal(folder)
-    reported = next(
-        e for e in journal if e["kind"] == "action-result" and e["payload"]["action"] == "leak.report"
-    )
-    head = journal[reported["seq"] - 2]  # the last entry before the report step recorded its result
+    rendered = next(e for e in journal if e["kind"] == "file" and e["payload"]["what"] == "report")
+    head = journal[rendered["seq"] - 2]  # the last entry before the first rendering was journaled
     assert head["hash"] in page.text["evidence"]

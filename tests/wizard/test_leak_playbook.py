@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from responder.errors import AnswersError
-from responder.incident.evidence import verify_manifest
+from responder.incident.verify import verify_case
 from responder.incident.journal import verify_chain
 from responder.leak.drill import self_check
 
@@ -45,7 +45,7 @@ def test_pump_and_dump_contains_proves_and_reports(leak: Any) -> None:
     assert {p.name for p in case.dir.glob("report.*")} == {"report.md", "report.txt", "report.html"}
     assert self_check(case.sim, case.dir).ok
     assert verify_chain(case.dir / "journal.jsonl") == []
-    assert verify_manifest(case.dir) == []
+    assert verify_case(case.dir).problems == ()
 
 
 def test_every_cancel_is_journaled_before_and_after(leak: Any) -> None:
