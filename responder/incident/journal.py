@@ -22,6 +22,7 @@ from typing import Any, Final
 from responder.clock import Clock
 from responder.errors import JournalError, UsageError
 from responder.incident.store import OS_WRITER, Writer, write_failed
+from responder.incident.torn import recover
 from responder.secrets import Secret, SecretRegistry
 
 ZERO_HASH: Final = "0" * 64
@@ -131,10 +132,8 @@ class Journal:
     ) -> Journal:
         """Open an existing journal to append to it; refuses a broken chain. A torn last line (a write
         cut off by a power cut) is first set aside and the recovery journaled (`torn.recover`)."""
-        from responder.incident.torn import recover
-
         path = incident_dir / JOURNAL_NAME
-        recovered = recover(path, writer)
+        recovered = recover(path, writer, _is_whole_entry)
         problems = verify_chain(path)
         if problems:
             raise JournalError(
@@ -143,7 +142,7 @@ class Journal:
             )
         journal = cls(path, clock, secrets, read_entries(path), writer=writer)
         if recovered is not None:
-            recovered.journal_into(journal)
+            journal.append("file", None, recovered.payload())
         return journal
 
     @property
@@ -238,6 +237,14 @@ def read_entries(path: Path) -> list[Entry]:
         except ValueError as e:
             raise JournalError(f"{path}:{number}: {e}") from None
     return entries
+
+
+def _is_whole_entry(raw: bytes) -> bool:
+    try:
+        entry = _parse_line(raw)
+    except ValueError:
+        return False
+    return line_hash(entry.as_dict()) == entry.hash
 
 
 def readable_entries(path: Path) -> list[Entry]:

@@ -10,15 +10,12 @@ whole but lacks only its newline gets the newline back. `verify` never recovers:
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from responder.incident.store import Writer, write_failed
-
-if TYPE_CHECKING:
-    from responder.incident.journal import Journal
 
 TORN_PREFIX = "journal.torn-"
 
@@ -32,34 +29,22 @@ class Torn:
     size: int
     sha256: str
 
-    def journal_into(self, journal: Journal) -> None:
-        journal.append(
-            "file",
-            None,
-            {
-                "path": self.kept,
-                "sha256": self.sha256,
-                "what": "torn-line",
-                "line": self.line,
-                "bytes": self.size,
-                "description": f"line {self.line} of the journal was cut off mid-write; its {self.size} "
-                "bytes are kept aside and the journal continues after the last whole line",
-            },
-        )
+    def payload(self) -> dict[str, Any]:
+        """The `file` entry that records the recovery."""
+        return {
+            "path": self.kept,
+            "sha256": self.sha256,
+            "what": "torn-line",
+            "line": self.line,
+            "bytes": self.size,
+            "description": f"line {self.line} of the journal was cut off mid-write; its {self.size} "
+            "bytes are kept aside and the journal continues after the last whole line",
+        }
 
 
-def _whole(fragment: bytes) -> bool:
-    from responder.incident.journal import line_hash
-
-    try:
-        obj = json.loads(fragment.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return False
-    return isinstance(obj, dict) and obj.get("hash") == line_hash(obj)
-
-
-def recover(path: Path, writer: Writer) -> Torn | None:
-    """Set a torn last line aside; None when the journal ends cleanly (or is missing)."""
+def recover(path: Path, writer: Writer, whole: Callable[[bytes], bool]) -> Torn | None:
+    """Set a torn last line aside; None when the journal ends cleanly (or is missing). `whole` says
+    whether a fragment is a complete entry that only lacks its newline."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -70,7 +55,7 @@ def recover(path: Path, writer: Writer) -> Torn | None:
     fragment = data[cut:]
     line = data.count(b"\n") + 1
     try:
-        if _whole(fragment):
+        if whole(fragment):
             writer.append(path, b"\n")
             return None
         kept = path.with_name(f"{TORN_PREFIX}{line}")

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from responder.incident.evidence import MANIFEST_NAME, sha256_file
-from responder.incident.verify import verify_case
 from responder.incident.record import parse_time
+from responder.incident.verify import verify_case
 from responder.report import fmt
 from responder.simulator import Simulator, load_scenario
 

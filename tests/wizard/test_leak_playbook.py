@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from responder.errors import AnswersError
-from responder.incident.verify import verify_case
 from responder.incident.journal import verify_chain
+from responder.incident.verify import verify_case
 from responder.leak.drill import self_check
 
 
