@@ -33,7 +33,8 @@ def connect_investigation(ctx: ActionContext, params: JsonMap) -> ActionResult:
     if ctx.drill and control is not None:
         api_key, secret = control.create_read_only_key()
     else:
-        api_key = str(params.get("api_key") or "").strip()
+        held = ctx.vault.get(str(params.get("api_key_ref") or ""))  # the key, kept whole only in memory
+        api_key = held.reveal() if held is not None else ""
         secret = ctx.vault.get(str(params.get("secret_ref") or ""))
         if not api_key or secret is None:
             return ActionResult(
@@ -370,7 +371,7 @@ def register(registry: ActionRegistry) -> None:
     registry.register(
         "leak.connect_investigation",
         connect_investigation,
-        optional=("api_key", "secret_ref"),
+        optional=("api_key_ref", "secret_ref"),
         description="connect the fresh read-only key for the investigation",
     )
     registry.register(

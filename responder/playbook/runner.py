@@ -26,7 +26,7 @@ from responder.playbook.conditions import evaluate
 from responder.playbook.model import Playbook, Question, Ref, Step, Verify
 from responder.playbook.protocols import Display, DrillControl, Prompt, Prompter, Purpose
 from responder.playbook.state import CaseState, StepRecord
-from responder.secrets import Secret, SecretRegistry
+from responder.secrets import Secret, SecretRegistry, mask_key
 
 _REF_IN_TEXT = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}")
 _STATUS = {"ok": "done", "warn": "done", "passed": "done", "failed": "failed", "pending": "unresolved"}
@@ -157,6 +157,11 @@ class Runner:
             return format_time(ask.when(p))
         if q.type == "confirm":
             return ask.confirm(p)
+        if q.masked:  # an API key: the journal gets its mask, the action reads it from the vault
+            value = ask.text(p).strip()
+            if value:
+                self.env.vault[f"{step.id}.{q.id}"] = Secret(value)
+            return mask_key(value) if value else ""
         return ask.choice(p) if q.type == "choice" else ask.text(p)
 
     def _manual(self, step: Step) -> tuple[str, dict[str, Any]]:

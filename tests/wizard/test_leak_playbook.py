@@ -180,3 +180,22 @@ def test_an_interrupted_sweep_resumes_from_its_journal_cursors(leak: Any) -> Non
     sent = [e.path for e in case.sim.request_log.entries()[sent_before:]]
     assert "/api/v3/allOrders" not in sent
     assert findings.attacker_orders()
+
+
+def test_the_investigation_key_is_journaled_masked_and_still_used(leak: Any) -> None:
+    from responder.secrets import mask_key
+    from responder.simulator import Simulator, load_scenario
+
+    key = Simulator(load_scenario("pump-and-dump")).keys[0]  # the scenario's keys are fixed
+    secret = key.secret.reveal() if hasattr(key.secret, "reveal") else str(key.secret)
+    case = leak(
+        "pump-and-dump", mode="dry-run", change={"readonly-key": {"api_key": key.api_key, "secret": secret}}
+    )
+    raw = (case.dir / "journal.jsonl").read_text()
+    assert key.api_key not in raw and secret not in raw
+    answer = next(e for e in kinds(case, "answer") if e["payload"]["question"] == "api_key")
+    assert answer["payload"]["value"] == mask_key(key.api_key)
+    assert case.outputs("connect")["connected"] is True  # the whole key was used, from memory
+    for path in case.dir.rglob("*"):
+        if path.is_file():
+            assert key.api_key not in path.read_text(errors="replace"), path
