@@ -187,7 +187,8 @@ def test_the_investigation_key_is_journaled_masked_and_still_used(leak: Any) -> 
     from responder.simulator import Simulator, load_scenario
 
     key = Simulator(load_scenario("pump-and-dump")).keys[0]  # the scenario's keys are fixed
-    secret = key.secret.reveal() if hasattr(key.secret, "reveal") else str(key.secret)
+    assert key.secret is not None
+    secret = key.secret.reveal()
     case = leak(
         "pump-and-dump", mode="dry-run", change={"readonly-key": {"api_key": key.api_key, "secret": secret}}
     )
