@@ -7,6 +7,7 @@ renderer (per-format escaping applied to every `{{ }}` output). HTML escaping is
 from __future__ import annotations
 
 import re
+import textwrap
 from typing import Final
 
 # C0 and C1 controls, DEL, and the bidirectional overrides/isolates that can reorder what a reader sees.
@@ -49,3 +50,30 @@ _SAFE_URL: Final = re.compile(r"^https://[A-Za-z0-9.\-]+/[A-Za-z0-9/#?=._\-]*$")
 def is_safe_url(url: str) -> bool:
     """A URL we built ourselves from a fixed template: https, plain characters, nothing to escape."""
     return bool(_SAFE_URL.fullmatch(url))
+
+
+_TIMELINE_ROW: Final = re.compile(r"^( +(?:#\d+)? +\d[\d:-]+(?: [\d:]+)? +\S+(?: \S+ \S+)? +[✓!·] )\S")
+_LABELLED: Final = re.compile(r"^( +[^ :][^:]{0,40}: +)\S")
+_ITEM: Final = re.compile(r"^( *(?:[-*]|\d+[.)]) +)\S")
+
+
+def _hang(line: str) -> str:
+    """The indent of a wrapped line's continuation: under the value of `  Label:  value`, under the
+    text of a list item, else the line's own indent (a paragraph stays flush)."""
+    for pattern in (_TIMELINE_ROW, _ITEM, _LABELLED):
+        m = pattern.match(line)
+        if m and len(m.group(1)) <= 60:
+            return " " * len(m.group(1))
+    return line[: len(line) - len(line.lstrip(" "))]
+
+
+def wrap(text: str, width: int) -> str:
+    """Every line at most `width` columns: long lines wrap at spaces with the line's own indent plus two
+    (a list item's text lines up after its dash); words longer than a line (hashes, TxIDs) are cut."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        out += textwrap.wrap(line, width, subsequent_indent=_hang(line), break_on_hyphens=False)
+    return "\n".join(out)

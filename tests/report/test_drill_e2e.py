@@ -117,6 +117,7 @@ class _Sections(HTMLParser):
         self.text: dict[str, str] = {}
         self.rows: dict[str, list[list[str]]] = {}
         self.tags: set[str] = set()
+        self.order: list[str] = []  # section ids in document order
         self._section: str | None = None
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
@@ -126,6 +127,7 @@ class _Sections(HTMLParser):
         ident = dict(attrs).get("id")
         if tag in ("section", "header") and ident:
             self._section = ident
+            self.order.append(ident)
             self.text.setdefault(ident, "")
             self.rows.setdefault(ident, [])
         elif tag == "tr" and self._section:
@@ -262,14 +264,32 @@ def test_pump_and_dump_time_to_contain_and_revocation_proof(drills: dict[str, Dr
 def test_pump_and_dump_orders_table_lists_exactly_the_attackers_orders(drills: dict[str, Drill]) -> None:
     page = _html(drills["pump-and-dump"].dir)
     header, *rows = page.rows["orders"]
-    assert header[:3] == ["Time", "Symbol", "Side"]
+    assert header == ["Time", "Symbol", "Side", "Qty", "Price", "Quote amount", "orderId", "clientOrderId",
+                      "Status", "Verdict", "Rules"]  # fmt: skip
     actions = _truth("pump-and-dump")["attacker_actions"]
     truth = [a for a in actions if a["kind"] == "order" and a["status"] == "done"]  # not future ones
     assert len(truth) >= 10
     col = header.index("clientOrderId")
     assert sorted(r[col] for r in rows) == sorted(a["clientOrderId"] for a in truth)
+    by_id = {r[header.index("orderId")]: r for r in rows}
+    assert sorted(by_id) == sorted(str(a["orderId"]) for a in truth)
     assert {r[1] for r in rows} == {"PHBUSDT"}
     assert all(r[header.index("Verdict")] == "attacker" for r in rows)
+    assert all(r[header.index("Quote amount")].endswith(" USDT") for r in rows)
+    # the open ones the person cancelled say so, with when (from the journal's confirmed cancels)
+    cancelled = [e for e in _journal(drills["pump-and-dump"].dir) if e["kind"] == "outcome"]
+    ids = {str(o["orderId"]): e for e in cancelled for o in e["payload"]["response"].get("cancelled", [])}
+    mine = [r for oid, r in by_id.items() if oid in ids]
+    assert mine and all(r[header.index("Status")].startswith("cancelled by the user at ") for r in mine)
+    assert all(
+        f"(entry #{ids[r[header.index('orderId')]]['seq']})" in r[header.index("Status")] for r in mine
+    )
+    assert all(r[header.index("Status")] == "filled" for oid, r in by_id.items() if oid not in ids)
+    # reasons once per rule, in the legend, not on every row
+    legend = page.text["rules"]
+    for rule in {rule for r in rows for rule in r[header.index("Rules")].split()}:
+        assert legend.count(rule) == 1, rule
+    assert "baseline 95th percentile (" not in page.text["orders"]  # per-row reasons are gone
     assert "USDT" in page.text["loss"] and "Method" in page.text["loss"]
     assert {"svg", "table"} <= page.tags and "script" not in page.tags
 
@@ -279,8 +299,10 @@ def test_withdrawal_drain_lists_the_withdrawal_and_transfer_after_the_leak(drill
     truth = _truth("withdrawal-drain")["attacker_actions"]
     drain = next(a for a in truth if a["kind"] == "withdrawal")
     transfer = next(a for a in truth if a["kind"] == "transfer")
-    withdrawals = page.rows["withdrawals"][1:]
-    assert [(r[1], r[3], r[4]) for r in withdrawals] == [(drain["coin"], drain["amount"], drain["address"])]
+    main, detail = page.rows["withdrawals"][1:]
+    assert (main[1], main[3]) == (drain["coin"], drain["amount"])
+    assert drain["address"] in detail[0].split()  # the whole address, never cut
+    assert "TxID" in detail[0]
     assert [r[4] for r in page.rows["transfers"][1:]] == [str(transfer["tranId"])]
     header = {row[0]: row[1] for row in page.rows["key"] if len(row) == 2}
     assert header["Withdrawals"] == "ENABLED"
@@ -312,3 +334,51 @@ def test_evidence_list_has_every_file_with_its_hash_and_the_journal_head(
     rendered = next(e for e in journal if e["kind"] == "file" and e["payload"]["what"] == "report")
     head = journal[rendered["seq"] - 2]  # the last entry before the first rendering was journaled
     assert head["hash"] in page.text["evidence"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_summary_comes_first_then_the_letter_then_the_tables(
+    drills: dict[str, Drill], scenario: str
+) -> None:
+    folder = drills[scenario].dir
+    page = _html(folder)
+    assert page.order[:4] == ["header", "summary", "request", "orders"]
+    summary = dict(tuple(row) for row in page.rows["summary"] if len(row) == 2)
+    assert list(summary) == ["Account UID", "Leaked API key", "Permissions at the leak", "Suspected leak",
+                             "The leaked key", "Estimated loss", "After the leak", "Journal head"]  # fmt: skip
+    opened = _journal(folder)[0]["payload"]
+    assert summary["Leaked API key"].startswith(opened["key"]) and "…" in opened["key"]
+    assert summary["Account UID"].isdigit()
+    assert summary["The leaked key"].startswith("proven dead at ")
+    truth = _truth(scenario)["attacker_actions"]
+    orders = sum(1 for a in truth if a["kind"] == "order" and a["status"] == "done")
+    if scenario != "withdrawal-drain":  # there the account was disabled before orders could be swept
+        assert summary["After the leak"].startswith(f"{orders} attacker order(s)")
+    # the letter quotes the journal head it was written at, which `verify --expect` accepts
+    letter = page.text["request"]
+    head = next(h for h in letter.split() if len(h.rstrip(",.")) == 64).rstrip(",.")
+    assert head in {e["hash"] for e in _journal(folder)}
+    verify = _run("verify", str(folder), "--expect", head, home=folder.parent)
+    assert verify.returncode == 0, verify.stdout
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_report_txt_wraps_at_100_columns_and_the_timeline_has_no_engine_lines(
+    drills: dict[str, Drill], scenario: str
+) -> None:
+    folder = drills[scenario].dir
+    text = (folder / "report.txt").read_text(encoding="utf-8")
+    assert max(len(line) for line in text.splitlines()) <= 100
+    for name in ("report.txt", "report.md", "report.html"):
+        body = (folder / name).read_text(encoding="utf-8")
+        for engine in ("leak.open_case", "status: ok", "condition not met", "leak.snapshot"):
+            assert engine not in body, (name, engine)
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    letter = md.split("## Letter to Binance support", 1)[1].split("\n## ", 1)[0]
+    assert "|" not in letter and "**" not in letter  # pastes into a chat as plain text
+
+
+def test_the_letter_never_splits_across_printed_pages(drills: dict[str, Drill]) -> None:
+    css = (drills["pump-and-dump"].dir / "report.html").read_text(encoding="utf-8")
+    rule = css.split("#request {", 1)[1].split("}", 1)[0]
+    assert "break-inside: avoid" in rule
