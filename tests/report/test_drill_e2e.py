@@ -343,9 +343,11 @@ def test_the_summary_comes_first_then_the_letter_then_the_tables(
     folder = drills[scenario].dir
     page = _html(folder)
     assert page.order[:4] == ["header", "summary", "request", "orders"]
-    summary = dict(tuple(row) for row in page.rows["summary"] if len(row) == 2)
-    assert list(summary) == ["Account UID", "Leaked API key", "Permissions at the leak", "Suspected leak",
-                             "The leaked key", "Estimated loss", "After the leak", "Journal head"]  # fmt: skip
+    summary = {row[0]: row[1] for row in page.rows["summary"] if len(row) == 2}
+    assert list(summary) == [
+        "Account UID", "Leaked API key", "Permissions at the leak", "Suspected leak", "The leaked key",
+        "Estimated loss", "After the leak", "Journal head",
+    ]  # fmt: skip
     opened = _journal(folder)[0]["payload"]
     assert summary["Leaked API key"].startswith(opened["key"]) and "…" in opened["key"]
     assert summary["Account UID"].isdigit()
