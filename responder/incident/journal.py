@@ -324,3 +324,22 @@ def journal_head(incident_dir: Path) -> str | None:
     except (JournalError, UsageError):
         return None
     return entries[-1].hash if entries else None
+
+
+def recover_torn_line(incident_dir: Path, clock: Clock) -> str | None:
+    """Before continuing a case: set a torn last line aside and journal it (see `incident.torn`).
+    Returns what was done, to tell the person, or None when the journal ended cleanly."""
+    path = incident_dir / JOURNAL_NAME
+    if not path.is_file():
+        return None
+    before = path.read_bytes()
+    if not before or before.endswith(b"\n"):
+        return None
+    journal = Journal.open(incident_dir, clock, SecretRegistry())
+    last = journal.entries[-1]
+    if last.kind == "file" and last.payload.get("what") == "torn-line":
+        return (
+            f"the journal's last line was cut off mid-write (a power cut?); its {last.payload.get('bytes')} "
+            f"bytes are kept in {last.payload.get('path')} and the recovery is journaled (entry #{last.seq})"
+        )
+    return "the journal's last line lacked only its newline; it was completed"

@@ -271,9 +271,15 @@ def build_context(record: IncidentRecord, *, generated_at: datetime, zone: tzinf
         checks=checks,
     )
     evidence = _evidence(record)
+    warnings = tuple(
+        f"{row.path} is {row.status} since it was journaled: run `responder verify` on the incident directory"
+        for row in evidence
+        if row.status != "intact"
+    ) + ((clean(record.findings_note),) if record.findings_note else ())
     return ReportContext(
         title=f"Incident report · leaked Binance API key · case {header.case_id}",
         generated_at=fmt.when(generated_at, zone),
+        warnings=warnings,
         summary=_summary(header, happened, revocation, found, entries[-1].hash),
         header=header,
         happened=happened,

@@ -228,6 +228,7 @@ class TimelineSvg:
 class ReportContext:
     title: str
     generated_at: str
+    warnings: tuple[str, ...]  # the record does not hold up as written: shown before anything else
     summary: Summary
     header: Header
     happened: Happened
