@@ -201,6 +201,9 @@ def findings(
     withdrawals = _after([withdrawal_row(w) for w in _dicts(data.get("withdrawals"))], leak)
     transfers = _after([transfer_row(t) for t in _dicts(data.get("transfers"))], leak)
     order_rows = tuple(r for _, r in flagged)
+    loss, gaps = _loss(summary), _gaps(summary)
+    if gaps and loss is not None and loss.nothing_lost:  # "0" from an incomplete sweep is not a figure
+        loss = Loss(None, None, None, None, None, loss.method)
     rules = [rule for o in order_rows for rule in o.rules]
     rules += [rule for item in (*withdrawals, *transfers) for rule in item.rules]
     return Findings(
@@ -209,8 +212,8 @@ def findings(
         order_rows,
         withdrawals,
         transfers,
-        _loss(summary),
-        _gaps(summary),
+        loss,
+        gaps,
         legend(rules),
         sum(1 for o in order_rows if o.verdict == "attacker"),
         sum(1 for o in order_rows if o.verdict == "suspicious"),
