@@ -87,7 +87,9 @@ def prepare_incident_dir(path: Path) -> None:
         )
     if path.exists():
         if not path.is_dir():
-            raise UsageError(f"refusing {path}: it exists and is not a folder", hint="name a new folder")
+            raise UsageError(
+                f"refusing {path} as the incident directory: it is not a folder", hint="name a new folder"
+            )
         try:
             first = next(iter(sorted(path.iterdir())), None)
         except OSError as e:
@@ -107,6 +109,8 @@ def prepare_incident_dir(path: Path) -> None:
 def require_case(path: Path) -> None:
     """A directory that holds a case (its journal), to continue or re-render; UsageError otherwise."""
     if not path.is_dir():
-        raise UsageError(f"{path} is not a directory", hint="pass the incident directory")
+        raise UsageError(
+            f"{path} is not an incident directory (no such folder)", hint="pass the incident directory"
+        )
     if not (path / "journal.jsonl").is_file():
         raise UsageError(f"{path} is not an incident directory (no journal.jsonl)")

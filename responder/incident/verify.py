@@ -139,7 +139,9 @@ def _torn_notes(entries: list[Entry]) -> list[str]:
 def verify_case(directory: Path, *, expect: str | None = None) -> Verdict:
     """Check an incident directory against its journal; UsageError if it holds no case."""
     if not directory.is_dir():
-        raise UsageError(f"{directory} is not a directory", hint="pass the incident directory")
+        raise UsageError(
+            f"{directory} is not an incident directory (no such folder)", hint="pass the incident directory"
+        )
     if not is_case(directory):
         raise UsageError(f"{directory} is not an incident directory (no {JOURNAL_NAME}, no {MANIFEST_NAME})")
     path = directory / JOURNAL_NAME
