@@ -16,7 +16,8 @@ _CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u20
 _ANSI: Final = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?)")
 # Inline markup starters. `(` and `:` alone are harmless once `[` is escaped; `://` and `www.` are
 # broken so chat clients do not turn an attacker's clientOrderId into a live link.
-_MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>|~&]|:(?=//)|(?<=[wW]{3})\.)")
+# `&` only where it would start an entity (`&lt;`), so "spot & margin" pastes into a chat as written.
+_MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>|~]|&(?=#?[A-Za-z0-9]+;)|:(?=//)|(?<=[wW]{3})\.)")
 _MD_BLOCK_MARK: Final = re.compile(r"^([#+=-])(?=[\s#=-]|$)")
 _MD_LIST_NUMBER: Final = re.compile(r"^(\d+)([.)])(?=\s|$)")
 
