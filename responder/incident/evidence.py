@@ -137,12 +137,16 @@ def record_bundle_file(
     data = _bundle_bytes(name, text, secrets)
     incident_dir = journal.path.parent
     path = incident_dir / name
+    payload: dict[str, Any] = {"path": name, "what": what}
+    record = recorded_files(journal.entries).get(name)
+    if path.is_file() and (on_disk := sha256_file(path)) != (record[0] if record else None):
+        # the file being replaced is not the one the journal recorded: say so, never hide it
+        payload["replaced_unrecorded"] = on_disk
     try:
         journal.writer.replace(path, data)
     except OSError as e:
         raise write_failed(name, incident_dir, e) from None
-    digest = hashlib.sha256(data).hexdigest()
-    journal.append("file", None, {"path": name, "sha256": digest, "what": what})
+    journal.append("file", None, {**payload, "sha256": hashlib.sha256(data).hexdigest()})
     return path
 
 

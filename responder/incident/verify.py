@@ -126,6 +126,16 @@ def _expect(entries: list[Entry], expect: str) -> tuple[list[str], list[str]]:
     ]
 
 
+def _replaced_notes(entries: list[Entry]) -> list[str]:
+    return [
+        f"{e.payload.get('path')} on disk did not match the journal when it was rewritten at #{e.seq} "
+        f"(it had sha256 {str(e.payload.get('replaced_unrecorded'))[:12]}…): a changed or unrecorded file "
+        "was replaced, and that is recorded"
+        for e in entries
+        if e.kind == "file" and e.payload.get("replaced_unrecorded")
+    ]
+
+
 def _torn_notes(entries: list[Entry]) -> list[str]:
     return [
         f"a torn journal line was recovered: line {e.payload.get('line')} was cut off mid-write "
@@ -156,7 +166,7 @@ def verify_case(directory: Path, *, expect: str | None = None) -> Verdict:
     file_problems, checked = _check_files(directory, entries)
     closed, end_problems, notes = _ending(entries) if entries else (None, [], [])
     problems += end_problems + file_problems
-    notes = _torn_notes(entries) + notes
+    notes = _torn_notes(entries) + _replaced_notes(entries) + notes
     if expect is not None:
         more, said = _expect(entries, expect)
         problems += more

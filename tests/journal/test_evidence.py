@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import subprocess
@@ -181,3 +182,19 @@ class FullDisk:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         self._take(data)
         self.real.append(path, data)
+
+
+def test_rewriting_a_changed_report_records_what_it_replaced(journal: Journal, tmp_path: Path) -> None:
+    record_bundle_file(journal, "report.md", "# report\n", what="report")
+    close_case(journal, "done")
+    (tmp_path / "report.md").write_text("# forged\n")
+    assert _verdict(tmp_path).problems[0].startswith("report.md: changed since it was journaled")
+    record_bundle_file(journal, "report.md", "# report again\n", what="report")
+    close_case(journal, "done", reason="report re-rendered")
+    forged = hashlib.sha256(b"# forged\n").hexdigest()
+    assert journal.entries[-2].payload["replaced_unrecorded"] == forged
+    v = _verdict(tmp_path)
+    assert v.intact and v.closed == "done"
+    assert any(
+        n.startswith("report.md on disk did not match the journal when it was rewritten") for n in v.notes
+    )
