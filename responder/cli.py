@@ -20,7 +20,7 @@ import typer
 from responder import __version__, errors
 from responder.cli_startup import LightGroup
 from responder.commands.settings import Settings
-from responder.errors import EXIT_ABORTED, EXIT_FAILURE, EXIT_USAGE, ResponderError
+from responder.errors import EXIT_ABORTED, EXIT_USAGE, ResponderError
 from responder.exchange.baseurl import DEFAULT_BASE_URL
 
 # fmt: off
@@ -119,15 +119,17 @@ def _report(
 
 
 @app.command("verify")
-def _verify(directory: CaseDir) -> None:
-    """Check an incident's journal hash chain and, when present, MANIFEST.sha256. Exit 0 when intact,
-    1 with one line per problem when anything was changed, removed or reordered."""
+def _verify(
+    directory: CaseDir,
+    expect: Annotated[str | None, typer.Option(help="A head hash you kept: prove it.")] = None,
+) -> None:
+    """Check every file of an incident against the SHA-256 its journal recorded, the hash chain and the
+    case's end. Exit 0 intact (open case: intact so far), 1 naming each file changed, missing, unaccounted."""
     from responder.commands.verify import verify
 
-    if problems := verify(directory):
-        typer.echo("\n".join(f"BROKEN  {problem}" for problem in problems))
-        raise typer.Exit(EXIT_FAILURE)
-    typer.echo(f"intact  {directory}: journal chain and manifest verified")
+    lines, code = verify(directory, expect=expect)
+    typer.echo("\n".join(lines))
+    raise typer.Exit(code)
 
 
 @playbooks_app.command("list")

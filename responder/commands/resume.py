@@ -24,8 +24,13 @@ from responder.secrets import SecretRegistry
 
 
 def resume(settings: Settings, directory: Path, *, force: bool, answers: Path | None) -> Outcome:
-    from responder.incident.journal import case_opened
+    from responder.incident.journal import case_opened, recover_torn_line
+    from responder.incident.paths import require_case
 
+    require_case(directory)
+    recovered = recover_torn_line(directory, settings.clock)  # a power cut's torn line, set aside
+    if recovered is not None:
+        terminal_display(settings, "").show("warn", f"Recovered: {recovered}")
     opened = case_opened(directory)  # verified: a damaged journal is refused (JournalError)
     mode = str(opened.payload.get("mode"))
     if mode == "drill":

@@ -141,6 +141,7 @@ def masked_asker(settings: Settings, prompter: Prompter) -> Any:
 def closing(display: TerminalDisplay, result: RunResult) -> None:
     """The last screen: what to send, where the files are, the next 24 hours."""
     from responder.incident.evidence import bundle_path
+    from responder.incident.journal import journal_head
 
     d = result.incident_dir
     display.banner("\nWhat now")
@@ -156,6 +157,15 @@ def closing(display: TerminalDisplay, result: RunResult) -> None:
     )
     display.show("info", f"Attach {bundle_path(d, 'report.html')} (prints to PDF) and keep {d}/ as it is.")
     display.show("info", f"Check nothing was changed: responder verify {d}")
+    head = journal_head(d)
+    if head is not None:
+        display.show("info", f"Journal head hash: {head}")
+        display.show(
+            "info",
+            "Keep it away from this computer (write it down, email it to yourself): it proves later that "
+            f"this record was not changed — responder verify {d} --expect HASH. The letter to support "
+            "quotes the head at the time it was written, so Binance holds a copy too.",
+        )
     display.show(
         "info",
         "Next 24 hours: withdrawals stay locked after a password/2FA change; watch your email "
