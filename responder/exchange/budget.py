@@ -54,6 +54,14 @@ _SAPI: Mapping[str, tuple[str, int]] = {
     "/sapi/v1/asset/transfer": ("sapi-ip", 1),
     "/sapi/v1/accountSnapshot": ("sapi-ip", 2400),
     "/sapi/v1/convert/tradeFlow": ("sapi-uid", 3000),
+    # The master account's sub-account endpoints (reference §3.3; weights from the sub-account SDK).
+    "/sapi/v1/sub-account/list": ("sapi-ip", 1),
+    "/sapi/v1/sub-account/subAccountApi": ("sapi-uid", 3000),
+    "/sapi/v1/sub-account/subAccountApi/ipRestriction": ("sapi-uid", 3000),
+    "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList": ("sapi-uid", 3000),
+    "/sapi/v2/sub-account/subAccountApi/ipRestriction": ("sapi-uid", 3000),
+    "/sapi/v1/sub-account/subAccountApiPermission": ("sapi-uid", 3000),
+    "/sapi/v3/sub-account/assets": ("sapi-uid", 60),
 }
 
 _API: Mapping[tuple[str, str], int] = {
@@ -71,19 +79,25 @@ _API: Mapping[tuple[str, str], int] = {
 
 def endpoint_cost(method: str, path: str, params: Mapping[str, object]) -> Cost:
     """The weight of one request, from the reference §3 tables (parameter-dependent where it is)."""
+    if (method, path) == ("POST", "/sapi/v1/sub-account/universalTransfer"):
+        return Cost(f"sapi:{method} {path}", 360, "sapi-uid")  # the GET (history) is Weight(IP) 1
     if path.startswith("/sapi/"):
         kind, weight = _SAPI.get(path, ("sapi-ip", 1))
         per_second = 180_000 if path == "/sapi/v1/capital/withdraw/history" else None
         return Cost(f"sapi:{path}", weight, kind, per_second)
-    if (method, path) == ("GET", "/api/v3/openOrders"):
-        return Cost(API, 6 if "symbol" in params else 80)
-    if (method, path) == ("GET", "/api/v3/ticker/price"):
-        return Cost(API, 2 if "symbol" in params else 4)
-    if (method, path) == ("GET", "/api/v3/ticker/24hr"):  # every symbol in one call: 80
-        return Cost(API, 2 if "symbol" in params else 80)
-    if (method, path) == ("GET", "/api/v3/myTrades"):
-        return Cost(API, 5 if "orderId" in params else 20)
+    by_param = _BY_PARAM.get((method, path))
+    if by_param is not None:  # (parameter, weight with it, weight without it)
+        name, with_it, without = by_param
+        return Cost(API, with_it if name in params else without)
     return Cost(API, _API.get((method, path), 1))
+
+
+_BY_PARAM: Mapping[tuple[str, str], tuple[str, int, int]] = {
+    ("GET", "/api/v3/openOrders"): ("symbol", 6, 80),
+    ("GET", "/api/v3/ticker/price"): ("symbol", 2, 4),
+    ("GET", "/api/v3/ticker/24hr"): ("symbol", 2, 80),  # every symbol in one call: 80
+    ("GET", "/api/v3/myTrades"): ("orderId", 5, 20),
+}
 
 
 class _Bucket:
