@@ -15,8 +15,8 @@ from responder.clock import SystemClock
 from responder.commands.session import open_session
 from responder.commands.settings import Settings
 from responder.exchange.subaccounts import KEYS
-from responder.incident.evidence import verify_manifest
 from responder.incident.journal import verify_chain
+from responder.incident.verify import verify_case
 from responder.leak import subaccount_drill
 from responder.leak.drill import DrillControl, DrillSetup, auto_answers, leaked_credentials, self_check
 from responder.leak.registry import build_registry
@@ -113,8 +113,12 @@ def test_drill_deletes_the_leaked_key_through_the_api_proves_it_dead_and_reports
     assert check.ok, check.problems
     assert any("deleted through the master account's API" in p for p in check.passed)
     report = (case.dir / "report.md").read_text(encoding="utf-8")
-    assert "Requested: delete the leaked API key" in report and "Time to contain" in report
-    assert verify_chain(case.dir / "journal.jsonl") == [] and verify_manifest(case.dir) == []
+    deletion = next(line for line in report.splitlines() if "Delete the leaked API key" in line)
+    assert "through the master account's API: done, Binance confirmed" in deletion
+    assert "Time to contain" in report
+    assert verify_chain(case.dir / "journal.jsonl") == []
+    verdict = verify_case(case.dir)
+    assert verdict.intact and verdict.closed, verdict.problems
     everything = "".join(p.read_text(errors="replace") for p in case.dir.rglob("*") if p.is_file())
     everything += "".join(text for _, text in case.display.lines)
     for key in case.sim.keys:  # full API keys and secrets of every account stay out of every file and line
