@@ -211,3 +211,18 @@ def test_each_real_shape_is_caught_by_the_rule_its_shape_calls_for(
     assert attack and all(v.verdict == "attacker" for v in attack)
     fired = set().union(*(set(v.rules) for v in attack))
     assert must <= fired and not (must_not & fired), fired
+
+
+@pytest.mark.slow
+def test_a_leak_time_beyond_binances_90_day_window_is_read_in_windows() -> None:
+    """Withdraw and deposit history accept windows under 90 days: an early leak time is split, and
+    the attacker's withdrawal is still found (no gap, no crash)."""
+    sim = Simulator(load_scenario("withdrawal-drain"), weight_limit=10**9)
+    try:
+        clock = SystemClock()
+        with client_for(sim, clock) as client:
+            found = investigate(client, since=leak_time(sim) - td(days=100), clock=clock)
+    finally:
+        sim.close()
+    assert not [g for g in found.gaps if "withdraw history" in g or "deposit history" in g], found.gaps
+    assert [w for w in found.withdrawals if w.verdict != "normal"]
