@@ -114,7 +114,8 @@ def auto_answers(sim: Simulator) -> dict[str, Any]:
         "triage": {
             "what": "API key and secret",
             "vector": "Pushed to a public repository",
-            "leaked_at": _iso(leak - 15 * 60_000),  # people round down: a little before the real leak
+            # people round down: a little before the real leak (a scenario may make it much earlier)
+            "leaked_at": _iso(leak + sim.scenario.drill_leaked_at_s * 1000),
             "noticed_at": _iso(min(noticed, now)),
             "user_type": "grid-bot",
             "bot_prefixes": "",

@@ -274,9 +274,9 @@ def account_events(
             out.append((last, "!", f"Last attacker order: {z.side} {z.qty} {z.symbol} at {z.price}"))
     moved = [withdrawal_row(w) for w in _dicts((data or {}).get("withdrawals"))]
     for m, w in [(m, w) for m, w in moved if m and (leak is None or m >= leak)][:10]:
-        out.append(
-            (m, "!", f"Withdrawal of {w.amount} {w.coin} to {w.address} ({w.status or 'status unknown'})")
-        )
+        mine = w.verdict == "normal"  # e.g. to a whitelisted or previously used address: the user's own
+        what = f"Withdrawal of {w.amount} {w.coin} to {w.address} ({w.status or 'status unknown'})"
+        out.append((m, "·" if mine else "!", what + ("; judged mine (a trusted address)" if mine else "")))
     shifted = [transfer_row(t) for t in _dicts((data or {}).get("transfers"))]
     for m, t in [(m, t) for m, t in shifted if m and (leak is None or m >= leak)][:10]:
         out.append((m, "!", f"Transfer of {t.amount} {t.asset} ({t.type})"))

@@ -152,6 +152,9 @@ class Scenario:
     account_flags: dict[str, bool] = field(default_factory=dict)
     faults: tuple[dict[str, Any], ...] = ()
     source: str = ""
+    drill_leaked_at_s: int = (
+        -900
+    )  # what the unattended drill answers as the leak time, relative to the real one
     org: Any = None  # OrgSpec (org_scenario.py): a master account and its sub-accounts, or None
 
 
@@ -279,6 +282,9 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
             attack=_attack(data["attack"]) if "attack" in data else None,
             account_flags=flags,
             faults=tuple(data.get("faults", [])),
+            drill_leaked_at_s=offset_seconds(
+                data.get("drill", {}).get("leaked_at", "-15m"), "drill.leaked_at"
+            ),
             source=source,
             org=org,
         )

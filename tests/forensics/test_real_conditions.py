@@ -25,7 +25,10 @@ from .fake_exchange import FakeExchange
 from .simulated import client_for, leak_time, truth_orders
 
 H = td(hours=1)
-NEW_SCENARIOS = ["via-btc-2018", "axs-pump-2022", "3commas-2022", "attacker-made-key", "two-hop-stablecoin"]
+NEW_SCENARIOS = [
+    "via-btc-2018", "axs-pump-2022", "3commas-2022", "attacker-made-key", "two-hop-stablecoin",
+    "early-leak-time",
+]  # fmt: skip
 TWO_HOP = [
     SymbolInfo("BTCUSDT", "TRADING", "BTC", "USDT"),
     SymbolInfo("FDUSDUSDT", "TRADING", "FDUSD", "USDT"),
@@ -147,6 +150,10 @@ def test_the_drill_self_check_passes_on_each_real_incident_shape(tmp_path: Path,
     assert "✓ no withdrawal of the user's judged the attacker's" in tail
     if scenario == "attacker-made-key":
         assert "✓ key created after the leak reported" in tail
+    if scenario == "early-leak-time":  # answered 20 days early: the Ledger withdrawal is inside the window
+        report = (tmp_path / "case" / "report.md").read_text(encoding="utf-8")
+        assert "judged mine (a trusted address)" in report
+        assert "Flag the destination" not in report
 
 
 def test_each_symbol_reports_its_completion_after_all_its_calls_and_resume_sends_none_again() -> None:
