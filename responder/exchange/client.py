@@ -62,6 +62,9 @@ Recorder = Callable[[str, dict[str, object], int, Any], None]
 Params = Sequence[tuple[str, object]]
 T = TypeVar("T")
 
+# Cancel-all endpoints whose -2011 means "nothing was open" (futures answers code 200 instead).
+_CANCEL_ALL = frozenset({("DELETE", "/api/v3/openOrders"), ("DELETE", "/sapi/v1/margin/openOrders")})
+
 # httpx failures after which the request certainly never reached Binance.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
@@ -82,8 +85,10 @@ class BinanceClient:
         time_sync: TimeSync | None = None,
         read_attempts: int = 3,
         backoff_seconds: float = 0.5,
+        time_path: str = "/api/v3/time",
     ) -> None:
         self._base = check_base_url(base_url)
+        self._time_path = time_path  # each host has its own (`/fapi/v1/time` on the futures host)
         self._api_key = api_key
         self._signer = signer
         self._http = http
@@ -143,9 +148,7 @@ class BinanceClient:
                     self._pause_before_retry(attempt)
                     continue
                 raise server_failure(status, endpoint, mutating=mutating)
-            error = rejection(
-                status, body, endpoint, cancel_all=(method, path) == ("DELETE", "/api/v3/openOrders")
-            )
+            error = rejection(status, body, endpoint, cancel_all=(method, path) in _CANCEL_ALL)
             if isinstance(error, TimestampRejected) and not resynced:
                 resynced = True  # a -1021 was never executed: re-sync and retry once
                 self.time_sync.invalidate()
@@ -202,8 +205,8 @@ class BinanceClient:
 
     # --- time --------------------------------------------------------------------------------------
     def _fetch_server_ms(self) -> int:
-        data = self._request("GET", "/api/v3/time", signed=False)
-        return _parse("GET /api/v3/time", lambda d: int(d["serverTime"]), data)
+        data = self._request("GET", self._time_path, signed=False)
+        return _parse(f"GET {self._time_path}", lambda d: int(d["serverTime"]), data)
 
     def _timestamp(self) -> int:
         if self.time_sync.needs_sync():
@@ -403,6 +406,10 @@ class BinanceClient:
 
     def _get(self, path: str, params: Params = (), *, signed: bool = True) -> Any:
         return self._request("GET", path, params, signed=signed)
+
+    def request(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
+        """The chokepoint for the futures and margin surfaces (`futures.py`, `margin.py`)."""
+        return self._request(method, path, params, signed=signed)
 
 
 def _cancel_reports(data: Any) -> list[Order]:

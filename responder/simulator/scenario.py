@@ -18,6 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from responder.errors import UsageError
+from responder.simulator.scenario_derivatives import (
+    DERIVATIVE_KINDS,
+    FuturesSpec,
+    MarginSpec,
+    parse_futures,
+    parse_margin,
+)
 
 KEY_TYPES = ("HMAC", "ED25519", "RSA")
 PERMISSIONS = (
@@ -30,7 +37,7 @@ PERMISSIONS = (
     "permitsUniversalTransfer",
     "enableVanillaOptions",
 )
-ACTION_KINDS = ("order", "address", "withdrawal", "transfer")
+ACTION_KINDS = ("order", "address", "withdrawal", "transfer", *DERIVATIVE_KINDS)
 _OFFSET = re.compile(r"^([+-])?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -143,6 +150,8 @@ class Scenario:
     account_flags: dict[str, bool] = field(default_factory=dict)
     faults: tuple[dict[str, Any], ...] = ()
     source: str = ""
+    futures: FuturesSpec | None = None  # the USDⓈ-M futures wallet and the user's futures bot
+    margin: MarginSpec | None = None  # the cross-margin account
 
 
 def _key(d: dict[str, Any], where: str) -> KeySpec:
@@ -267,6 +276,8 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
             account_flags=flags,
             faults=tuple(data.get("faults", [])),
             source=source,
+            futures=parse_futures(data.get("futures")),
+            margin=parse_margin(data.get("margin")),
         )
     except (KeyError, ValueError, TypeError) as e:
         detail = f"missing field {e}" if isinstance(e, KeyError) else str(e)

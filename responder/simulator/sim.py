@@ -15,7 +15,7 @@ from typing import Any
 
 from responder.clock import Clock, SystemClock, from_ms, to_ms
 from responder.secrets import mask_key
-from responder.simulator import api_sapi, api_spot, auth, trading
+from responder.simulator import api_futures, api_margin, api_sapi, api_spot, auth, trading
 from responder.simulator.control import Control
 from responder.simulator.faults import GEO_MSG, WAF_PAGE, Fault, Faults
 from responder.simulator.keys import SimKey
@@ -26,7 +26,7 @@ from responder.simulator.scenario import Scenario
 from responder.simulator.state import ExchangeState
 from responder.simulator.wire import ApiError, SimRequest, SimResponse
 
-ROUTES = table(api_spot.ENDPOINTS + api_sapi.ENDPOINTS)
+ROUTES = table(api_spot.ENDPOINTS + api_sapi.ENDPOINTS + api_futures.ENDPOINTS + api_margin.ENDPOINTS)
 
 
 class Simulator:
@@ -47,6 +47,8 @@ class Simulator:
         self.lock = threading.RLock()
         self.faults = Faults(latency_ms)
         self.limits = Limits(weight_limit=weight_limit, preused=preused_weight, strikes_to_ban=strikes_to_ban)
+        # The futures host (fapi) counts its own REQUEST_WEIGHT, 2400 a minute (reference §10).
+        self.fapi_limits = Limits(weight_limit=2400, strikes_to_ban=strikes_to_ban)
         self.request_log = RequestLog(log_path)
         self.client_ip = scenario.client_ip
         self.state = ExchangeState(scenario, self.now_ms())
@@ -153,9 +155,12 @@ class Simulator:
             resp.headers.extend(self._charge(req, route, weight, now, bucket))
             return resp, weight
 
+    def _host_limits(self, route: Endpoint) -> Limits:
+        return self.fapi_limits if route.path.startswith("/fapi/") else self.limits
+
     def _check_limits(self, req: SimRequest, route: Endpoint, weight: int, now: int) -> str | None:
         if route.sapi_scope is None:
-            self.limits.check_api(req.client_ip, weight, now)
+            self._host_limits(route).check_api(req.client_ip, weight, now)
             return None
         ident = req.client_ip if route.sapi_scope == "IP" else str(self.scenario.uid)
         bucket = self.limits.sapi_bucket(route.sapi_scope, ident, route.path)
@@ -168,8 +173,8 @@ class Simulator:
         self, req: SimRequest, route: Endpoint, weight: int, now: int, bucket: str | None
     ) -> list[tuple[str, str]]:
         if route.sapi_scope is None:
-            self.limits.charge_api(req.client_ip, weight, now)
-            return self.limits.api_headers(req.client_ip, now)
+            self._host_limits(route).charge_api(req.client_ip, weight, now)
+            return self._host_limits(route).api_headers(req.client_ip, now)
         if bucket is None:
             ident = req.client_ip if route.sapi_scope == "IP" else str(self.scenario.uid)
             bucket = self.limits.sapi_bucket(route.sapi_scope, ident, route.path)
