@@ -1,0 +1,115 @@
+"""The `futures` and `margin` sections of findings.json, and the derivatives evidence files.
+
+Decimals are strings, times ISO-8601 UTC with `Z` (`responder.jsonable`). Every attacker order and
+trade carries `verdict: "attacker"`; transfers into or out of USDⓈ-M futures since the leak are named.
+A surface that was not read says so (`read: false`) instead of showing empty lists as "nothing".
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from responder.exchange.models_derivatives import Income
+from responder.forensics.derivatives_model import DerivativesEvidence, DerivativesFindings, Judged
+from responder.jsonable import iso, plain
+
+
+def _judged(j: Judged[Any]) -> dict[str, Any]:
+    out = plain(j.subject)
+    assert isinstance(out, dict)
+    out.update({"verdict": j.verdict, "rules": list(j.rules), "reason": j.reason})
+    return out
+
+
+def transfer_name(row: Income) -> str:
+    """A TRANSFER income row in words: into futures when positive, out of futures when negative."""
+    where = "into USDⓈ-M futures" if row.income > 0 else "out of USDⓈ-M futures"
+    return f"{abs(row.income):f} {row.asset} moved {where} (universal transfer, tranId {row.tran_id})"
+
+
+def futures_section(f: DerivativesFindings) -> dict[str, Any]:
+    if not f.futures_read:
+        return {
+            "read": False,
+            "why": "futures could not be read (key without futures, or the reads failed)",
+            "gaps": [g for g in f.gaps if g.startswith("futures")],
+        }
+    loss = f.loss
+    return {
+        "read": True,
+        "orders": [_judged(j) for j in f.futures_orders],
+        "trades": [_judged(j) for j in f.futures_trades],
+        "transfers": [
+            {**plain(r), "direction": "in" if r.income > 0 else "out", "description": transfer_name(r)}
+            for r in f.transfers
+        ],
+        "liquidations": plain(list(f.liquidations)),
+        "positions": [
+            {
+                **plain(v.position),
+                "opened_after_leak": v.opened_after_leak,
+                "amount_at_leak": plain(v.amount_at_leak),
+            }
+            for v in f.positions
+        ],
+        "income_since_leak": plain(dict(f.income_since_leak)),
+        "loss": {
+            "realized": f"{loss.futures_realized:f}",
+            "unrealized_now": f"{loss.futures_unrealized:f}",
+            "method": loss.method,
+        }
+        if loss
+        else None,
+    }
+
+
+def margin_section(f: DerivativesFindings) -> dict[str, Any]:
+    if not f.margin_read:
+        return {
+            "read": False,
+            "why": "margin could not be read (key without margin, or the reads failed)",
+            "gaps": [g for g in f.gaps if g.startswith("margin")],
+        }
+    return {
+        "read": True,
+        "orders": [_judged(j) for j in f.margin_orders],
+        "loans": [_judged(j) for j in f.margin_loans],
+        "liquidations": plain(list(f.margin_liquidations)),
+        "debts": plain(dict(f.margin_debts)),
+        "loss": f"{f.loss.margin:f}" if f.loss else None,
+    }
+
+
+def sections(f: DerivativesFindings) -> dict[str, Any]:
+    """What findings.json gains: `futures`, `margin`, and the combined loss with its method."""
+    loss = f.loss
+    return {
+        "futures": futures_section(f),
+        "margin": margin_section(f),
+        "derivatives_loss": {
+            "estimated_loss": f"{loss.estimated_loss:f}",
+            "method": loss.method,
+            "window": {"leak": iso(f.window.leak), "until": iso(f.window.until)},
+            "gaps": list(f.gaps),
+        }
+        if loss
+        else None,
+    }
+
+
+def write_evidence(ev: DerivativesEvidence, out_dir: Path) -> dict[str, Path]:
+    """The raw derivatives rows the verdicts rest on, next to findings.json."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    parts: dict[str, Any] = {}
+    if ev.futures is not None:
+        parts["futures"] = ev.futures
+    if ev.margin is not None:
+        parts["margin"] = ev.margin
+    for name, value in parts.items():
+        path = out_dir / f"investigate-{name}.json"
+        path.write_text(json.dumps(plain(value), indent=1) + "\n", encoding="utf-8")
+        written[name] = path
+    return written
