@@ -109,6 +109,10 @@ class BinanceClient:
     def base_url(self) -> str:
         return self._base
 
+    @property
+    def budget_clock(self) -> Clock:
+        return self._clock
+
     # --- the chokepoint --------------------------------------------------------------------------
     def _request(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
         """Send one request and return its decoded JSON, or raise a `responder.errors` type."""
@@ -406,6 +410,15 @@ class BinanceClient:
 
     def _get(self, path: str, params: Params = (), *, signed: bool = True) -> Any:
         return self._request("GET", path, params, signed=signed)
+
+    def for_host(self, base_url: str, *, budget: RateBudget, time_path: str) -> BinanceClient:
+        """A client for another Binance host (futures) with this one's key, signer, clock offset,
+        recorder and connection pool, and that host's own weight budget and time endpoint."""
+        return BinanceClient(
+            base_url, self._api_key, self._signer, http=self._http, clock=self._clock, budget=budget,
+            recorder=self._recorder, time_sync=self.time_sync, read_attempts=self._attempts,
+            backoff_seconds=self._backoff, time_path=time_path,
+        )  # fmt: skip
 
     def request(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
         """The chokepoint for the futures and margin surfaces (`futures.py`, `margin.py`)."""

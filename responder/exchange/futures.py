@@ -9,6 +9,8 @@ separate `RateBudget`. History reads (`allOrders`, `userTrades`) take windows of
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -299,3 +301,22 @@ def connect_futures(
             time_path="/fapi/v1/time",
         )
         yield FuturesClient(core)
+
+
+_DERIVED: weakref.WeakKeyDictionary[BinanceClient, FuturesClient] = weakref.WeakKeyDictionary()
+_DERIVED_LOCK = threading.Lock()
+
+
+def futures_for(spot: BinanceClient, override: str | None = None) -> FuturesClient:
+    """The futures client of a spot client (built once per spot client, so the fapi budget is shared
+    by every step): the futures host derived from the spot one unless `override` names it."""
+    with _DERIVED_LOCK:
+        found = _DERIVED.get(spot)
+        if found is None:
+            core = spot.for_host(
+                futures_base_url(spot.base_url, override),
+                budget=RateBudget(spot.budget_clock, api_limit=FAPI_LIMIT),
+                time_path="/fapi/v1/time",
+            )
+            found = _DERIVED[spot] = FuturesClient(core)
+        return found
