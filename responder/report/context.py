@@ -13,6 +13,7 @@ from typing import Any
 
 from responder.errors import JournalError
 from responder.report import facts, fmt
+from responder.report.derivatives_view import section as derivatives_section
 from responder.report.findings_view import findings as findings_section
 from responder.report.findings_view import flagged_fill_times
 from responder.report.incident import IncidentRecord, JournalEntry
@@ -223,4 +224,5 @@ def build_context(record: IncidentRecord, *, generated_at: datetime, zone: tzinf
         journal_head=entries[-1].hash,
         journal_entries=len(entries),
         svg=svg,
+        derivatives=derivatives_section(record.findings),
     )
