@@ -8,12 +8,17 @@ A surface that was not read says so (`read: false`) instead of showing empty lis
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from responder.exchange.models_derivatives import Income
 from responder.forensics.derivatives_model import DerivativesEvidence, DerivativesFindings, Judged
 from responder.jsonable import iso, plain
+
+
+def _q(x: Decimal) -> str:
+    return f"{x.quantize(Decimal('0.00000001')):f}"
 
 
 def _judged(j: Judged[Any]) -> dict[str, Any]:
@@ -33,7 +38,7 @@ def futures_section(f: DerivativesFindings) -> dict[str, Any]:
     if not f.futures_read:
         return {
             "read": False,
-            "why": "futures could not be read (key without futures, or the reads failed)",
+            "why": "the reads failed",
             "gaps": [g for g in f.gaps if g.startswith("futures")],
         }
     loss = f.loss
@@ -56,8 +61,8 @@ def futures_section(f: DerivativesFindings) -> dict[str, Any]:
         ],
         "income_since_leak": plain(dict(f.income_since_leak)),
         "loss": {
-            "realized": f"{loss.futures_realized:f}",
-            "unrealized_now": f"{loss.futures_unrealized:f}",
+            "realized": _q(loss.futures_realized),
+            "unrealized_now": _q(loss.futures_unrealized),
             "method": loss.method,
         }
         if loss
@@ -69,7 +74,7 @@ def margin_section(f: DerivativesFindings) -> dict[str, Any]:
     if not f.margin_read:
         return {
             "read": False,
-            "why": "margin could not be read (key without margin, or the reads failed)",
+            "why": "the reads failed",
             "gaps": [g for g in f.gaps if g.startswith("margin")],
         }
     return {
@@ -78,7 +83,7 @@ def margin_section(f: DerivativesFindings) -> dict[str, Any]:
         "loans": [_judged(j) for j in f.margin_loans],
         "liquidations": plain(list(f.margin_liquidations)),
         "debts": plain(dict(f.margin_debts)),
-        "loss": f"{f.loss.margin:f}" if f.loss else None,
+        "loss": _q(f.loss.margin) if f.loss else None,
     }
 
 
@@ -89,7 +94,7 @@ def sections(f: DerivativesFindings) -> dict[str, Any]:
         "futures": futures_section(f),
         "margin": margin_section(f),
         "derivatives_loss": {
-            "estimated_loss": f"{loss.estimated_loss:f}",
+            "estimated_loss": _q(loss.estimated_loss),
             "method": loss.method,
             "window": {"leak": iso(f.window.leak), "until": iso(f.window.until)},
             "gaps": list(f.gaps),

@@ -54,6 +54,10 @@ class DerivativesSection:
     present: bool  # findings.json has the futures/margin sections
     futures_read: bool
     margin_read: bool
+    futures_unknown: bool  # not read and not known to be impossible: unknown, said plainly
+    margin_unknown: bool
+    futures_why: str  # why it was not read (e.g. the key could not use futures)
+    margin_why: str
     futures_orders: tuple[DerivOrderRow, ...]
     futures_reviewed: int
     positions: tuple[PositionRow, ...]
@@ -84,6 +88,12 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
     return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
+def _qty(d: Mapping[str, Any]) -> str:
+    """filled / ordered when they differ (a resting order shows 0 / 200000), else the amount."""
+    executed, ordered = fmt.amount(d.get("executed_qty")), fmt.amount(d.get("orig_qty"))
+    return f"{executed} / {ordered}" if executed and ordered and executed != ordered else executed or ordered
+
+
 def _order(d: Mapping[str, Any]) -> DerivOrderRow:
     avg = d.get("avg_price")
     return DerivOrderRow(
@@ -91,7 +101,7 @@ def _order(d: Mapping[str, Any]) -> DerivOrderRow:
         symbol=_s(d, "symbol"),
         side=_s(d, "side"),
         type=_s(d, "type"),
-        qty=fmt.amount(d.get("executed_qty")) or fmt.amount(d.get("orig_qty")),
+        qty=_qty(d),
         avg_price=fmt.amount(avg if avg not in (None, "0") else d.get("price")),
         client_order_id=_s(d, "client_order_id", "orig_client_order_id"),
         order_id=_s(d, "order_id"),
@@ -134,6 +144,10 @@ def section(data: Mapping[str, Any] | None) -> DerivativesSection | None:
         present=True,
         futures_read=bool(f.get("read")),
         margin_read=bool(m.get("read")),
+        futures_unknown=not f.get("read") and f.get("allowed") is not False,
+        margin_unknown=not m.get("read") and m.get("allowed") is not False,
+        futures_why=_s(f, "why"),
+        margin_why=_s(m, "why"),
         futures_orders=tuple(_order(o) for o in flagged),
         futures_reviewed=len(orders),
         positions=tuple(_position(p) for p in _dicts(f.get("positions"))),
