@@ -304,6 +304,13 @@ def connect_futures(
 
 
 _DERIVED: weakref.WeakKeyDictionary[BinanceClient, FuturesClient] = weakref.WeakKeyDictionary()
+
+
+def can_reach_futures(ex: object) -> bool:
+    """True when `ex` is a REST client whose key and signer can be taken to the futures host."""
+    return isinstance(ex, BinanceClient)
+
+
 _DERIVED_LOCK = threading.Lock()
 
 

@@ -1,4 +1,4 @@
-"""The `futures` and `margin` sections of findings.json, and the derivatives evidence files.
+"""The `futures` and `margin` sections of findings.json (the incident owner writes the file).
 
 Decimals are strings, times ISO-8601 UTC with `Z` (`responder.jsonable`). Every attacker order and
 trade carries `verdict: "attacker"`; transfers into or out of USDⓈ-M futures since the leak are named.
@@ -7,13 +7,11 @@ A surface that was not read says so (`read: false`) instead of showing empty lis
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from responder.exchange.models_derivatives import Income
-from responder.forensics.derivatives_model import DerivativesEvidence, DerivativesFindings, Judged
+from responder.forensics.derivatives_model import DerivativesFindings, Judged
 from responder.jsonable import iso, plain
 
 
@@ -102,19 +100,3 @@ def sections(f: DerivativesFindings) -> dict[str, Any]:
         if loss
         else None,
     }
-
-
-def write_evidence(ev: DerivativesEvidence, out_dir: Path) -> dict[str, Path]:
-    """The raw derivatives rows the verdicts rest on, next to findings.json."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
-    parts: dict[str, Any] = {}
-    if ev.futures is not None:
-        parts["futures"] = ev.futures
-    if ev.margin is not None:
-        parts["margin"] = ev.margin
-    for name, value in parts.items():
-        path = out_dir / f"investigate-{name}.json"
-        path.write_text(json.dumps(plain(value), indent=1) + "\n", encoding="utf-8")
-        written[name] = path
-    return written

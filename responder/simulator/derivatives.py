@@ -14,15 +14,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from responder.simulator.market import Market
 from responder.simulator.records import ZERO
 from responder.simulator.scenario_derivatives import FuturesSpec
 from responder.simulator.wire import ApiError
-
-if TYPE_CHECKING:
-    from responder.simulator.market import Market
-    from responder.simulator.state import ExchangeState
 
 DAY_MS = 86_400_000
 TAKER = Decimal("0.0004")
@@ -158,7 +155,7 @@ class Position:
 
 @dataclass
 class Futures:
-    state: ExchangeState
+    state: Any  # the ExchangeState (typed loosely: the state builds this, no import cycle)
     spec: FuturesSpec
     wallet: dict[str, Decimal] = field(default_factory=dict)
     leverage: dict[str, int] = field(default_factory=dict)
@@ -182,7 +179,8 @@ class Futures:
     def market(self, symbol: str) -> Market:
         if symbol not in self.symbols():
             raise ApiError(-1121, "Invalid symbol.")
-        return self.state.markets[symbol]
+        market: Market = self.state.markets[symbol]
+        return market
 
     def lev(self, symbol: str) -> int:
         return self.leverage.get(symbol, 20)

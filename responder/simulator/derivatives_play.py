@@ -12,16 +12,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from responder.simulator.derivatives import DAY_MS, INTO_FUTURES, OUT_OF_FUTURES, Futures
 from responder.simulator.margin import Margin
 from responder.simulator.scenario import AttackAction
 from responder.simulator.scenario_derivatives import DERIVATIVE_KINDS, FuturesSpec
 from responder.simulator.wire import ApiError
-
-if TYPE_CHECKING:
-    from responder.simulator.state import ExchangeState
 
 
 def _dec(value: object) -> Decimal:
@@ -30,7 +27,8 @@ def _dec(value: object) -> Decimal:
 
 @dataclass
 class Derivatives:
-    state: ExchangeState
+    state: Any  # the ExchangeState (typed loosely: the state builds this, no import cycle)
+    truth_entry: Any  # state.TruthEntry, handed in for the same reason
     futures: Futures = field(init=False)
     margin: Margin = field(init=False)
     pending: list[AttackAction] = field(default_factory=list)
@@ -122,11 +120,9 @@ class Derivatives:
     def _truth(
         self, action: AttackAction, t: int, status: str, ref: dict[str, Any], reason: str = ""
     ) -> None:
-        from responder.simulator.state import TruthEntry
-
         market = "margin" if action.kind.startswith("margin_") else "futures"
         self.state.truth.append(
-            TruthEntry(action.label, action.kind, t, status, {"market": market, **ref}, reason)
+            self.truth_entry(action.label, action.kind, t, status, {"market": market, **ref}, reason)
         )
 
     def _play(self, action: AttackAction, t: int) -> None:

@@ -10,13 +10,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from responder.simulator.records import ZERO
 from responder.simulator.wire import ApiError
-
-if TYPE_CHECKING:
-    from responder.simulator.state import ExchangeState
 
 HOURLY = Decimal("0.0002")
 Q8 = Decimal("0.00000001")
@@ -72,7 +69,7 @@ class MarginOrder:
 
 @dataclass
 class Margin:
-    state: ExchangeState
+    state: Any  # the ExchangeState (typed loosely: the state builds this, no import cycle)
     free: dict[str, Decimal] = field(default_factory=dict)
     locked: dict[str, Decimal] = field(default_factory=dict)
     borrowed: dict[str, Decimal] = field(default_factory=dict)

@@ -90,7 +90,7 @@ class ExchangeState:
         self._past_attack()
         from responder.simulator.derivatives_play import Derivatives  # it builds on this state
 
-        self.derivatives = Derivatives(self)  # USDⓈ-M futures and cross margin (issue 15)
+        self.derivatives = Derivatives(self, TruthEntry)  # USDⓈ-M futures and cross margin (issue 15)
 
     # --- construction ----------------------------------------------------------------------------
     def _plans(self) -> dict[str, Plan]:
