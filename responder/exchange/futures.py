@@ -325,5 +325,7 @@ def futures_for(spot: BinanceClient, override: str | None = None) -> FuturesClie
                 budget=RateBudget(spot.budget_clock, api_limit=FAPI_LIMIT),
                 time_path="/fapi/v1/time",
             )
+            if spot.time_sync.offset_ms is not None:  # count the fapi minute on the server clock too
+                core.budget.align(spot.time_sync.offset_ms / 1000)
             found = _DERIVED[spot] = FuturesClient(core)
         return found
