@@ -137,3 +137,18 @@ def test_margin_reads_and_cancel(sim: Simulator, http: httpx.Client, clock: Manu
     assert len(m.cancel_open_orders("ZKJUSDT")) == 1
     with pytest.raises(NothingToCancel):
         m.cancel_open_orders("ZKJUSDT")
+
+
+def test_one_futures_client_per_spot_client_with_its_own_budget(
+    sim: Simulator, http: httpx.Client, clock: ManualClock
+) -> None:
+    from responder.exchange.futures import can_reach_futures, futures_for
+
+    spot = _core(sim, http, clock, futures=False)
+    first = futures_for(spot)
+    assert futures_for(spot) is first and can_reach_futures(spot) and not can_reach_futures(object())
+    assert first.budget is not spot.budget and first.budget.stats().limit == FAPI_LIMIT
+    first.account()
+    assert spot.budget.stats().used == 0, "fapi weight is not spent from the spot budget"
+    other = futures_for(_core(sim, http, clock, futures=False), "https://fapi1.example")
+    assert other.base_url == "https://fapi1.example"
