@@ -24,7 +24,6 @@ from responder.clock import Clock, from_ms, to_ms
 from responder.errors import (
     ExchangeError,
     IpBanned,
-    OutcomeUnknown,
     RateLimited,
     TimestampRejected,
     Unreachable,
@@ -49,7 +48,14 @@ from responder.exchange.models import (
     Withdrawal,
 )
 from responder.exchange.protocol import RawResponse
-from responder.exchange.responses import Body, decode, rejection, retry_after, server_failure
+from responder.exchange.responses import (
+    Body,
+    decode,
+    rejection,
+    retry_after,
+    server_failure,
+    transport_error,
+)
 from responder.exchange.signing import Signer, encode_params
 from responder.exchange.timesync import TimeSync
 from responder.secrets import mask_key
@@ -70,9 +76,6 @@ T = TypeVar("T")
 
 # Cancel-all endpoints whose -2011 means "nothing was open" (futures answers code 200 instead).
 _CANCEL_ALL = frozenset({("DELETE", "/api/v3/openOrders"), ("DELETE", "/sapi/v1/margin/openOrders")})
-
-# httpx failures after which the request certainly never reached Binance.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 class BinanceClient:
@@ -134,7 +137,7 @@ class BinanceClient:
             try:
                 response = self._send(method, path, sent, signed)
             except httpx.TransportError as exc:
-                error = _transport_error(exc, endpoint, mutating)
+                error = transport_error(exc, endpoint, mutating)
                 if isinstance(error, Unreachable) and not mutating and attempt < self._attempts:
                     self._pause_before_retry(attempt)
                     continue
@@ -441,21 +444,6 @@ def _cancel_reports(data: Any) -> list[Order]:
         else:
             orders.extend(Order.from_json(r) for r in reports)
     return orders
-
-
-def _transport_error(exc: httpx.TransportError, endpoint: str, mutating: bool) -> ExchangeError:
-    what = "timed out" if isinstance(exc, httpx.TimeoutException) else f"failed ({type(exc).__name__})"
-    if mutating and not isinstance(exc, _NOT_SENT):
-        return OutcomeUnknown(
-            f"{endpoint}: the connection {what} after the request was sent; it may or may not have happened",
-            endpoint=endpoint,
-            hint="do not repeat it blindly: read the current state first",
-        )
-    return Unreachable(
-        f"{endpoint}: could not reach Binance (the connection {what})",
-        endpoint=endpoint,
-        hint="check the network connection and the base URL",
-    )
 
 
 def _parse(endpoint: str, parse: Callable[[Any], T], data: Any) -> T:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,7 +25,7 @@ from responder.errors import UsageError
 from responder.exchange import pagination as rules
 from responder.exchange.baseurl import check_base_url
 from responder.exchange.budget import FAPI_LIMIT, RateBudget
-from responder.exchange.client import BinanceClient, Params, Recorder, _ms, _parse, _rows
+from responder.exchange.client import BinanceClient, KeyPair, Params, Recorder, _ms, _parse, _rows
 from responder.exchange.models import Kline
 from responder.exchange.models_derivatives import (
     INCOME_TYPES,
@@ -39,9 +39,6 @@ from responder.exchange.models_derivatives import (
 )
 from responder.exchange.protocol import RawResponse
 from responder.exchange.timesync import TimeSync
-
-if TYPE_CHECKING:
-    from responder.credentials import Credentials
 
 DEFAULT_FUTURES_URL = "https://fapi.binance.com"
 FUTURES_WINDOW = timedelta(days=7)  # allOrders / userTrades: at most 7 days between start and end
@@ -278,7 +275,7 @@ def _cancel_all_answer(data: Any) -> str:
 @contextmanager
 def connect_futures(
     base_url: str,
-    credentials: Credentials,
+    credentials: KeyPair,
     *,
     clock: Clock,
     timeout: float = 10.0,

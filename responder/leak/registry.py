@@ -3,7 +3,7 @@ playbook's containment and aftercare actions. No discovery by name, no import-ti
 
 from __future__ import annotations
 
-from responder.leak import aftercare, containment
+from responder.leak import aftercare, containment, derivatives_containment
 from responder.playbook import actions_generic
 from responder.playbook.actions import ActionRegistry
 
@@ -14,4 +14,5 @@ def build_registry() -> ActionRegistry:
     actions_generic.register(registry)
     containment.register(registry)
     aftercare.register(registry)
+    derivatives_containment.register(registry)  # futures and margin (issue 15)
     return registry

@@ -27,6 +27,7 @@ MMR = Decimal("0.005")  # maintenance margin rate of the simplified liquidation 
 INTO_FUTURES = {"MAIN_UMFUTURE": 1, "MARGIN_UMFUTURE": 1, "FUNDING_UMFUTURE": 1}
 OUT_OF_FUTURES = {"UMFUTURE_MAIN": -1, "UMFUTURE_MARGIN": -1, "UMFUTURE_FUNDING": -1}
 Q8 = Decimal("0.00000001")
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def f8(x: Decimal) -> str:
@@ -247,29 +248,17 @@ class Futures:
         signed = qty if side == "BUY" else -qty
         if reduce_only and (pos.amt == 0 or (pos.amt > 0) == (signed > 0) or abs(signed) > abs(pos.amt)):
             raise ApiError(-2022, "ReduceOnly Order is rejected.")
-        cid = client_id or f"web_{self.rng.getrandbits(64):016x}"[:22]
+        cid = client_id or "".join(self.rng.choice(_BASE62) for _ in range(22))  # Binance's default id
+        base = FutOrder(self.new_id(), cid, symbol, side, order_type, ZERO, qty, t, t)
+        base.reduce_only, base.source, base.label = reduce_only, source, label
         if order_type == "LIMIT":
             if price is None or price <= 0:
                 raise ApiError(
                     -1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed."
                 )
-            order = FutOrder(
-                self.new_id(),
-                cid,
-                symbol,
-                side,
-                "LIMIT",
-                price,
-                qty,
-                t,
-                t,
-                "NEW",
-                reduce_only=reduce_only,
-                source=source,
-                label=label,
-            )
-            self.orders.append(order)
-            return order
+            base.price = price
+            self.orders.append(base)
+            return base
         if order_type != "MARKET":
             raise ApiError(-1116, "Invalid orderType.")
         bid, ask = market.quote(t)
@@ -277,26 +266,10 @@ class Futures:
         growing = pos.amt == 0 or (pos.amt > 0) == (signed > 0)
         if growing and qty * fill / self.lev(symbol) > self.available(t):
             raise ApiError(-2019, "Margin is insufficient.")
-        order = FutOrder(
-            self.new_id(),
-            cid,
-            symbol,
-            side,
-            "MARKET",
-            ZERO,
-            qty,
-            t,
-            t,
-            "FILLED",
-            qty,
-            fill,
-            reduce_only,
-            source,
-            label,
-        )
-        self.orders.append(order)
-        self._fill(order, signed, fill, t)
-        return order
+        base.status, base.executed_qty, base.avg_price = "FILLED", qty, fill
+        self.orders.append(base)
+        self._fill(base, signed, fill, t)
+        return base
 
     def _fill(self, order: FutOrder, signed: Decimal, price: Decimal, t: int) -> Decimal:
         pos = self.position(order.symbol)
