@@ -8,6 +8,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
@@ -29,7 +30,7 @@ pytestmark = [
 ]
 
 
-def _journal(case: Path) -> list[dict[str, object]]:
+def _journal(case: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (case / "journal.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
@@ -60,27 +61,27 @@ def test_auto_futures_drill_cancels_with_a_journaled_confirmed_mutation_and_find
         e
         for e in entries
         if e["kind"] == "intent" and e["payload"]["request"]["path"] == "/fapi/v1/allOpenOrders"
-    )  # type: ignore[index]
+    )
     assert intent["payload"]["request"] == {
         "method": "DELETE",
         "path": "/fapi/v1/allOpenOrders",
         "params": {"symbol": "ZKJUSDT"},
-    }  # type: ignore[index]
+    }
     assert any(e["kind"] == "confirmation" and e["step"] == "cancel-futures" for e in entries)
     outcome = next(
         e
         for e in entries
         if e["kind"] == "outcome" and e["payload"]["action"] == "leak.cancel_futures_orders"
-    )  # type: ignore[index]
-    assert outcome["payload"]["status"] == "ok"  # type: ignore[index]
+    )
+    assert outcome["payload"]["status"] == "ok"
     # the close was offered and declined: no order sent, the position recorded as kept
     assert not any(
         e["kind"] == "intent" and e["payload"]["request"]["path"] == "/fapi/v1/order" for e in entries
-    )  # type: ignore[index]
+    )
     kept = next(
         e for e in entries if e["kind"] == "check" and e["payload"]["action"] == "leak.futures_positions"
-    )  # type: ignore[index]
-    assert kept["payload"]["result"] == "kept" and "ETHUSDT" in kept["payload"]["reason"]  # type: ignore[index]
+    )
+    assert kept["payload"]["result"] == "kept" and "ETHUSDT" in kept["payload"]["reason"]
     findings = json.loads((case / "findings.json").read_text(encoding="utf-8"))
     attacker_trades = [t for t in findings["futures"]["trades"] if t["symbol"] == "ZKJUSDT"]
     assert attacker_trades and {t["verdict"] for t in attacker_trades} == {"attacker"}
