@@ -73,6 +73,7 @@ _FAPI: Mapping[tuple[str, str], int] = {
     ("GET", "/fapi/v2/account"): 5,
     ("GET", "/fapi/v3/positionRisk"): 5,
     ("GET", "/fapi/v2/positionRisk"): 5,
+    ("GET", "/fapi/v2/balance"): 5,
     ("GET", "/fapi/v3/balance"): 5,
     ("GET", "/fapi/v1/allOrders"): 5,
     ("GET", "/fapi/v1/userTrades"): 5,
@@ -111,7 +112,8 @@ _API: Mapping[tuple[str, str], int] = {
 def endpoint_cost(method: str, path: str, params: Mapping[str, object]) -> Cost:
     """The weight of one request, from the reference §3 tables (parameter-dependent where it is)."""
     if path.startswith("/sapi/"):
-        kind, weight = _SAPI.get(path, ("sapi-ip", 1))
+        cancel = (method, path) == ("DELETE", "/sapi/v1/margin/openOrders")  # 1; the table's 10 is the GET's
+        kind, weight = ("sapi-ip", 1) if cancel else _SAPI.get(path, ("sapi-ip", 1))
         per_second = 180_000 if path == "/sapi/v1/capital/withdraw/history" else None
         return Cost(f"sapi:{path}", weight, kind, per_second)
     if path.startswith("/fapi/"):

@@ -16,6 +16,7 @@ from responder.exchange.client import BinanceClient
 from responder.exchange.futures import FuturesClient, futures_base_url
 from responder.exchange.margin import MarginClient
 from responder.exchange.signing import HmacSigner
+from responder.secrets import Secret
 from responder.simulator import Simulator, load_scenario
 
 
@@ -40,7 +41,7 @@ def _core(
     return BinanceClient(
         "http://127.0.0.1:1",
         k.api_key,
-        HmacSigner(k.secret),
+        HmacSigner(Secret(k.secret.reveal())),
         http=http,
         clock=clock,
         budget=RateBudget(clock, api_limit=FAPI_LIMIT) if futures else None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from responder.clock import ManualClock
 from responder.commands.session import open_session
@@ -13,10 +12,7 @@ from responder.exchange.futures import futures_for
 from responder.exchange.signing import HmacSigner
 from responder.leak.registry import build_registry
 from responder.secrets import Secret, SecretRegistry
-
-
-class _Silent:
-    def show(self, level: Any, text: str) -> None: ...
+from responder.wizard.prompter import RecordingDisplay, ScriptedPrompter
 
 
 def _settings(env: dict[str, str]) -> Settings:
@@ -46,14 +42,15 @@ def test_the_session_client_reaches_futures_at_the_configured_host() -> None:
         futures_base_url=env_settings.futures_base_url,
     )
     creds = Credentials("k" * 64, HmacSigner(Secret("s" * 64)), "HMAC")
+    clock = ManualClock()
     with open_session(
         settings,
         base_url="https://api.binance.com",
         credentials=creds,
         secrets=SecretRegistry(),
-        prompter=None,
-        display=_Silent(),
+        prompter=ScriptedPrompter({}, clock),
+        display=RecordingDisplay(),
         registry=build_registry(),
-    ) as env:  # type: ignore[arg-type]  # no prompter: opening a session asks nothing
+    ) as env:
         assert env.exchange is not None
         assert futures_for(env.exchange).base_url == "https://fapi1.example"  # type: ignore[arg-type]  # Exchange protocol; the client is a BinanceClient

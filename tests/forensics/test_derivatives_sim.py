@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,27 +19,32 @@ from responder.forensics.derivatives_collect import collect
 from responder.forensics.derivatives_json import sections
 from responder.forensics.derivatives_judge import judge
 from responder.forensics.model import Window
+from responder.secrets import Secret
 from responder.simulator import Simulator, load_scenario
 
 
 @pytest.fixture
-def sim() -> Iterator[Simulator]:
-    s = Simulator(load_scenario("futures-drain"), clock=ManualClock(from_ms(1_795_000_000_000)))
+def clock() -> ManualClock:
+    return ManualClock(from_ms(1_795_000_000_000))
+
+
+@pytest.fixture
+def sim(clock: ManualClock) -> Iterator[Simulator]:
+    s = Simulator(load_scenario("futures-drain"), clock=clock)
     yield s
     s.close()
 
 
-def _clients(sim: Simulator, http: httpx.Client) -> tuple[FuturesClient, MarginClient]:
+def _clients(sim: Simulator, http: httpx.Client, clock: ManualClock) -> tuple[FuturesClient, MarginClient]:
     k = sim.keys[0]
     assert k.secret is not None
-    clock = sim.clock
 
     def core(futures: bool) -> BinanceClient:
         assert k.secret is not None
         return BinanceClient(
             "http://127.0.0.1:1",
             k.api_key,
-            HmacSigner(k.secret),
+            HmacSigner(Secret(k.secret.reveal())),
             http=http,
             clock=clock,
             budget=RateBudget(clock, api_limit=FAPI_LIMIT) if futures else None,
@@ -51,13 +55,13 @@ def _clients(sim: Simulator, http: httpx.Client) -> tuple[FuturesClient, MarginC
 
 
 def test_every_attacker_futures_and_margin_action_is_found_and_the_bot_is_not(
-    sim: Simulator, tmp_path: Path
+    sim: Simulator, clock: ManualClock
 ) -> None:
     truth = sim.ground_truth
     leak = from_ms(truth["leak_time"]) - timedelta(minutes=15)  # people round down
-    now = sim.clock.now()
+    now = clock.now()
     with httpx.Client(transport=sim.transport(client_ip=sim.scenario.client_ip)) as http:
-        futures, margin = _clients(sim, http)
+        futures, margin = _clients(sim, http, clock)
         ev = collect(Window(leak, now), now, futures=futures, margin=margin)
     assert ev.gaps == ()
     found = judge(ev)
@@ -84,17 +88,17 @@ def test_every_attacker_futures_and_margin_action_is_found_and_the_bot_is_not(
     assert data["derivatives_loss"]["method"].startswith("futures: Binance's income history")
 
 
-def test_a_key_without_futures_leaves_a_gap_not_an_empty_account(sim: Simulator) -> None:
-    now = sim.clock.now()
+def test_a_key_without_futures_leaves_a_gap_not_an_empty_account(sim: Simulator, clock: ManualClock) -> None:
+    now = clock.now()
     with httpx.Client(transport=sim.transport(client_ip="198.51.100.7")) as http:
         k = sim.keys[1]  # reading only, IP-restricted to 198.51.100.7
         assert k.secret is not None
         core = BinanceClient(
             "http://127.0.0.1:1",
             k.api_key,
-            HmacSigner(k.secret),
+            HmacSigner(Secret(k.secret.reveal())),
             http=http,
-            clock=sim.clock,
+            clock=clock,
             time_path="/fapi/v1/time",
         )
         ev = collect(Window(now - timedelta(hours=3), now), now, futures=FuturesClient(core), margin=None)

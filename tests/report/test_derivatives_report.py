@@ -24,19 +24,21 @@ from responder.forensics.model import Window
 from responder.report.derivatives_view import section
 from responder.report.model import ReportContext
 from responder.report.render import FORMATS, render
+from responder.secrets import Secret
 from responder.simulator import Simulator, load_scenario
 from tests.report.builder import HOSTILE_COID
 
 
 @pytest.fixture(scope="module")
 def futures_findings() -> Iterator[dict[str, Any]]:
-    sim = Simulator(load_scenario("futures-drain"), clock=ManualClock(from_ms(1_795_000_000_000)))
+    clock = ManualClock(from_ms(1_795_000_000_000))
+    sim = Simulator(load_scenario("futures-drain"), clock=clock)
     key = sim.keys[0]
     assert key.secret is not None
-    now = sim.clock.now()
+    now = clock.now()
     with httpx.Client(transport=sim.transport(client_ip=sim.scenario.client_ip)) as http:
         spot = BinanceClient(
-            "http://127.0.0.1:1", key.api_key, HmacSigner(key.secret), http=http, clock=sim.clock
+            "http://127.0.0.1:1", key.api_key, HmacSigner(Secret(key.secret.reveal())), http=http, clock=clock
         )
         ev = collect(
             Window(now - timedelta(hours=3, minutes=15), now),
