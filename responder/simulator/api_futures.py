@@ -12,7 +12,16 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from responder.simulator import api_futures_account as acct
+from responder.simulator.api_futures_account import (
+    account_v2,
+    account_v3,
+    balance,
+    futures_of,
+    leverage_bracket,
+    position_risk_v2,
+    position_risk_v3,
+    symbol_param,
+)
 from responder.simulator.derivatives import f8
 from responder.simulator.market import INTERVALS_MS, kline_opens
 from responder.simulator.routes import DAY_MS, Ctx, Endpoint
@@ -24,8 +33,8 @@ KEPT_MS = 90 * DAY_MS
 CANCEL_ALL_DONE = {"code": 200, "msg": "The operation of cancel all open order is done."}
 
 
-_f = acct.futures_of
-_sym = acct.symbol_param
+_f = futures_of
+_sym = symbol_param
 
 
 def _week(ctx: Ctx) -> tuple[int, int]:
@@ -331,13 +340,13 @@ ENDPOINTS = [
     Endpoint(
         "GET", "/fapi/v1/premiumIndex", premium_index, "NONE", _weight_by_symbol(1, 10), permission=None
     ),
-    _endpoint("GET", "/fapi/v2/account", acct.account_v2, 5),
-    _endpoint("GET", "/fapi/v3/account", acct.account_v3, 5),
-    _endpoint("GET", "/fapi/v2/balance", acct.balance, 5),
-    _endpoint("GET", "/fapi/v3/balance", acct.balance, 5),
-    _endpoint("GET", "/fapi/v2/positionRisk", acct.position_risk_v2, 5),
-    _endpoint("GET", "/fapi/v3/positionRisk", acct.position_risk_v3, 5),
-    _endpoint("GET", "/fapi/v1/leverageBracket", acct.leverage_bracket, 1),
+    _endpoint("GET", "/fapi/v2/account", account_v2, 5),
+    _endpoint("GET", "/fapi/v3/account", account_v3, 5),
+    _endpoint("GET", "/fapi/v2/balance", balance, 5),
+    _endpoint("GET", "/fapi/v3/balance", balance, 5),
+    _endpoint("GET", "/fapi/v2/positionRisk", position_risk_v2, 5),
+    _endpoint("GET", "/fapi/v3/positionRisk", position_risk_v3, 5),
+    _endpoint("GET", "/fapi/v1/leverageBracket", leverage_bracket, 1),
     _endpoint("GET", "/fapi/v1/openOrders", open_orders, _weight_by_symbol(1, 40)),
     _endpoint("GET", "/fapi/v1/allOrders", all_orders, 5),
     _endpoint("GET", "/fapi/v1/userTrades", user_trades, 5),
