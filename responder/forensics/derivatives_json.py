@@ -14,6 +14,12 @@ from responder.exchange.models_derivatives import Income
 from responder.forensics.derivatives_model import DerivativesFindings, Judged
 from responder.jsonable import iso, plain
 
+# Binance has no cross-pair index of margin activity (futures have income history): what is swept.
+MARGIN_COVERAGE = (
+    "margin orders and trades on the pairs of assets held on margin and of open margin orders, from the "
+    "day before the leak; a pair traded and fully exited with nothing left open is not found"
+)
+
 
 def _q(x: Decimal) -> str:
     return f"{x.quantize(Decimal('0.00000001')):f}"
@@ -81,6 +87,7 @@ def margin_section(f: DerivativesFindings) -> dict[str, Any]:
         "loans": [_judged(j) for j in f.margin_loans],
         "liquidations": plain(list(f.margin_liquidations)),
         "debts": plain(dict(f.margin_debts)),
+        "coverage": MARGIN_COVERAGE,
         "loss": _q(f.loss.margin) if f.loss else None,
     }
 

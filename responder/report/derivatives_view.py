@@ -67,6 +67,7 @@ class DerivativesSection:
     margin_orders: tuple[DerivOrderRow, ...]
     loans: tuple[MovementRow, ...]
     debts: tuple[str, ...]
+    margin_coverage: str  # what the margin sweep covered (Binance has no cross-pair margin index)
     estimated_loss: str
     method: str
     gaps: tuple[str, ...]
@@ -167,6 +168,7 @@ def section(data: Mapping[str, Any] | None) -> DerivativesSection | None:
             for x in _dicts(m.get("loans"))
             if str(x.get("verdict")) in FLAGGED
         ),
+        margin_coverage=_s(m, "coverage"),
         debts=tuple(f"{fmt.amount(v)} {clean(str(k))}" for k, v in _map(m.get("debts")).items()),
         estimated_loss=fmt.amount(loss.get("estimated_loss")),
         method=_s(loss, "method"),
