@@ -132,3 +132,43 @@ def test_a_person_cancels_futures_and_margin_orders_and_keeps_the_position(
     drill.expect(pexpect.EOF, timeout=60)
     drill.close()
     assert drill.exitstatus == 0
+
+
+def test_ctrl_c_at_the_close_question_saves_and_resume_replays_the_futures_cancels_once(
+    drill: pexpect.spawn, tmp_path: Path
+) -> None:
+    case = tmp_path / "case"
+    answer(
+        drill,
+        [
+            *TRIAGE,
+            ("Cancel all 2 open USDⓈ-M futures orders on", "y"),
+            ("Cancel all 1 open margin orders", "y"),
+        ],
+    )
+    drill.expect("reduce-only MARKET orders")
+    drill.send("\x03")
+    drill.expect("Saved. Resume with: responder resume")
+    drill.expect(pexpect.EOF)
+    drill.close()
+    assert drill.exitstatus == 130
+    resumed = pexpect.spawn(
+        RESPONDER,
+        ["resume", str(case)],
+        env=env(tmp_path),
+        encoding="utf-8",
+        timeout=40,
+        dimensions=(40, 120),
+    )
+    resumed.expect("Resuming case")
+    answer(resumed, [("reduce-only MARKET orders", ENTER)])  # asked again: nothing was decided yet
+    resumed.expect("kept open by your choice")
+    answer(resumed, AFTER_CANCEL)
+    resumed.expect("✓ attacker's open futures orders cancelled")
+    resumed.expect(pexpect.EOF, timeout=60)
+    resumed.close()
+    assert resumed.exitstatus == 0
+    entries = _journal(case)
+    intents = [e["payload"]["request"]["path"] for e in entries if e["kind"] == "intent"]
+    assert intents.count("/fapi/v1/allOpenOrders") == 1, intents  # the cancel is never sent twice
+    assert intents.count("/sapi/v1/margin/openOrders") == 1, intents
