@@ -14,6 +14,7 @@ from typing import Any
 from responder.errors import JournalError
 from responder.incident.record import IncidentRecord, JournalEntry
 from responder.report import facts, fmt
+from responder.report.derivatives_view import flagged_fill_times as derivative_fills
 from responder.report.derivatives_view import section as derivatives_section
 from responder.report.findings_view import findings as findings_section
 from responder.report.findings_view import flagged_fill_times
@@ -192,7 +193,7 @@ def build_context(record: IncidentRecord, *, generated_at: datetime, zone: tzinf
     rows: tuple[TimelineRow, ...] = timeline_rows(entries, opened.time)
     fills = [
         Point(t, f"{verdict}: {label} at {fmt.stamp(t)} UTC", None, f"fill-{verdict}")
-        for t, label, verdict in flagged_fill_times(record.findings)
+        for t, label, verdict in (*flagged_fill_times(record.findings), *derivative_fills(record.findings))
     ]
     actions, checks = response_points(entries)
     svg = build(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from responder.report import fmt
@@ -174,3 +175,20 @@ def section(data: Mapping[str, Any] | None) -> DerivativesSection | None:
         method=_s(loss, "method"),
         gaps=tuple(clean(str(g)) for g in loss.get("gaps") or () if g),
     )
+
+
+def flagged_fill_times(data: Mapping[str, Any] | None) -> list[tuple[datetime, str, str]]:
+    """(time, label, verdict) of each flagged futures and margin order, for the SVG timeline."""
+    out: list[tuple[datetime, str, str]] = []
+    for part in ("futures", "margin"):
+        for o in _dicts(_map(_map(data).get(part)).get("orders")):
+            verdict, when = str(o.get("verdict", "")), o.get("time")
+            if verdict not in FLAGGED or not isinstance(when, str):
+                continue
+            try:
+                moment = datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone(UTC)
+            except ValueError:
+                continue
+            label = f"{part} {_s(o, 'side')} {_s(o, 'symbol')} {fmt.amount(o.get('executed_qty'))}"
+            out.append((moment, label, verdict))
+    return out

@@ -102,3 +102,18 @@ def test_hostile_futures_client_order_ids_are_escaped(
     html = render(ctx, "html")
     assert "<script>alert(1)</script>" not in html and "\x1b" not in html
     assert "\x1b" not in render(ctx, "txt")
+
+
+def test_flagged_futures_and_margin_orders_are_marked_on_the_timeline(
+    futures_findings: dict[str, Any],
+) -> None:
+    from responder.report.derivatives_view import flagged_fill_times
+
+    marks = flagged_fill_times(futures_findings)
+    labels = {label for _, label, _ in marks}
+    assert "futures BUY ZKJUSDT 300000" in labels and any(
+        label.startswith("margin BUY ZKJUSDT") for label in labels
+    )
+    assert {verdict for _, _, verdict in marks} == {"attacker"}
+    assert all(t.tzinfo is not None for t, _, _ in marks)
+    assert flagged_fill_times({"futures": {"orders": [{"verdict": "attacker", "time": "not a time"}]}}) == []

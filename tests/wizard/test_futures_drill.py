@@ -88,6 +88,7 @@ def test_auto_futures_drill_cancels_with_a_journaled_confirmed_mutation_and_find
     assert "moved into USDⓈ-M futures" in findings["futures"]["transfers"][0]["description"]
     report = (case / "report.md").read_text(encoding="utf-8")
     assert "## Futures (USDⓈ-M)" in report and "The key also had USDⓈ-M futures access" in report
+    assert "futures BUY ZKJUSDT" in (case / "report.html").read_text(encoding="utf-8")  # on the timeline
     verify = subprocess.run(
         [RESPONDER, "verify", str(case)], env=env(tmp_path), capture_output=True, text=True
     )
