@@ -61,6 +61,14 @@ _SAPI: Mapping[str, tuple[str, int]] = {
     "/sapi/v1/margin/myTrades": ("sapi-ip", 10),
     "/sapi/v1/margin/borrow-repay": ("sapi-ip", 10),
     "/sapi/v1/margin/forceLiquidationRec": ("sapi-ip", 1),
+    # The master account's sub-account endpoints (reference §3.3; weights from the sub-account SDK).
+    "/sapi/v1/sub-account/list": ("sapi-ip", 1),
+    "/sapi/v1/sub-account/subAccountApi": ("sapi-uid", 3000),
+    "/sapi/v1/sub-account/subAccountApi/ipRestriction": ("sapi-uid", 3000),
+    "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList": ("sapi-uid", 3000),
+    "/sapi/v2/sub-account/subAccountApi/ipRestriction": ("sapi-uid", 3000),
+    "/sapi/v1/sub-account/subAccountApiPermission": ("sapi-uid", 3000),
+    "/sapi/v3/sub-account/assets": ("sapi-uid", 60),
 }
 
 # USDⓈ-M futures (fapi.binance.com): its own host and its own REQUEST_WEIGHT budget (2400/min), so a
@@ -109,8 +117,18 @@ _API: Mapping[tuple[str, str], int] = {
 }
 
 
+# /api weights that depend on one parameter: (parameter, weight when given, weight when absent).
+_API_BY_PARAM: Mapping[tuple[str, str], tuple[str, int, int]] = {
+    ("GET", "/api/v3/openOrders"): ("symbol", 6, 80),
+    ("GET", "/api/v3/ticker/price"): ("symbol", 2, 4),
+    ("GET", "/api/v3/myTrades"): ("orderId", 5, 20),
+}
+
+
 def endpoint_cost(method: str, path: str, params: Mapping[str, object]) -> Cost:
     """The weight of one request, from the reference §3 tables (parameter-dependent where it is)."""
+    if (method, path) == ("POST", "/sapi/v1/sub-account/universalTransfer"):
+        return Cost(f"sapi:{method} {path}", 360, "sapi-uid")  # the GET (history) is Weight(IP) 1
     if path.startswith("/sapi/"):
         cancel = (method, path) == ("DELETE", "/sapi/v1/margin/openOrders")  # 1; the table's 10 is the GET's
         kind, weight = ("sapi-ip", 1) if cancel else _SAPI.get(path, ("sapi-ip", 1))
@@ -118,12 +136,9 @@ def endpoint_cost(method: str, path: str, params: Mapping[str, object]) -> Cost:
         return Cost(f"sapi:{path}", weight, kind, per_second)
     if path.startswith("/fapi/"):
         return _fapi_cost(method, path, params)
-    if (method, path) == ("GET", "/api/v3/openOrders"):
-        return Cost(API, 6 if "symbol" in params else 80)
-    if (method, path) == ("GET", "/api/v3/ticker/price"):
-        return Cost(API, 2 if "symbol" in params else 4)
-    if (method, path) == ("GET", "/api/v3/myTrades"):
-        return Cost(API, 5 if "orderId" in params else 20)
+    if (method, path) in _API_BY_PARAM:
+        name, given, absent = _API_BY_PARAM[(method, path)]
+        return Cost(API, given if name in params else absent)
     return Cost(API, _API.get((method, path), 1))
 
 

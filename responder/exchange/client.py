@@ -76,6 +76,8 @@ T = TypeVar("T")
 
 # Cancel-all endpoints whose -2011 means "nothing was open" (futures answers code 200 instead).
 _CANCEL_ALL = frozenset({("DELETE", "/api/v3/openOrders"), ("DELETE", "/sapi/v1/margin/openOrders")})
+# Parameters that carry another API key (a sub-account's): kept masked in recorded evidence.
+_MASKED_PARAMS = frozenset({"subAccountApiKey"})
 
 
 class BinanceClient:
@@ -169,6 +171,12 @@ class BinanceClient:
                 continue
             raise error
 
+    def call(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
+        """A request through the chokepoint, for endpoint families kept in their own module
+        (`subaccounts.py`, `futures.py`, `margin.py`). A non-GET is a mutation: never retried once it may
+        have been sent."""
+        return self._request(method, path, params, signed=signed)
+
     def _send(self, method: str, path: str, sent: list[tuple[str, object]], signed: bool) -> httpx.Response:
         query = encode_params(sent)
         headers = {"Accept": "application/json"}
@@ -206,6 +214,7 @@ class BinanceClient:
 
     def _record(self, endpoint: str, sent: list[tuple[str, object]], status: int, body: Body) -> None:
         data = body.json if body.is_json else body.text[:2000]
+        sent = [(k, mask_key(str(v)) if k in _MASKED_PARAMS else v) for k, v in sent]
         with self._last_lock:
             self._last[endpoint] = RawResponse(endpoint, dict(sent), status, data)
         if self._recorder is not None:
@@ -428,10 +437,6 @@ class BinanceClient:
             recorder=self._recorder, time_sync=self.time_sync, read_attempts=self._attempts,
             backoff_seconds=self._backoff, time_path=time_path,
         )  # fmt: skip
-
-    def request(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
-        """The chokepoint for the futures and margin surfaces (`futures.py`, `margin.py`)."""
-        return self._request(method, path, params, signed=signed)
 
 
 def _cancel_reports(data: Any) -> list[Order]:

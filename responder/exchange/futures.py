@@ -101,7 +101,7 @@ class FuturesClient:
         return self._core.last_response(endpoint)
 
     def _get(self, path: str, params: Params = (), *, signed: bool = True) -> Any:
-        return self._core.request("GET", path, params, signed=signed)
+        return self._core.call("GET", path, params, signed=signed)
 
     # --- public -------------------------------------------------------------------------------------
     def exchange_info(self) -> FuturesExchangeInfo:
@@ -240,7 +240,7 @@ class FuturesClient:
         Binance answers `{"code": 200, "msg": …}` (also when nothing was open). Never retried: a 5XX
         or timeout raises OutcomeUnknown and the caller re-reads the open orders."""
         path = "/fapi/v1/allOpenOrders"
-        data = self._core.request("DELETE", path, [("symbol", symbol)])
+        data = self._core.call("DELETE", path, [("symbol", symbol)])
         return _parse(f"DELETE {path}", _cancel_all_answer, data)
 
     def close_position_market(self, position: FuturesPosition, *, client_order_id: str) -> FuturesOrder:
@@ -263,7 +263,7 @@ class FuturesClient:
         else:
             params.append(("positionSide", position.position_side))
         path = "/fapi/v1/order"
-        return _parse(f"POST {path}", FuturesOrder.from_json, self._core.request("POST", path, params))
+        return _parse(f"POST {path}", FuturesOrder.from_json, self._core.call("POST", path, params))
 
 
 def _cancel_all_answer(data: Any) -> str:

@@ -32,7 +32,7 @@ class MarginClient:
         return self._core.last_response(endpoint)
 
     def _get(self, path: str, params: Params = ()) -> Any:
-        return self._core.request("GET", path, params)
+        return self._core.call("GET", path, params)
 
     def account(self) -> MarginAccount:
         path = "/sapi/v1/margin/account"
@@ -121,5 +121,5 @@ class MarginClient:
         """MUTATING. DELETE /sapi/v1/margin/openOrders: cancel every open margin order on `symbol`.
         NothingToCancel (-2011) when none are open; OutcomeUnknown on 5XX/timeout (never retried)."""
         path = "/sapi/v1/margin/openOrders"
-        data = self._core.request("DELETE", path, [("symbol", symbol)])
+        data = self._core.call("DELETE", path, [("symbol", symbol)])
         return _parse(f"DELETE {path}", _cancel_reports, data)

@@ -161,6 +161,7 @@ class Scenario:
     source: str = ""
     futures: FuturesSpec | None = None  # the USDⓈ-M futures wallet and the user's futures bot
     margin: MarginSpec | None = None  # the cross-margin account
+    org: Any = None  # OrgSpec (org_scenario.py): a master account and its sub-accounts, or None
 
 
 def _key(d: dict[str, Any], where: str) -> KeySpec:
@@ -270,6 +271,9 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         if not markets and not data.get("generated_markets"):
             raise ValueError("a scenario needs [[markets]] or generated_markets")
         flags = {k: bool(v) for k, v in acct.items() if isinstance(v, bool)}
+        from responder.simulator.org_scenario import parse_org
+
+        org = parse_org(data, key=_key, dec=_dec, offset=offset_seconds)
         return Scenario(
             name=str(data.get("name", Path(source).stem)),
             description=str(data.get("description", "")),
@@ -287,6 +291,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
             source=source,
             futures=parse_futures(data.get("futures")),
             margin=parse_margin(data.get("margin")),
+            org=org,
         )
     except (KeyError, ValueError, TypeError) as e:
         detail = f"missing field {e}" if isinstance(e, KeyError) else str(e)
