@@ -17,6 +17,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from responder.simulator.scenario_derivatives import (
+    DERIVATIVE_KINDS,
+    FuturesSpec,
+    MarginSpec,
+    parse_futures,
+    parse_margin,
+)
 from responder.simulator.signature import KEY_TYPES
 
 
@@ -39,7 +46,7 @@ PERMISSIONS = (
     "permitsUniversalTransfer",
     "enableVanillaOptions",
 )
-ACTION_KINDS = ("order", "address", "withdrawal", "transfer")
+ACTION_KINDS = ("order", "address", "withdrawal", "transfer", *DERIVATIVE_KINDS)
 _OFFSET = re.compile(r"^([+-])?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -152,9 +159,9 @@ class Scenario:
     account_flags: dict[str, bool] = field(default_factory=dict)
     faults: tuple[dict[str, Any], ...] = ()
     source: str = ""
-    drill_leaked_at_s: int = (
-        -900
-    )  # what the unattended drill answers as the leak time, relative to the real one
+    futures: FuturesSpec | None = None  # the USDⓈ-M futures wallet and the user's futures bot
+    margin: MarginSpec | None = None  # the cross-margin account
+    drill_leaked_at_s: int = -900  # the unattended drill's leak-time answer, relative to the real one
     org: Any = None  # OrgSpec (org_scenario.py): a master account and its sub-accounts, or None
 
 
@@ -286,6 +293,8 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
                 data.get("drill", {}).get("leaked_at", "-15m"), "drill.leaked_at"
             ),
             source=source,
+            futures=parse_futures(data.get("futures")),
+            margin=parse_margin(data.get("margin")),
             org=org,
         )
     except (KeyError, ValueError, TypeError) as e:
