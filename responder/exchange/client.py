@@ -57,7 +57,7 @@ from responder.exchange.responses import (
     transport_error,
 )
 from responder.exchange.signing import Signer, encode_params
-from responder.exchange.ticker import Ticker24h
+from responder.exchange.ticker import Ticker24h, prices_by_symbol, stats_by_symbol
 from responder.exchange.timesync import TimeSync
 from responder.secrets import mask_key
 
@@ -273,16 +273,13 @@ class BinanceClient:
         return _rows("GET /api/v3/klines", Kline.from_json, self._get("/api/v3/klines", params, signed=False))
 
     def ticker_prices(self) -> dict[str, Decimal]:
-        data = self._get("/api/v3/ticker/price", signed=False)
-        return _parse(
-            "GET /api/v3/ticker/price",
-            lambda rows: {str(r["symbol"]): Decimal(str(r["price"])) for r in rows},
-            data,
-        )
+        return self._public("/api/v3/ticker/price", prices_by_symbol)
 
     def ticker_24h(self) -> dict[str, Ticker24h]:  # every symbol's rolling 24 h statistics: weight 80
-        data = self._get("/api/v3/ticker/24hr", signed=False)
-        return {t.symbol: t for t in _rows("GET /api/v3/ticker/24hr", Ticker24h.from_json, data)}
+        return self._public("/api/v3/ticker/24hr", stats_by_symbol)
+
+    def _public(self, path: str, parse: Callable[[Any], T]) -> T:  # an unsigned read of every symbol
+        return _parse(f"GET {path}", parse, self._get(path, signed=False))
 
     # --- account reads -----------------------------------------------------------------------------
     def account(self) -> Account:
