@@ -166,6 +166,7 @@ def _key_check(
     from responder.exchange.client import connect
     from responder.keycheck import check_key, get_profile, render_text, to_json
     from responder.secrets import SecretRegistry
+    from responder.untrusted import shown
 
     chosen = get_profile(profile) if profile else None
     base = check_base_url(base_url)
@@ -175,7 +176,7 @@ def _key_check(
     clock = SystemClock()
     with connect(base, credentials, clock=clock) as client:
         result = check_key(client, now=clock.now(), profile=chosen, ip_restricted=ip_restricted or None)
-    typer.echo(json.dumps(to_json(result)) if as_json else render_text(result, clock.now()))
+    typer.echo(json.dumps(to_json(result)) if as_json else shown(render_text(result, clock.now())))
     if result.unreachable:  # exit 3 through main(); the verdict above is already printed
         raise Unreachable("the key check could not reach Binance", hint="the result above is indeterminate")
 
@@ -372,13 +373,14 @@ def _investigate(
     flag attacker activity and estimate the loss. Read-only. Writes findings.json and evidence to
     --out. Exit 0 when the investigation completed, whatever it found."""
     from responder.investigate import run_investigation
+    from responder.untrusted import shown
 
     text = run_investigation(
         since=since, until=until, baseline_days=baseline_days, bot_prefixes=tuple(bot_prefix or ()),
         usual_symbols=tuple(usual_symbol or ()), symbols=symbols, base_url=base_url, out=out,
         as_json=as_json, environ=os.environ, ask_secret=_ask_secret, stderr=sys.stderr,
     )  # fmt: skip
-    typer.echo(text)
+    typer.echo(shown(text))  # the findings quote the server (symbols, clientOrderIds, addresses)
 
 
 # --- end investigate ---------------------------------------------------------------------------------

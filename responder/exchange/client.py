@@ -5,15 +5,22 @@ Binance error bodies: it reserves weight, stamps and signs (percent-encoded quer
 the exact bytes sent), records the response for evidence (never the signature), and maps failures to
 `responder.errors`. Reads are retried with backoff on 5XX, timeouts and 429; a mutation is never
 retried after it may have reached Binance (5XX, timeout, reset → OutcomeUnknown). A -1021 was never
-executed, so it re-syncs the clock and retries once. The client is handed its `httpx.Client`
-(transport seam): tests and drills run the real signing and parsing against a server app.
+executed: a read re-syncs the clock and retries once; a mutation re-syncs and raises, so the caller
+that journals mutations (`ActionContext.mutate`) records the refused attempt before re-sending it.
+What answers is untrusted: the body is streamed and cut off past `limits.MAX_BODY_BYTES` or
+`limits.REQUEST_DEADLINE` seconds (a trickled body), decoded within `limits` (depth, values,
+numbers), and an absurd Retry-After or weight limit is a `ServerFault`, never a wait without end.
+The client is handed its `httpx.Client` (transport seam): tests and drills run the real signing and
+parsing against a server app.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,10 +33,12 @@ from responder.errors import (
     IpBanned,
     OutcomeUnknown,
     RateLimited,
+    ServerFault,
     TimestampRejected,
     Unreachable,
     UsageError,
 )
+from responder.exchange import limits
 from responder.exchange import pagination as rules
 from responder.exchange.baseurl import check_base_url  # moved there (issue 5); still importable here
 from responder.exchange.budget import Cost, RateBudget, ban_end, endpoint_cost
@@ -43,10 +52,12 @@ from responder.exchange.models import (
     ExchangeInfo,
     Kline,
     Order,
+    OrderList,
     Trade,
     TransferPage,
     WithdrawAddress,
     Withdrawal,
+    dec,
 )
 from responder.exchange.protocol import RawResponse
 from responder.exchange.responses import Body, decode, rejection, retry_after, server_failure
@@ -58,12 +69,24 @@ if TYPE_CHECKING:
     from responder.credentials import Credentials
 
 DEFAULT_BASE_URL = "https://api.binance.com"
+MAX_RETRY_WAIT = 61.0  # a read waits out a 429 itself only up to the next minute; longer → RateLimited
+MIN_WEIGHT_LIMIT = 600  # a tenth of Binance's 6000/min; below it a sweep would take days: a server fault
 Recorder = Callable[[str, dict[str, object], int, Any], None]
 Params = Sequence[tuple[str, object]]
 T = TypeVar("T")
 
 # httpx failures after which the request certainly never reached Binance.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+BAN_RETRY_AFTER_LIMIT = 4 * 86_400.0  # a 418 ban lasts from 2 minutes to 3 days
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One HTTP answer, its body read within the limits."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
 
 
 class BinanceClient:
@@ -82,6 +105,7 @@ class BinanceClient:
         time_sync: TimeSync | None = None,
         read_attempts: int = 3,
         backoff_seconds: float = 0.5,
+        deadline_seconds: float = limits.REQUEST_DEADLINE,
     ) -> None:
         self._base = check_base_url(base_url)
         self._api_key = api_key
@@ -95,6 +119,7 @@ class BinanceClient:
         self.time_sync = time_sync or TimeSync(clock)
         self._attempts = max(1, read_attempts)
         self._backoff = backoff_seconds
+        self._deadline = deadline_seconds
 
     @property
     def masked_key(self) -> str:
@@ -117,23 +142,17 @@ class BinanceClient:
             self.budget.reserve(cost)
             sent = [*given, ("timestamp", self._timestamp())] if signed else given
             try:
-                response = self._send(method, path, sent, signed)
-            except httpx.TransportError as exc:
-                error = _transport_error(exc, endpoint, mutating)
-                if isinstance(error, Unreachable) and not mutating and attempt < self._attempts:
+                response, body = self._attempt(method, path, sent, signed)
+            except Unreachable:
+                if not mutating and attempt < self._attempts:
                     self._pause_before_retry(attempt)
                     continue
-                raise error from None
-            body = decode(response.content)
+                raise
             self.budget.observe(cost, response.headers)
             self._record(endpoint, sent, response.status_code, body)
             status = response.status_code
             if 200 <= status < 300:
-                if not body.is_json:
-                    raise ExchangeError(
-                        f"{endpoint}: HTTP {status} but the body is not JSON", endpoint=endpoint
-                    )
-                return body.json
+                return self._ok(cost, response, body, endpoint)
             if status in (418, 429):
                 if status == 429 and self._rate_limited(cost, response, endpoint, mutating, attempt):
                     continue
@@ -146,38 +165,97 @@ class BinanceClient:
             error = rejection(
                 status, body, endpoint, cancel_all=(method, path) == ("DELETE", "/api/v3/openOrders")
             )
-            if isinstance(error, TimestampRejected) and not resynced:
-                resynced = True  # a -1021 was never executed: re-sync and retry once
-                self.time_sync.invalidate()
-                attempt -= 1
-                continue
+            if isinstance(error, TimestampRejected):
+                self.time_sync.invalidate()  # a -1021 was never executed: re-sync before any re-send
+                if not resynced and not mutating:
+                    resynced = True  # a read is re-sent once here; a mutation by its journaling caller
+                    attempt -= 1
+                    continue
             raise error
 
-    def _send(self, method: str, path: str, sent: list[tuple[str, object]], signed: bool) -> httpx.Response:
+    def _attempt(
+        self, method: str, path: str, sent: list[tuple[str, object]], signed: bool
+    ) -> tuple[_Answer, Body]:
+        """One request on the wire and its bounded, decoded answer; failures as our errors."""
+        endpoint, mutating = f"{method} {path}", method != "GET"
+        try:
+            response = self._send(method, path, sent, signed)
+            return response, decode(response.content, endpoint)
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, endpoint, mutating) from None
+        except ServerFault as fault:
+            if mutating:  # it reached the server: whatever came back, it may have happened
+                raise _unknown_after_fault(fault, endpoint) from None
+            raise
+
+    def _ok(self, cost: Cost, response: _Answer, body: Body, endpoint: str) -> Any:
+        if not endpoint.startswith("GET ") and "x-mbx-used-weight-1m" not in response.headers:
+            self.budget.refund(cost)  # successful orders and cancels weigh 0 (2026-04-02)
+        if not body.is_json:
+            raise ExchangeError(
+                f"{endpoint}: HTTP {response.status_code} but the body is not JSON", endpoint=endpoint
+            )
+        return body.json
+
+    def _send(self, method: str, path: str, sent: list[tuple[str, object]], signed: bool) -> _Answer:
         query = encode_params(sent)
         headers = {"Accept": "application/json"}
         if signed:
             query += ("&" if query else "") + "signature=" + self._signer.sign(query)
             headers["X-MBX-APIKEY"] = self._api_key
         url = f"{self._base}{path}" + (f"?{query}" if query else "")
-        return self._http.request(method, url, headers=headers)
+        started = time.monotonic()  # a network deadline is wall time, whatever the injected clock says
+        response = self._http.send(self._http.build_request(method, url, headers=headers), stream=True)
+        try:
+            return _Answer(
+                response.status_code, response.headers, self._read(response, started, method, path)
+            )
+        finally:
+            response.close()
+
+    def _read(self, response: httpx.Response, started: float, method: str, path: str) -> bytes:
+        """The body, streamed: cut off past MAX_BODY_BYTES or the deadline (a trickling server)."""
+        endpoint = f"{method} {path}"
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limits.MAX_BODY_BYTES:
+            raise limits.fault(endpoint, f"an answer of {int(declared):,} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limits.MAX_BODY_BYTES:
+                raise limits.fault(endpoint, f"an answer over {limits.MAX_BODY_BYTES // 2**20} MiB")
+            chunks.append(chunk)
+            if time.monotonic() - started > self._deadline:
+                raise limits.fault(
+                    endpoint, f"its answer too slowly (not complete after {self._deadline:.0f} s)"
+                )
+        return b"".join(chunks)
 
     def _rate_limited(
-        self, cost: Cost, response: httpx.Response, endpoint: str, mutating: bool, attempt: int
+        self, cost: Cost, response: _Answer, endpoint: str, mutating: bool, attempt: int
     ) -> bool:
         """A 429: pause the bucket; True when the caller should retry (reads, bounded)."""
-        wait = retry_after(response.headers) or 60.0
+        wait = retry_after(response.headers, endpoint)
+        wait = 60.0 if wait is None else wait
         self.budget.pause(cost, wait)
-        if not mutating and attempt < self._attempts:
+        if not mutating and attempt < self._attempts and wait <= MAX_RETRY_WAIT:
             return True
+        if mutating:
+            raise RateLimited(
+                f"{endpoint}: Binance refused it with HTTP 429 (too many requests): it was NOT executed",
+                retry_after=wait,
+                endpoint=endpoint,
+            )
         raise RateLimited(
             f"{endpoint}: Binance says too many requests (HTTP 429); responder slowed down",
             retry_after=wait,
             endpoint=endpoint,
         )
 
-    def _banned(self, response: httpx.Response, body: Body, endpoint: str) -> IpBanned:
-        until = ban_end(self._server_now(), retry_after(response.headers), body.msg)
+    def _banned(self, response: _Answer, body: Body, endpoint: str) -> IpBanned:
+        wait = retry_after(response.headers, endpoint, limit=BAN_RETRY_AFTER_LIMIT)
+        until = ban_end(self._server_now(), wait, body.msg)
         self.budget.ban(until)
         return IpBanned(
             f"{endpoint}: Binance banned this IP for too many requests (HTTP 418)",
@@ -219,12 +297,12 @@ class BinanceClient:
         return from_ms(self._fetch_server_ms())
 
     def exchange_info(self) -> ExchangeInfo:
-        info = _parse(
-            "GET /api/v3/exchangeInfo",
-            ExchangeInfo.from_json,
-            self._get("/api/v3/exchangeInfo", signed=False),
-        )
-        self.budget.set_api_limit(info.weight_limit_per_minute())
+        endpoint = "GET /api/v3/exchangeInfo"
+        info = _parse(endpoint, ExchangeInfo.from_json, self._get("/api/v3/exchangeInfo", signed=False))
+        limit = info.weight_limit_per_minute()
+        if limit < MIN_WEIGHT_LIMIT:
+            raise limits.fault(endpoint, f"a request weight limit of {limit} per minute (Binance's is 6000)")
+        self.budget.set_api_limit(limit)
         return info
 
     def klines(
@@ -250,7 +328,7 @@ class BinanceClient:
         data = self._get("/api/v3/ticker/price", signed=False)
         return _parse(
             "GET /api/v3/ticker/price",
-            lambda rows: {str(r["symbol"]): Decimal(str(r["price"])) for r in rows},
+            lambda rows: {str(r["symbol"]): dec(r["price"]) for r in rows},
             data,
         )
 
@@ -395,6 +473,28 @@ class BinanceClient:
         params = [("startTime", _ms(start)), ("endTime", _ms(end)), ("limit", limit)]
         return _parse(f"GET {path}", ConvertPage.from_json, self._get(path, params))
 
+    # --- order lists (OCO/OTO/OTOCO): no symbol needed, so none hides on an unswept market ---------
+    def open_order_lists(self) -> list[OrderList]:
+        path = "/api/v3/openOrderList"
+        return _rows(f"GET {path}", OrderList.from_json, self._get(path))
+
+    def all_order_lists(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        from_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[OrderList]:
+        """Order lists of every symbol; `start`–`end` at most 24 h apart (like allOrders)."""
+        if from_id is not None and (start is not None or end is not None):
+            raise UsageError("all order lists: fromId cannot be combined with startTime/endTime")
+        rules.check_day_window(start, end)
+        rules.check_limit(limit, 1000)
+        path = "/api/v3/allOrderList"
+        params = [("fromId", from_id), ("startTime", _ms(start)), ("endTime", _ms(end)), ("limit", limit)]
+        return _rows(f"GET {path}", OrderList.from_json, self._get(path, params))
+
     # --- the one mutation --------------------------------------------------------------------------
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         """MUTATING. Cancel every open order on `symbol` (order-list legs included). Never retried."""
@@ -415,6 +515,14 @@ def _cancel_reports(data: Any) -> list[Order]:
         else:
             orders.extend(Order.from_json(r) for r in reports)
     return orders
+
+
+def _unknown_after_fault(fault: ServerFault, endpoint: str) -> OutcomeUnknown:
+    return OutcomeUnknown(
+        f"{fault.message}; the request had reached it, so it may or may not have happened",
+        endpoint=endpoint,
+        hint="do not repeat it blindly: read the current state first",
+    )
 
 
 def _transport_error(exc: httpx.TransportError, endpoint: str, mutating: bool) -> ExchangeError:
@@ -447,6 +555,7 @@ def _parse(endpoint: str, parse: Callable[[Any], T], data: Any) -> T:
 def _rows(endpoint: str, parse: Callable[[Any], T], data: Any) -> list[T]:
     if not isinstance(data, list):
         raise ExchangeError(f"{endpoint}: expected a list from Binance", endpoint=endpoint)
+    limits.check_rows(data, endpoint)
     return _parse(endpoint, lambda rows: [parse(r) for r in rows], data)
 
 
