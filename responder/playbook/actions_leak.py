@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from responder.clock import show
 from responder.errors import ExchangeError, NothingToCancel
-from responder.exchange.models import ApiRestrictions, Order, Transfer
+from responder.exchange.models import ApiRestrictions, Order, OrderList, Transfer
 from responder.exchange.protocol import Exchange
 from responder.jsonable import plain
 from responder.playbook.actions import (
@@ -74,6 +74,8 @@ class _Reads:
         try:
             value = fn()
         except ExchangeError as e:
+            if e.fatal:  # a ban or a hostile server: the next read would fail the same way
+                raise
             self.gaps.append(f"{what}: {self.ctx.secrets.scrub(e.one_line())}")
             return None
         body = evidence_body(self.ctx.need_exchange(), source, value, raw)
@@ -101,6 +103,10 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
     )
     account = reads.read("account", "GET /api/v3/account", "balances and account flags", ex.account)
     orders = reads.read("open-orders", "GET /api/v3/openOrders", "open orders, all symbols", ex.open_orders)
+    lists = reads.read(
+        "open-order-lists", "GET /api/v3/openOrderList", "open order lists (OCO/OTO), all symbols",
+        ex.open_order_lists,
+    )  # fmt: skip
     since = now - timedelta(days=89)  # the history before the leak tells known addresses from new ones
     withdrawals = reads.read(
         "withdrawals",
@@ -134,6 +140,7 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
         deposits=deposits,
         status=status,
         transfers=transfers,
+        lists=lists,
     )
 
 
@@ -150,6 +157,7 @@ def _snapshot_result(
     deposits: Any,
     status: str | None,
     transfers: list[Transfer] | None = None,
+    lists: list[OrderList] | None = None,
 ) -> ActionResult:
     lines: list[tuple[Level, str]] = []
     out: dict[str, Any] = {"key": ctx.need_exchange().masked_key, "leaked_at": plain(leaked_at)}
@@ -186,6 +194,7 @@ def _snapshot_result(
             )
         else:
             lines.append(("ok", "open orders   none"))
+        _note_order_lists(out, lines, lists or [], orders)
     if withdrawals is not None:
         after = [w for w in withdrawals if w.apply_time >= leaked_at]
         out["withdrawals_since_leak"] = len(after)
@@ -212,6 +221,24 @@ def _snapshot_result(
     )
     status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
     return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
+
+
+def _note_order_lists(
+    out: dict[str, Any], lines: list[tuple[Level, str]], lists: list[OrderList], orders: list[Order]
+) -> None:
+    """An attacker's OCO/OTO cannot survive unseen: its symbols join the cancel (DELETE openOrders
+    cancels list legs too) and its legs not yet on the book count as open orders."""
+    if not lists:
+        return
+    symbols = sorted({ol.symbol for ol in lists} | {leg.symbol for ol in lists for leg in ol.orders})
+    lines.append(("warn", f"order lists   {len(lists)} open (OCO/OTO) on {', '.join(symbols)}"))
+    seen = {o.order_id for o in orders}
+    pending = {leg.order_id for ol in lists for leg in ol.orders} - seen
+    out.update(
+        open_order_lists=len(lists),
+        open_orders=out["open_orders"] + len(pending),
+        open_symbols=sorted(set(out["open_symbols"]) | set(symbols)),
+    )
 
 
 def _transfers(ex: Any, start: datetime, end: datetime) -> list[Transfer]:
@@ -255,6 +282,14 @@ def cancel_open_orders(ctx: ActionContext, params: JsonMap) -> ActionResult:
             left = (outcome.response or {}).get("open_after")
             level: Level = "ok" if left == 0 else "warn"
             lines.append((level, f"{symbol}: outcome was unknown; read back {left} open orders"))
+        elif outcome.status == "rejected":
+            why = (outcome.response or {}).get("msg") or (outcome.response or {}).get("error")
+            lines.append(
+                (
+                    "warn",
+                    f"{symbol}: NOT cancelled: Binance refused the request, so it was not executed ({why})",
+                )
+            )
         elif outcome.status != "would-do":
             lines.append(("warn", f"{symbol}: {outcome.status} {outcome.response}"))
     remaining = _remaining(ctx, symbols)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from responder.simulator import trading
+from responder.simulator import orderlists, trading
 from responder.simulator.keys import base62
 from responder.simulator.market import INTERVALS_MS, fmt, kline_opens
 from responder.simulator.records import ZERO
@@ -157,7 +157,8 @@ def open_orders(ctx: Ctx) -> Any:
 
 
 def cancel_open_orders(ctx: Ctx) -> Any:
-    return trading.cancel_open_orders(ctx.state, str(ctx.symbol()), ctx.now_ms)
+    reports = trading.cancel_open_orders(ctx.state, str(ctx.symbol()), ctx.now_ms)
+    return orderlists.group_cancel_reports(ctx.state, reports)  # OCO legs answer as list entries
 
 
 def all_orders(ctx: Ctx) -> Any:

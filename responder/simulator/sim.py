@@ -15,18 +15,18 @@ from typing import Any
 
 from responder.clock import Clock, SystemClock, from_ms, to_ms
 from responder.secrets import mask_key
-from responder.simulator import api_sapi, api_spot, auth, trading
+from responder.simulator import api_sapi, api_spot, auth, orderlists, trading
 from responder.simulator.control import Control
 from responder.simulator.faults import GEO_MSG, WAF_PAGE, Fault, Faults
 from responder.simulator.keys import SimKey
 from responder.simulator.limits import Limits
 from responder.simulator.requestlog import LogEntry, RequestLog
-from responder.simulator.routes import Ctx, Endpoint, table
+from responder.simulator.routes import TRADE, Ctx, Endpoint, table
 from responder.simulator.scenario import Scenario
 from responder.simulator.state import ExchangeState
 from responder.simulator.wire import ApiError, SimRequest, SimResponse
 
-ROUTES = table(api_spot.ENDPOINTS + api_sapi.ENDPOINTS)
+ROUTES = table(api_spot.ENDPOINTS + api_sapi.ENDPOINTS + orderlists.endpoints(TRADE))
 
 
 class Simulator:
