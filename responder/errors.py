@@ -22,6 +22,7 @@ place that turns them into a one-line message and an exit code; nothing else pri
         │   ├── TimestampRejected -1021
         │   └── NothingToCancel   -2011 "Unknown order sent." on cancel-all
         ├── RateLimited        429 (Retry-After): not executed
+        │   └── RateLimitStall 429 again after waiting a minute: ends the run at once
         ├── IpBanned           418 (until): not executed; ends the run at once
         ├── ServerFault        an answer Binance never sends (too big, too deep, NaN, absurd waits):
         │                      the server at the base URL is faulty or hostile; ends the run at once
@@ -161,6 +162,12 @@ class RateLimited(ExchangeError):
     def __init__(self, message: str, *, retry_after: float, endpoint: str = "") -> None:
         super().__init__(message, endpoint=endpoint, hint=f"wait {retry_after:.0f} s before calling again")
         self.retry_after = retry_after
+
+
+class RateLimitStall(RateLimited):
+    """429 after 429: the server keeps refusing after responder already waited; stop, do not hang."""
+
+    fatal = True
 
 
 class IpBanned(ExchangeError):

@@ -227,6 +227,8 @@ def check_key(
             "indeterminate", f"Binance refused the check ({e.code} {e.msg})", key, profile=name, code=e.code
         )
     except ExchangeError as e:
+        if e.fatal:  # a ban or a hostile server: not "unreachable"; its own one-line error says why
+            raise
         return KeyCheck("indeterminate", e.one_line(), key, profile=name, unreachable=True)
     return KeyCheck("live", "a signed read succeeded", key, r, audit(r, profile, now), name)
 

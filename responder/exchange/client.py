@@ -33,6 +33,7 @@ from responder.errors import (
     IpBanned,
     OutcomeUnknown,
     RateLimited,
+    RateLimitStall,
     ServerFault,
     TimestampRejected,
     Unreachable,
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE_URL = "https://api.binance.com"
 MAX_RETRY_WAIT = 61.0  # a read waits out a 429 itself only up to the next minute; longer → RateLimited
+MAX_429_WAITS = 65.0  # seconds of 429 pauses per client; another 429 past it is a RateLimitStall
 MIN_WEIGHT_LIMIT = 600  # a tenth of Binance's 6000/min; below it a sweep would take days: a server fault
 Recorder = Callable[[str, dict[str, object], int, Any], None]
 Params = Sequence[tuple[str, object]]
@@ -120,6 +122,7 @@ class BinanceClient:
         self._attempts = max(1, read_attempts)
         self._backoff = backoff_seconds
         self._deadline = deadline_seconds
+        self._paused_429 = 0.0
 
     @property
     def masked_key(self) -> str:
@@ -238,6 +241,14 @@ class BinanceClient:
         """A 429: pause the bucket; True when the caller should retry (reads, bounded)."""
         wait = retry_after(response.headers, endpoint)
         wait = 60.0 if wait is None else wait
+        if self._paused_429 + wait > MAX_429_WAITS and self._paused_429 > 0:
+            raise RateLimitStall(
+                f"{endpoint}: the server answered HTTP 429 again after responder had already waited "
+                f"{self._paused_429:.0f} s; it keeps refusing, so responder stops rather than wait on",
+                retry_after=wait,
+                endpoint=endpoint,
+            )
+        self._paused_429 += wait
         self.budget.pause(cost, wait)
         if not mutating and attempt < self._attempts and wait <= MAX_RETRY_WAIT:
             return True
