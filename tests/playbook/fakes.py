@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from responder.errors import NothingToCancel, OutcomeUnknown
+from responder.errors import ExchangeError, NothingToCancel, OutcomeUnknown
 from responder.exchange.models import Order
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -26,6 +26,7 @@ class FakeExchange:
     orders: list[Order] = field(default_factory=list)
     log: list[tuple[str, str, str]] = field(default_factory=list)  # (method, path, symbol)
     unknown_after_cancel: int = 0  # the next N cancels execute, then report OutcomeUnknown
+    refuse_cancels: list[ExchangeError] = field(default_factory=list)  # raised, not executed, in order
     fail_reads: bool = False
 
     @property
@@ -40,6 +41,8 @@ class FakeExchange:
 
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         self.log.append(("DELETE", "/api/v3/openOrders", symbol))
+        if self.refuse_cancels:
+            raise self.refuse_cancels.pop(0)
         cancelled = [o for o in self.orders if o.symbol == symbol]
         self.orders = [o for o in self.orders if o.symbol != symbol]
         if self.unknown_after_cancel:
