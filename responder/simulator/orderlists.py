@@ -103,7 +103,13 @@ def place_oco(
     for leg in legs:
         leg.order_list_id = order_list.order_list_id
     lists.append(order_list)
-    return {**order_list.to_json(), "orderReports": [leg.to_json() for leg in legs]}
+    return {**order_list.to_json(), "orderReports": [_placed(leg, now_ms) for leg in legs]}
+
+
+def _placed(leg: SimOrder, now_ms: int) -> dict[str, Any]:
+    """A leg as the placement answer reports it: `transactTime`, no `time`/`updateTime`/`isWorking`."""
+    report = {k: v for k, v in leg.to_json().items() if k not in ("time", "updateTime", "isWorking")}
+    return {**report, "transactTime": now_ms}
 
 
 def group_cancel_reports(state: ExchangeState, reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -116,6 +122,9 @@ def group_cancel_reports(state: ExchangeState, reports: list[dict[str, Any]]) ->
     lists = {ol.order_list_id: ol for ol in lists_of(state)}
     entries = []
     for list_id, leg_reports in by_list.items():
+        for report in leg_reports:  # a stop leg reports its trigger (the simulator's stop = limit price)
+            if str(report.get("type", "")).startswith(("STOP", "TAKE_PROFIT")):
+                report["stopPrice"] = report["price"]
         order_list = lists[list_id]
         entry = order_list.to_json()
         entry["transactionTime"] = leg_reports[0]["transactTime"]
