@@ -18,6 +18,7 @@ from responder.exchange.models import (
     ExchangeInfo,
     Kline,
     Order,
+    OrderList,
     SymbolInfo,
     Trade,
     TransferPage,
@@ -85,6 +86,21 @@ class FakeExchange:
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         self._log("openOrders")
         return [o for o in self.orders if o.status == "NEW" and (symbol is None or o.symbol == symbol)]
+
+    def open_order_lists(self) -> list[OrderList]:
+        self._log("openOrderList")
+        return []
+
+    def all_order_lists(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        from_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[OrderList]:
+        self._log("allOrderList")
+        return []
 
     def all_orders(
         self,
