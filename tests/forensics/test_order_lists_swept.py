@@ -26,8 +26,8 @@ def test_an_oco_on_a_low_tier_market_moves_it_to_tier_0_and_its_legs_are_swept()
                 s for s, tier in sorted(before.tiers.items()) if tier > 0 and s in sim.state.markets
             )
             price = sim.state.markets[symbol].quote(sim.now_ms())[0]
-            legs = place_oco(sim.state, symbol, {"side": "BUY", "quantity": "1", "abovePrice": str(price * 2),
-                                                  "belowPrice": str(price / 2)}, sim.now_ms(), source="attacker")  # fmt: skip
+            oco = {"side": "BUY", "quantity": "1", "abovePrice": str(price * 2), "belowPrice": str(price / 2)}
+            legs = place_oco(sim.state, symbol, oco, sim.now_ms(), source="attacker")
             assert order_list_symbols(client, window) == {symbol}
             assert _context(client, window, False, []).tiers[symbol] == 0
             findings = investigate(client, since=since, clock=clock)
