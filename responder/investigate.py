@@ -19,7 +19,7 @@ from responder.forensics import findings_io, render
 from responder.forensics.executor import Progress
 from responder.forensics.sweep import Options, investigate
 from responder.secrets import SecretRegistry
-from responder.timeparse import parse_when
+from responder.timeparse import parse_window
 
 
 def run_investigation(
@@ -44,8 +44,7 @@ def run_investigation(
         raise UsageError(f"--symbols must be 'held' or 'all', not {symbols!r}")
     clock = SystemClock()
     now = clock.now()
-    start = parse_when(since, now=now)
-    end = parse_when(until, now=now) if until else None
+    start, end = parse_window(since, until, now=now)
     base = check_base_url(base_url)
     credentials = load_credentials(environ, SecretRegistry(), ask_secret=ask_secret)
     for warning in credentials.warnings:

@@ -64,14 +64,19 @@ def wallet(exchange: Exchange, window: Window) -> Wallet:
     w = Wallet()
     start, end = min(window.baseline_start, window.until - HISTORY_SPAN), window.until
 
-    def withdrawals(p: int) -> list[Withdrawal]:
-        return exchange.withdraw_history(start=start, end=end, offset=p * 1000)
+    # Binance refuses a wallet-history window of 90 days or more: a longer one is split, never refused.
+    for s, e in _spans(start, end, HISTORY_SPAN):
 
-    def deposits(p: int) -> list[Deposit]:
-        return exchange.deposit_history(start=start, end=end, offset=p * 1000)
+        def withdrawals(p: int, s: datetime = s, e: datetime = e) -> list[Withdrawal]:
+            return exchange.withdraw_history(start=s, end=e, offset=p * 1000)
 
-    w.withdrawals = guarded(w.gaps, "withdraw history", lambda: _paged(withdrawals, 1000), list[Withdrawal]())
-    w.deposits = guarded(w.gaps, "deposit history", lambda: _paged(deposits, 1000), list[Deposit]())
+        def deposits(p: int, s: datetime = s, e: datetime = e) -> list[Deposit]:
+            return exchange.deposit_history(start=s, end=e, offset=p * 1000)
+
+        w.withdrawals += guarded(
+            w.gaps, "withdraw history", lambda: _paged(withdrawals, 1000), list[Withdrawal]()
+        )
+        w.deposits += guarded(w.gaps, "deposit history", lambda: _paged(deposits, 1000), list[Deposit]())
     for kind in TRANSFER_TYPES:
         w.transfers += guarded(
             w.gaps, f"transfers {kind}", _transfers(exchange, kind, window), list[Transfer]()
@@ -83,6 +88,17 @@ def wallet(exchange: Exchange, window: Window) -> Wallet:
         t = upto
     w.addresses = guarded(w.gaps, "address book", exchange.withdraw_addresses, list[WithdrawAddress]())
     return w
+
+
+def _spans(start: datetime, end: datetime, span: timedelta) -> list[tuple[datetime, datetime]]:
+    """[start, end] as consecutive windows of at most `span`, touching without overlap (1 ms apart)."""
+    out, s = [], start
+    while True:
+        e = min(s + span, end)
+        out.append((s, e))
+        if e >= end:
+            return out
+        s = e + timedelta(milliseconds=1)
 
 
 def _transfers(exchange: Exchange, kind: str, window: Window) -> Callable[[], list[Transfer]]:

@@ -260,13 +260,22 @@ def _resume_drill(
 def _case_opened(directory: Path) -> dict[str, Any]:
     path = directory / "journal.jsonl"
     try:
-        first = path.read_text(encoding="utf-8").splitlines()[0]
-        entry = json.loads(first)
-    except (OSError, IndexError, ValueError):
+        with path.open("rb") as f:
+            entry = json.loads(f.readline(1024 * 1024))  # the first line only, bounded
+    except (OSError, ValueError):
         raise UsageError(f"{directory} is not an incident directory (no readable journal.jsonl)") from None
-    if entry.get("kind") != "case-opened":
+    if not isinstance(entry, dict) or entry.get("kind") != "case-opened":
         raise UsageError(f"{path}: the first entry is not case-opened")
-    return {**entry["payload"], "_time": entry["time"]}
+    if not isinstance(entry.get("payload"), dict) or not isinstance(entry.get("time"), str):
+        raise UsageError(f"{path}: the case-opened entry lacks its payload or time (a damaged journal)")
+    payload = entry["payload"]
+    if payload.get("mode") not in ("live", "dry-run", "drill") or not isinstance(
+        payload.get("playbook_id"), str
+    ):
+        raise UsageError(
+            f"{path}: the case-opened entry lacks a valid mode or playbook_id (a damaged journal)"
+        )
+    return {**payload, "_time": entry["time"]}
 
 
 def closing(display: TerminalDisplay, result: RunResult) -> None:
