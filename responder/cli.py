@@ -324,9 +324,13 @@ def _simulator_serve(
     import json
     from pathlib import Path
 
+    from responder.listen import check_listen, check_log_file
     from responder.simulator import Simulator, load_scenario
     from responder.simulator.server import serve_until_signalled
 
+    check_listen(host, port)
+    if log:
+        check_log_file(Path(log))
     sim = Simulator(load_scenario(scenario), latency_ms=latency_ms, log_path=Path(log) if log else None)
 
     def ready(base_url: str) -> None:
