@@ -18,6 +18,7 @@ import typer
 
 from responder import __version__
 from responder.errors import EXIT_ABORTED, EXIT_USAGE, ResponderError
+from responder.untrusted import shown_line
 
 
 # --- start-up (issue 5: the first prompt comes before anything heavy) ---------------------------------
@@ -292,7 +293,7 @@ def _verify(
     problems = verify_incident(Path(directory))
     if problems:
         for problem in problems:
-            typer.echo(f"BROKEN  {problem}")
+            typer.echo(f"BROKEN  {shown_line(problem)}")
         raise typer.Exit(EXIT_FAILURE)
     typer.echo(f"intact  {directory}: journal chain and manifest verified")
 
@@ -489,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 — one return 
     except ResponderError as e:
         sys.stderr.write(f"responder: {e.one_line()}\n")
         for problem in getattr(e, "problems", []):
-            sys.stderr.write(f"  {problem}\n")
+            sys.stderr.write(f"  {shown_line(problem)}\n")
         return e.exit_code
     except Exception as e:
         sys.stderr.write(

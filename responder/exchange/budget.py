@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from responder.clock import Clock
-from responder.errors import IpBanned, RateLimited
+from responder.errors import IpBanned, RateLimited, RateLimitStall
 
 API = "api"
 API_LIMIT = 6000
 SAPI_IP_LIMIT = 12_000
 SAPI_UID_LIMIT = 180_000
 SLOW_DOWN = 0.8  # after a 429, a bucket's ceiling drops to 80 % of its limit for the rest of the run
+MAX_STARVED = 2  # minutes in a row we may be made to wait while spending under 10 % of the weight
 MAX_WAIT = 130.0  # a 429 pause longer than this is an error (RateLimited), never a silent hang
 
 
@@ -99,16 +100,22 @@ class _Bucket:
         self.used = 0
         self.paused_until = 0.0
         self.in_flight: list[tuple[float, int]] = []
+        self.own = 0  # weight we reserved in this window
+        self.starved = 0  # windows in a row spent waiting while the server said the weight was used up
+        self.starved_in = -1.0
 
     def roll(self, t: float) -> None:
         start = math.floor(t / self.window) * self.window
         if start != self.start:
-            self.start, self.used = start, 0
+            self.start, self.used, self.own = start, 0, 0
             # A request unanswered for two windows failed without a response (transport error):
             # stop counting it, so a lost answer cannot shrink the budget for good.
             self.in_flight = [f for f in self.in_flight if f[0] >= start - self.window]
 
     def take(self, weight: int) -> None:
+        self.own += weight
+        if self.own * 10 >= self.limit:
+            self.starved = 0
         self.used += weight
         self.in_flight.append((self.start, weight))
 
@@ -214,6 +221,7 @@ class RateBudget:
                         self._waits += 1
                         self._waited += waited
                     return waited
+                self._check_starved(cost, t)
             # A small margin past the boundary: the server's minute must have turned too.
             pause = wait + 0.05
             if paused > MAX_WAIT:
@@ -225,6 +233,23 @@ class RateBudget:
                 )
             self._clock.sleep(pause)
             waited += pause
+
+    def _check_starved(self, cost: Cost, t: float) -> None:
+        """Waiting for a new minute although we spent under a tenth of it: the server (or another
+        client on this IP) says the weight is used up. Twice in a row is a stall, not a pace."""
+        bucket = self._bucket(cost.bucket, cost.kind)
+        if t < bucket.paused_until or bucket.used < bucket.ceiling or bucket.own * 10 >= bucket.limit:
+            return
+        if bucket.starved_in != bucket.start:
+            bucket.starved_in = bucket.start
+            bucket.starved += 1
+        if bucket.starved > MAX_STARVED:
+            raise RateLimitStall(
+                f"the server says this IP's request weight ({bucket.limit}/min) is used up minute after "
+                "minute while responder used almost none; another client on this IP, or not Binance",
+                retry_after=60.0,
+                endpoint=cost.bucket,
+            )
 
     def observe(self, cost: Cost, headers: Mapping[str, str]) -> None:
         """A response arrived: the request is no longer in flight, and its used-weight header (other

@@ -177,3 +177,16 @@ def test_limits_leave_real_binance_answers_alone() -> None:
         "a": [{"b": [1, 2, "3.5"]}], "c": 1250.0,
     }  # fmt: skip
     assert limits.parse_json(b"<html>WAF</html>", "GET /x") is None
+
+
+def test_a_server_that_says_the_weight_is_used_up_every_minute_stalls_instead_of_crawling(
+    clock: ManualClock,
+) -> None:
+    from responder.exchange.budget import Cost, RateBudget
+
+    budget, cost = RateBudget(clock), Cost("api", 1)
+    with pytest.raises(RateLimitStall, match="used up minute after minute"):
+        for _ in range(10):
+            budget.reserve(cost)
+            budget.observe(cost, {"x-mbx-used-weight-1m": "6000"})  # "full", though we spent 1
+    assert clock.now() - START < timedelta(minutes=4)
