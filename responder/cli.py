@@ -179,7 +179,10 @@ def _key_check(
         result = check_key(client, now=clock.now(), profile=chosen, ip_restricted=ip_restricted or None)
     typer.echo(json.dumps(to_json(result)) if as_json else shown(render_text(result, clock.now())))
     if result.unreachable:  # exit 3 through main(); the verdict above is already printed
-        raise Unreachable("the key check could not reach Binance", hint="the result above is indeterminate")
+        raise Unreachable(  # the reason names the fault: unreachable, banned, or a server that is not Binance
+            f"the key check got no answer about the key: {result.reason}",
+            hint="the result above is indeterminate",
+        )
 
 
 # --- end key ---------------------------------------------------------------------------------------

@@ -226,9 +226,7 @@ def check_key(
         return KeyCheck(
             "indeterminate", f"Binance refused the check ({e.code} {e.msg})", key, profile=name, code=e.code
         )
-    except ExchangeError as e:
-        if e.fatal:  # a ban or a hostile server: not "unreachable"; its own one-line error says why
-            raise
+    except ExchangeError as e:  # no answer about the key (a ban and a hostile server included)
         return KeyCheck("indeterminate", e.one_line(), key, profile=name, unreachable=True)
     return KeyCheck("live", "a signed read succeeded", key, r, audit(r, profile, now), name)
 

@@ -47,15 +47,16 @@ bot_prefixes = ""
 api_key = ""
 secret = ""
 """
-# What each fault must say on stderr (the server's fault named), and the exits it may end with.
+# What each fault must say on stderr (the server's fault named), and the exits it may end with: 1 (the
+# run ends at once), or 3 for `key check`, whose verdict is then `indeterminate` (its documented contract).
 FAULTS: dict[str, tuple[str, tuple[int, ...]]] = {
-    "nan-literal": ("the server sent a non-finite number", (1,)),
-    "deep": ("nested", (1,)),
-    "huge": ("the server sent an answer over 32 MiB", (1,)),
-    "trickle": ("too slowly", (1,)),
-    "retry-after-inf": ("Retry-After: 1e999", (1,)),
-    "retry-after-huge": ("Retry-After: 100000000", (1,)),
-    "ban": ("banned by Binance until", (1,)),
+    "nan-literal": ("the server sent a non-finite number", (1, 3)),
+    "deep": ("nested", (1, 3)),
+    "huge": ("the server sent an answer over 32 MiB", (1, 3)),
+    "trickle": ("too slowly", (1, 3)),
+    "retry-after-inf": ("Retry-After: 1e999", (1, 3)),
+    "retry-after-huge": ("Retry-After: 100000000", (1, 3)),
+    "ban": ("banned by Binance until", (1, 3)),
 }
 
 
