@@ -5,6 +5,7 @@ cannot eat 24 GB, a quadratic loader cannot run for minutes)."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -13,6 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from responder.incident.journal import ZERO_HASH, line_hash
 
 RESPONDER = str(Path(sys.executable).parent / "responder")
 ANSWERS = """[triage]
@@ -23,7 +26,6 @@ noticed_at = "now"
 user_type = "market-maker"
 bot_prefixes = ""
 """
-OPENED = '{{"seq":1,"time":"2026-11-23T14:02:03.123Z","kind":"case-opened","step":null,"payload":{payload},"prev":"0","hash":"0"}}'
 CR_LF_URL = "http://127.0.0.1:9/\r\nX-Evil: 1"
 NO_SERVER = "http://127.0.0.1:9"
 
@@ -36,9 +38,9 @@ CASES: list[tuple[str, list[str], dict[str, str], str]] = [
     ("port-minus-1", ["simulator", "serve", "--port", "-1"], {}, "not a TCP port"),
     ("host-unresolvable", ["simulator", "serve", "--host", "no.such.host.invalid"], {}, "cannot be resolved"),
     ("log-unwritable", ["simulator", "serve", "--log", "/proc/nope/log"], {}, "cannot write the log file"),
-    ("resume-missing-fields", ["resume", "{tmp}/missing-fields"], {}, "lacks its payload or time"),
+    ("resume-missing-fields", ["resume", "{tmp}/missing-fields"], {}, "not an incident directory"),
     ("resume-no-playbook", ["resume", "{tmp}/no-playbook"], {}, "lacks a valid mode or playbook_id"),
-    ("resume-json-list", ["resume", "{tmp}/json-list"], {}, "not case-opened"),
+    ("resume-json-list", ["resume", "{tmp}/json-list"], {}, "not an incident directory"),
     ("answers-absurd-date", ["run", "--dry-run", "--base-url", NO_SERVER, "--answers", "{tmp}/absurd.toml", "--incident-dir", "{tmp}/c1"], {}, "in the future"),
     ("answers-year-1", ["run", "--dry-run", "--base-url", NO_SERVER, "--answers", "{tmp}/year1.toml", "--incident-dir", "{tmp}/c2"], {}, "before Binance existed"),
     ("answers-dev-zero", ["run", "--dry-run", "--base-url", NO_SERVER, "--answers", "/dev/zero"], {}, "not a regular file"),
@@ -75,9 +77,11 @@ def _responder(
 def _setup(tmp: Path) -> None:
     (tmp / "absurd.toml").write_text(ANSWERS.format(leaked_at='"9999-12-31"'), encoding="utf-8")
     (tmp / "year1.toml").write_text(ANSWERS.format(leaked_at="0001-01-01T00:00:00Z"), encoding="utf-8")
+    opened = {"seq": 1, "time": "2026-11-23T14:02:03.123Z", "kind": "case-opened", "step": None,
+              "payload": {"mode": "live"}, "prev": ZERO_HASH}  # fmt: skip
     for name, first in {
         "missing-fields": '{"kind": "case-opened"}',
-        "no-playbook": OPENED.format(payload='{"mode": "live"}'),
+        "no-playbook": json.dumps({**opened, "hash": line_hash(opened)}),  # a chain that verifies
         "json-list": "[1, 2, 3]",
     }.items():
         (tmp / name).mkdir(mode=0o700)

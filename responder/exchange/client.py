@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -41,7 +41,7 @@ from responder.errors import (
 )
 from responder.exchange import limits
 from responder.exchange import pagination as rules
-from responder.exchange.baseurl import check_base_url  # moved there (issue 5); still importable here
+from responder.exchange.baseurl import check_base_url
 from responder.exchange.budget import Cost, RateBudget, ban_end, endpoint_cost
 from responder.exchange.models import (
     Account,
@@ -66,13 +66,20 @@ from responder.exchange.signing import Signer, encode_params
 from responder.exchange.timesync import TimeSync
 from responder.secrets import mask_key
 
-if TYPE_CHECKING:
-    from responder.credentials import Credentials
-
-DEFAULT_BASE_URL = "https://api.binance.com"
 MAX_RETRY_WAIT = 61.0  # a read waits out a 429 itself only up to the next minute; longer → RateLimited
 MAX_429_WAITS = 65.0  # seconds of 429 pauses per client; another 429 past it is a RateLimitStall
 MIN_WEIGHT_LIMIT = 600  # a tenth of Binance's 6000/min; below it a sweep would take days: a server fault
+
+
+class KeyPair(Protocol):
+    """What `connect` needs of a credential: the API key and the signer holding its secret."""
+
+    @property
+    def api_key(self) -> str: ...
+    @property
+    def signer(self) -> Signer: ...
+
+
 Recorder = Callable[[str, dict[str, object], int, Any], None]
 Params = Sequence[tuple[str, object]]
 T = TypeVar("T")
@@ -577,7 +584,7 @@ def _ms(when: datetime | None) -> int | None:
 @contextmanager
 def connect(
     base_url: str,
-    credentials: Credentials,
+    credentials: KeyPair,
     *,
     clock: Clock,
     timeout: float = 10.0,

@@ -12,8 +12,9 @@ import textwrap
 from datetime import timedelta
 from typing import TextIO
 
+from responder.playbook.protocols import Level
 from responder.untrusted import shown, shown_line
-from responder.wizard.prompter import Level, elapsed_text
+from responder.wizard.prompter import elapsed_text
 
 _COLORS = {"ok": "32", "warn": "33", "info": "0", "dry": "36", "step": "1"}
 _MARKS = {"ok": "✓ ", "warn": "! ", "info": "", "dry": "DRY RUN · "}

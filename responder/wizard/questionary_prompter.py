@@ -19,10 +19,10 @@ from questionary import Choice
 
 from responder.clock import Clock, SystemClock, show
 from responder.errors import Aborted, UsageError
+from responder.playbook.protocols import Prompt
 from responder.secrets import Secret
 from responder.timeparse import EXAMPLES, parse_when
 from responder.untrusted import shown
-from responder.wizard.prompter import Prompt
 
 _STYLE = questionary.Style([("qmark", "bold"), ("question", "bold"), ("answer", "bold")])
 

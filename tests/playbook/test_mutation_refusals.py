@@ -9,7 +9,7 @@ import pytest
 
 from responder.clock import ManualClock
 from responder.errors import IpBanned, RateLimited, TimestampRejected
-from responder.journal import verify_chain
+from responder.incident.journal import verify_chain
 from responder.playbook.actions import ActionRegistry
 from responder.playbook.model import Playbook
 from responder.playbook.session import start_case

@@ -1,0 +1,52 @@
+"""`Settings`: what a command may know of the process it runs in, read once from the environment.
+
+The CLI builds it once (`from_environment`) and passes it down; commands never read `os.environ`,
+`sys.stdin.isatty()` or the system clock themselves, so tests hand in their own (a fixed clock, the
+simulator's in-process transport, not interactive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, TextIO
+
+from responder.clock import Clock, SystemClock
+from responder.exchange.baseurl import DEFAULT_BASE_URL
+
+TransportFactory = Callable[[], Any]  # a new httpx.BaseTransport (httpx stays inside exchange/)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`interactive`: a person at a terminal can be asked; `transport`: a new httpx transport for each
+    client (None: the network); `base_url`: BINANCE_BASE_URL, else Binance's own."""
+
+    environ: Mapping[str, str]
+    interactive: bool
+    out: TextIO
+    err: TextIO
+    clock: Clock = field(default_factory=SystemClock)
+    base_url: str = DEFAULT_BASE_URL
+    transport: TransportFactory | None = None
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str], *, stdin: Any, stdout: TextIO, stderr: TextIO
+    ) -> Settings:
+        return cls(
+            environ=MappingProxyType(dict(environ)),
+            interactive=bool(stdin.isatty()),
+            out=stdout,
+            err=stderr,
+            base_url=environ.get("BINANCE_BASE_URL") or DEFAULT_BASE_URL,
+        )
+
+    def new_transport(self) -> Any:
+        return self.transport() if self.transport is not None else None
+
+    @property
+    def color(self) -> bool:
+        """Colour for the interactive prompts: unless NO_COLOR is set (no-color.org)."""
+        return "NO_COLOR" not in self.environ
