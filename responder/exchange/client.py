@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -31,7 +30,6 @@ from responder.clock import Clock, from_ms, to_ms
 from responder.errors import (
     ExchangeError,
     IpBanned,
-    OutcomeUnknown,
     RateLimited,
     RateLimitStall,
     ServerFault,
@@ -45,25 +43,25 @@ from responder.exchange.baseurl import check_base_url
 from responder.exchange.budget import Cost, RateBudget, ban_end, endpoint_cost
 from responder.exchange.models import (
     Account,
-    ApiRestrictions,
-    ApiTradingStatus,
-    ConvertPage,
-    DailySnapshot,
-    Deposit,
     ExchangeInfo,
     Kline,
     Order,
-    OrderList,
     Trade,
-    TransferPage,
-    WithdrawAddress,
-    Withdrawal,
     dec,
 )
+from responder.exchange.orderlists import OrderList
 from responder.exchange.protocol import RawResponse
 from responder.exchange.responses import Body, decode, rejection, retry_after, server_failure
+from responder.exchange.sapi_reads import SapiReads
 from responder.exchange.signing import Signer, encode_params
 from responder.exchange.timesync import TimeSync
+from responder.exchange.wire import Answer as _Answer
+from responder.exchange.wire import cancel_reports as _cancel_reports
+from responder.exchange.wire import parse_body as _parse
+from responder.exchange.wire import read_bounded
+from responder.exchange.wire import rows as _rows
+from responder.exchange.wire import transport_error as _transport_error
+from responder.exchange.wire import unknown_after_fault as _unknown_after_fault
 from responder.secrets import mask_key
 
 MAX_RETRY_WAIT = 61.0  # a read waits out a 429 itself only up to the next minute; longer → RateLimited
@@ -84,21 +82,10 @@ Recorder = Callable[[str, dict[str, object], int, Any], None]
 Params = Sequence[tuple[str, object]]
 T = TypeVar("T")
 
-# httpx failures after which the request certainly never reached Binance.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 BAN_RETRY_AFTER_LIMIT = 4 * 86_400.0  # a 418 ban lasts from 2 minutes to 3 days
 
 
-@dataclass(frozen=True)
-class _Answer:
-    """One HTTP answer, its body read within the limits."""
-
-    status_code: int
-    headers: httpx.Headers
-    content: bytes
-
-
-class BinanceClient:
+class BinanceClient(SapiReads):
     """`responder.exchange.protocol.Exchange` over Binance REST. Safe to share between threads."""
 
     def __init__(
@@ -217,30 +204,10 @@ class BinanceClient:
         started = time.monotonic()  # a network deadline is wall time, whatever the injected clock says
         response = self._http.send(self._http.build_request(method, url, headers=headers), stream=True)
         try:
-            return _Answer(
-                response.status_code, response.headers, self._read(response, started, method, path)
-            )
+            body = read_bounded(response, started, self._deadline, f"{method} {path}")
+            return _Answer(response.status_code, response.headers, body)
         finally:
             response.close()
-
-    def _read(self, response: httpx.Response, started: float, method: str, path: str) -> bytes:
-        """The body, streamed: cut off past MAX_BODY_BYTES or the deadline (a trickling server)."""
-        endpoint = f"{method} {path}"
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limits.MAX_BODY_BYTES:
-            raise limits.fault(endpoint, f"an answer of {int(declared):,} bytes")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limits.MAX_BODY_BYTES:
-                raise limits.fault(endpoint, f"an answer over {limits.MAX_BODY_BYTES // 2**20} MiB")
-            chunks.append(chunk)
-            if time.monotonic() - started > self._deadline:
-                raise limits.fault(
-                    endpoint, f"its answer too slowly (not complete after {self._deadline:.0f} s)"
-                )
-        return b"".join(chunks)
 
     def _rate_limited(
         self, cost: Cost, response: _Answer, endpoint: str, mutating: bool, attempt: int
@@ -402,95 +369,6 @@ class BinanceClient:
         ]
         return _rows("GET /api/v3/myTrades", Trade.from_json, self._get("/api/v3/myTrades", params))
 
-    def api_restrictions(self) -> ApiRestrictions:
-        path = "/sapi/v1/account/apiRestrictions"
-        return _parse(f"GET {path}", ApiRestrictions.from_json, self._get(path))
-
-    def account_status(self) -> str:
-        path = "/sapi/v1/account/status"
-        return _parse(f"GET {path}", lambda d: str(d["data"]), self._get(path))
-
-    def api_trading_status(self) -> ApiTradingStatus:
-        path = "/sapi/v1/account/apiTradingStatus"
-        return _parse(f"GET {path}", ApiTradingStatus.from_json, self._get(path))
-
-    def withdraw_history(
-        self,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        offset: int = 0,
-        limit: int = 1000,
-    ) -> list[Withdrawal]:
-        rules.check_window(start, end, rules.WALLET_WINDOW, "withdraw history")
-        rules.check_limit(limit, 1000)
-        path = "/sapi/v1/capital/withdraw/history"
-        params = [("startTime", _ms(start)), ("endTime", _ms(end)), ("offset", offset), ("limit", limit)]
-        return _rows(f"GET {path}", Withdrawal.from_json, self._get(path, params))
-
-    def deposit_history(
-        self,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        offset: int = 0,
-        limit: int = 1000,
-    ) -> list[Deposit]:
-        rules.check_window(start, end, rules.WALLET_WINDOW, "deposit history")
-        rules.check_limit(limit, 1000)
-        path = "/sapi/v1/capital/deposit/hisrec"
-        params = [("startTime", _ms(start)), ("endTime", _ms(end)), ("offset", offset), ("limit", limit)]
-        return _rows(f"GET {path}", Deposit.from_json, self._get(path, params))
-
-    def withdraw_addresses(self) -> list[WithdrawAddress]:
-        path = "/sapi/v1/capital/withdraw/address/list"
-        return _rows(f"GET {path}", WithdrawAddress.from_json, self._get(path))
-
-    def universal_transfers(
-        self,
-        transfer_type: str,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        current: int = 1,
-        size: int = 100,
-    ) -> TransferPage:
-        rules.check_limit(size, 100)
-        path = "/sapi/v1/asset/transfer"
-        params = [
-            ("type", transfer_type),
-            ("startTime", _ms(start)),
-            ("endTime", _ms(end)),
-            ("current", current),
-            ("size", size),
-        ]
-        return _parse(f"GET {path}", TransferPage.from_json, self._get(path, params))
-
-    def account_snapshot(
-        self,
-        snapshot_type: str = "SPOT",
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        limit: int = 30,
-    ) -> list[DailySnapshot]:
-        rules.check_window(start, end, rules.SNAPSHOT_WINDOW, "account snapshot")
-        if not 7 <= limit <= 30:
-            raise UsageError(f"account snapshot limit must be 7–30, not {limit}")
-        path = "/sapi/v1/accountSnapshot"
-        params = [("type", snapshot_type), ("startTime", _ms(start)), ("endTime", _ms(end)), ("limit", limit)]
-        data = self._get(path, params)
-        return _parse(
-            f"GET {path}", lambda d: [DailySnapshot.from_json(s) for s in d.get("snapshotVos", [])], data
-        )
-
-    def convert_trades(self, *, start: datetime, end: datetime, limit: int = 1000) -> ConvertPage:
-        rules.check_window(start, end, rules.CONVERT_WINDOW, "convert trade flow", inclusive=True)
-        rules.check_limit(limit, 1000)
-        path = "/sapi/v1/convert/tradeFlow"
-        params = [("startTime", _ms(start)), ("endTime", _ms(end)), ("limit", limit)]
-        return _parse(f"GET {path}", ConvertPage.from_json, self._get(path, params))
-
     # --- order lists (OCO/OTO/OTOCO): no symbol needed, so none hides on an unswept market ---------
     def open_order_lists(self) -> list[OrderList]:
         path = "/api/v3/openOrderList"
@@ -521,60 +399,6 @@ class BinanceClient:
 
     def _get(self, path: str, params: Params = (), *, signed: bool = True) -> Any:
         return self._request("GET", path, params, signed=signed)
-
-
-def _cancel_reports(data: Any) -> list[Order]:
-    """DELETE openOrders returns plain cancel reports and order-list entries with `orderReports`."""
-    orders: list[Order] = []
-    for entry in data:
-        reports = entry.get("orderReports")
-        if reports is None:
-            orders.append(Order.from_json(entry))
-        else:
-            orders.extend(Order.from_json(r) for r in reports)
-    return orders
-
-
-def _unknown_after_fault(fault: ServerFault, endpoint: str) -> OutcomeUnknown:
-    return OutcomeUnknown(
-        f"{fault.message}; the request had reached it, so it may or may not have happened",
-        endpoint=endpoint,
-        hint="do not repeat it blindly: read the current state first",
-    )
-
-
-def _transport_error(exc: httpx.TransportError, endpoint: str, mutating: bool) -> ExchangeError:
-    what = "timed out" if isinstance(exc, httpx.TimeoutException) else f"failed ({type(exc).__name__})"
-    if mutating and not isinstance(exc, _NOT_SENT):
-        return OutcomeUnknown(
-            f"{endpoint}: the connection {what} after the request was sent; it may or may not have happened",
-            endpoint=endpoint,
-            hint="do not repeat it blindly: read the current state first",
-        )
-    return Unreachable(
-        f"{endpoint}: could not reach Binance (the connection {what})",
-        endpoint=endpoint,
-        hint="check the network connection and the base URL",
-    )
-
-
-def _parse(endpoint: str, parse: Callable[[Any], T], data: Any) -> T:
-    """Parse a decoded body into models; a shape we cannot trust is an error naming the endpoint."""
-    try:
-        return parse(data)
-    except (KeyError, ValueError, TypeError, AttributeError, ArithmeticError) as exc:
-        raise ExchangeError(
-            f"{endpoint}: Binance's answer has an unexpected shape ({type(exc).__name__}: {exc})",
-            endpoint=endpoint,
-            hint="the API may have changed; nothing was acted on",
-        ) from None
-
-
-def _rows(endpoint: str, parse: Callable[[Any], T], data: Any) -> list[T]:
-    if not isinstance(data, list):
-        raise ExchangeError(f"{endpoint}: expected a list from Binance", endpoint=endpoint)
-    limits.check_rows(data, endpoint)
-    return _parse(endpoint, lambda rows: [parse(r) for r in rows], data)
 
 
 def _ms(when: datetime | None) -> int | None:

@@ -22,12 +22,12 @@ from responder.exchange.models import (
     ExchangeInfo,
     Kline,
     Order,
-    OrderList,
     Trade,
     TransferPage,
     WithdrawAddress,
     Withdrawal,
 )
+from responder.exchange.orderlists import OrderList
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from responder.clock import show
 from responder.errors import ExchangeError, NothingToCancel
 from responder.exchange import pagination as paging
-from responder.exchange.models import ApiRestrictions, Order, OrderList, Transfer
+from responder.exchange.models import ApiRestrictions, Order, Transfer
+from responder.exchange.orderlists import OrderList
 from responder.jsonable import plain
 from responder.leak.common import evidence_body, parse_time
 from responder.playbook.actions import (

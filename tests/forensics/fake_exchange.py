@@ -18,13 +18,13 @@ from responder.exchange.models import (
     ExchangeInfo,
     Kline,
     Order,
-    OrderList,
     SymbolInfo,
     Trade,
     TransferPage,
     WithdrawAddress,
     Withdrawal,
 )
+from responder.exchange.orderlists import OrderList
 
 
 class FakeExchange:
