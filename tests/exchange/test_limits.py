@@ -23,7 +23,7 @@ from responder.exchange.signing import HmacSigner
 from responder.secrets import Secret
 
 from .conftest import START
-from .fake_binance import HMAC_KEY, HMAC_SECRET
+from .keys import HMAC_KEY, HMAC_SECRET
 
 
 def client_answering(

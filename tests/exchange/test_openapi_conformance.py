@@ -27,6 +27,7 @@ import pytest
 from responder.clock import SystemClock, to_ms
 from responder.exchange.client import BinanceClient
 from responder.exchange.signing import HmacSigner, encode_params
+from responder.secrets import Secret
 from responder.simulator import Simulator, load_scenario
 from responder.simulator.orderlists import place_oco
 from responder.simulator.sim import ROUTES
@@ -211,7 +212,7 @@ def _signed(sim: Simulator, http: httpx.Client, method: str, path: str, params: 
     key = sim.keys[0]
     assert key.secret is not None
     query = encode_params([*params.items(), ("timestamp", to_ms(SystemClock().now()))])
-    query += "&signature=" + HmacSigner(key.secret).sign(query)
+    query += "&signature=" + HmacSigner(Secret(key.secret.reveal())).sign(query)
     resp = http.request(method, f"http://sim{path}?{query}", headers={"X-MBX-APIKEY": key.api_key})
     return Served(method, path, resp.status_code, resp.json())
 
@@ -230,7 +231,7 @@ def traffic() -> Iterator[Traffic]:
     assert key.secret is not None
     with httpx.Client(transport=sim.transport(client_ip=sim.scenario.client_ip)) as http:
         c = BinanceClient(
-            "http://127.0.0.1:1", key.api_key, HmacSigner(key.secret), http=http, clock=SystemClock(),
+            "http://127.0.0.1:1", key.api_key, HmacSigner(Secret(key.secret.reveal())), http=http, clock=SystemClock(),
             recorder=record,
         )  # fmt: skip
         now = c.server_time()

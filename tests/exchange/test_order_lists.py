@@ -13,6 +13,7 @@ from responder.clock import ManualClock
 from responder.exchange.client import BinanceClient
 from responder.exchange.models import Order
 from responder.exchange.signing import HmacSigner
+from responder.secrets import Secret
 from responder.simulator import Simulator, load_scenario
 from responder.simulator.orderlists import place_oco
 
@@ -29,7 +30,9 @@ def client(sim: Simulator, clock: ManualClock) -> Iterator[BinanceClient]:
     key = sim.keys[0]
     assert key.secret is not None
     with httpx.Client(transport=sim.transport(client_ip=sim.scenario.client_ip)) as http:
-        yield BinanceClient("http://127.0.0.1:1", key.api_key, HmacSigner(key.secret), http=http, clock=clock)
+        yield BinanceClient(
+            "http://127.0.0.1:1", key.api_key, HmacSigner(Secret(key.secret.reveal())), http=http, clock=clock
+        )
 
 
 def _quiet_symbol(sim: Simulator, client: BinanceClient) -> str:
