@@ -58,7 +58,7 @@ from responder.exchange.timesync import TimeSync
 from responder.exchange.wire import Answer as _Answer
 from responder.exchange.wire import cancel_reports as _cancel_reports
 from responder.exchange.wire import parse_body as _parse
-from responder.exchange.wire import read_bounded
+from responder.exchange.wire import read_bounded, within_deadline
 from responder.exchange.wire import rows as _rows
 from responder.exchange.wire import transport_error as _transport_error
 from responder.exchange.wire import unknown_after_fault as _unknown_after_fault
@@ -200,11 +200,16 @@ class BinanceClient(SapiReads):
         if signed:
             query += ("&" if query else "") + "signature=" + self._signer.sign(query)
             headers["X-MBX-APIKEY"] = self._api_key
-        url = f"{self._base}{path}" + (f"?{query}" if query else "")
+        request = self._http.build_request(
+            method, f"{self._base}{path}" + (f"?{query}" if query else ""), headers=headers
+        )
+        return within_deadline(lambda: self._exchange(request), self._deadline, f"{method} {path}")
+
+    def _exchange(self, request: httpx.Request) -> _Answer:
         started = time.monotonic()  # a network deadline is wall time, whatever the injected clock says
-        response = self._http.send(self._http.build_request(method, url, headers=headers), stream=True)
+        response = self._http.send(request, stream=True)
         try:
-            body = read_bounded(response, started, self._deadline, f"{method} {path}")
+            body = read_bounded(response, started, self._deadline, f"{request.method} {request.url.path}")
             return _Answer(response.status_code, response.headers, body)
         finally:
             response.close()

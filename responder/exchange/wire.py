@@ -9,6 +9,7 @@ into our errors (a mutation that may have reached Binance is `OutcomeUnknown`, n
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,30 @@ class Answer:
     status_code: int
     headers: httpx.Headers
     content: bytes
+
+
+def within_deadline(send: Callable[[], Answer], deadline: float, endpoint: str) -> Answer:
+    """`send()` in a daemon thread, waited for at most `deadline` + 1 s. httpx bounds each read, not a
+    whole request: a server trickling its *headers* a byte at a time would hold a request for hours.
+    Past the deadline the request is abandoned (its thread dies with the process) and a ServerFault is
+    raised; a body is also cut at the deadline inside `read_bounded`."""
+    done: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            done["answer"] = send()
+        except BaseException as e:
+            done["error"] = e
+
+    worker = threading.Thread(target=run, name=f"request {endpoint}", daemon=True)
+    worker.start()
+    worker.join(deadline + 1.0)
+    if worker.is_alive():
+        raise limits.fault(endpoint, f"no complete answer within {deadline:.0f} s (it answers too slowly)")
+    if "error" in done:
+        raise done["error"]
+    answer: Answer = done["answer"]
+    return answer
 
 
 def read_bounded(response: httpx.Response, started: float, deadline: float, endpoint: str) -> bytes:

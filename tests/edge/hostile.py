@@ -179,6 +179,19 @@ class HostileProxy:
         except OSError:
             return
 
+    def _trickle_headers(
+        self, h: BaseHTTPRequestHandler, body: bytes, headers: dict[str, str], served: int
+    ) -> None:
+        """A status line, then header bytes one every 5 s: httpx's per-read timeout never fires."""
+        try:
+            h.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for byte in b"X-Slow: " + b"a" * 1000:
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+                time.sleep(5)
+        except OSError:
+            return
+
     def _retry_after_inf(
         self, h: BaseHTTPRequestHandler, body: bytes, headers: dict[str, str], served: int
     ) -> None:
@@ -217,7 +230,7 @@ class HostileProxy:
 
 
 MODES = (
-    "inject", "reject-2015", "numbers", "nan-literal", "deep", "huge", "trickle",
+    "inject", "reject-2015", "numbers", "nan-literal", "deep", "huge", "trickle", "trickle-headers",
     "retry-after-inf", "retry-after-huge", "ban", "weight-limit-1",
 )  # fmt: skip
 

@@ -54,6 +54,7 @@ FAULTS: dict[str, tuple[str, tuple[int, ...]]] = {
     "deep": ("nested", (1, 3)),
     "huge": ("the server sent an answer over 32 MiB", (1, 3)),
     "trickle": ("too slowly", (1, 3)),
+    "trickle-headers": ("too slowly", (1, 3)),
     "retry-after-inf": ("Retry-After: 1e999", (1, 3)),
     "retry-after-huge": ("Retry-After: 100000000", (1, 3)),
     "ban": ("banned by Binance until", (1, 3)),

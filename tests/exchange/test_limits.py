@@ -190,3 +190,18 @@ def test_a_server_that_says_the_weight_is_used_up_every_minute_stalls_instead_of
             budget.reserve(cost)
             budget.observe(cost, {"x-mbx-used-weight-1m": "6000"})  # "full", though we spent 1
     assert clock.now() - START < timedelta(minutes=4)
+
+
+def test_a_server_trickling_its_headers_hits_the_total_deadline(clock: ManualClock) -> None:
+    import time
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v3/time":
+            return httpx.Response(200, json={"serverTime": 1_795_000_000_000})
+        time.sleep(3)  # no response yet: as if the status line and headers came a byte at a time
+        return httpx.Response(200, json={})
+
+    started = time.monotonic()
+    with pytest.raises(ServerFault, match="no complete answer within 0 s"):
+        client_answering(clock, answer, deadline_seconds=0.2).account()
+    assert time.monotonic() - started < 2.5
