@@ -226,6 +226,8 @@ def _run(
     dry_run: Annotated[bool, typer.Option(help="Never change anything; show what would be done.")] = False,
     answers: Answers = None,
     incident_dir: IncidentDir = None,
+    leaked_at: Annotated[str | None, typer.Option(help="Prefill the leak time; you confirm it.")] = None,
+    vector: Annotated[str | None, typer.Option(help="Prefill: repository, server, phishing, insider, unknown.")] = None,  # noqa: E501
 ) -> None:
     """The real incident: walk the leak playbook against Binance with your leaked key.
 
@@ -234,7 +236,7 @@ def _run(
     from responder.commands.run import run
 
     outcome = run(_settings(ctx), playbook_ref=playbook, base_url=base_url, dry_run=dry_run, answers=answers,
-                  incident_dir=incident_dir)
+                  incident_dir=incident_dir, leaked_at=leaked_at, vector=vector)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -249,6 +251,21 @@ def _resume(
     from responder.commands.resume import resume
 
     raise typer.Exit(resume(_settings(ctx), directory, force=force, answers=answers).exit_code)
+
+
+@app.command("scan")
+def _scan(ctx: typer.Context, path: Annotated[str, typer.Argument(help="A directory or file; a git work tree for --history.")], *,  # noqa: E501
+          history: Annotated[bool, typer.Option(help="Also every commit git reaches (all branches).")] = False,  # noqa: E501
+          verify: Annotated[bool, typer.Option(help="Ask Binance which keys are live (one signed read each).")] = False,  # noqa: E501
+          base_url: BaseUrl = None, as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,  # noqa: E501
+          sarif: Annotated[Path | None, typer.Option(help="Also write SARIF 2.1.0 to FILE.")] = None,
+          unsafe_assume_no_ip_whitelist: Annotated[bool, typer.Option(help="Read -2015 as revoked (unsafe).")] = False) -> None:  # noqa: E501
+    """Find Binance API keys, secrets and private keys in files and git history (masked); nothing is sent
+    without --verify. Exit 0 nothing found, 1 found, 2 bad input, 3 Binance unreachable with --verify."""
+    from responder.commands.scan import scan
+    done = scan(_settings(ctx), path=path, history=history, verify=verify, base_url=base_url, sarif=sarif, unsafe_assume_no_ip_whitelist=unsafe_assume_no_ip_whitelist)  # noqa: E501
+    typer.echo(done.text(as_json=as_json))
+    raise typer.Exit(done.exit_code)
 # fmt: on
 
 
