@@ -16,6 +16,7 @@ from responder.commands.session import (
     interactive_prompter,
     load,
     masked_asker,
+    master_from_env,
     need_terminal,
     open_session,
     prompter_for,
@@ -71,6 +72,7 @@ def run(
         prompter=prompter,
         display=display,
         registry=registry,
+        master=master_from_env(settings, secrets, masked_asker(settings, prompter)),
     )
     with session as env:
         mode: Mode = "dry-run" if dry_run else "live"

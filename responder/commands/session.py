@@ -55,9 +55,11 @@ def open_session(
     display: Display,
     registry: ActionRegistry,
     control: DrillControl | None = None,
+    master: Credentials | None = None,
 ) -> Iterator[Env]:
     """The engine's `Env` for one case, with a client for `credentials` and a factory for further keys
-    (the read-only investigation key); every client is closed when the block ends."""
+    (the read-only investigation key); with `master` (a master-account key from the environment or the
+    drill), also the `master` exchange the sub-account steps use. Every client is closed at the end."""
     from responder.credentials import credentials_from
     from responder.exchange.client import connect  # httpx: only once the first prompt is answered
     from responder.playbook.runner import Env
@@ -81,6 +83,7 @@ def open_session(
             exchange=exchange,
             control=control,
             connect=further_key,
+            exchanges={"master": client(master)} if master is not None else {},
         )
 
 
@@ -119,6 +122,15 @@ def need_terminal(settings: Settings, alternative: str) -> None:
         raise UsageError("no terminal to ask questions on", hint=alternative)
 
 
+def master_from_env(settings: Settings, secrets: SecretRegistry, ask: Any) -> Credentials | None:
+    """A master-account key in BINANCE_MASTER_* (the secret may be asked, masked), or None."""
+    from responder.masterkey import load_master_credentials, master_in_env
+
+    if not master_in_env(settings.environ):
+        return None
+    return load_master_credentials(settings.environ, secrets, ask_secret=ask)
+
+
 def masked_asker(settings: Settings, prompter: Prompter) -> Any:
     """A masked prompt for a missing credential, only when a person is there to answer it."""
     if not settings.interactive:
@@ -129,6 +141,7 @@ def masked_asker(settings: Settings, prompter: Prompter) -> Any:
 def closing(display: TerminalDisplay, result: RunResult) -> None:
     """The last screen: what to send, where the files are, the next 24 hours."""
     from responder.incident.evidence import bundle_path
+    from responder.incident.journal import journal_head
 
     d = result.incident_dir
     display.banner("\nWhat now")
@@ -144,6 +157,15 @@ def closing(display: TerminalDisplay, result: RunResult) -> None:
     )
     display.show("info", f"Attach {bundle_path(d, 'report.html')} (prints to PDF) and keep {d}/ as it is.")
     display.show("info", f"Check nothing was changed: responder verify {d}")
+    head = journal_head(d)
+    if head is not None:
+        display.show("info", f"Journal head hash: {head}")
+        display.show(
+            "info",
+            "Keep it away from this computer (write it down, email it to yourself): it proves later that "
+            f"this record was not changed — responder verify {d} --expect HASH. The letter to support "
+            "quotes the head at the time it was written, so Binance holds a copy too.",
+        )
     display.show(
         "info",
         "Next 24 hours: withdrawals stay locked after a password/2FA change; watch your email "

@@ -83,6 +83,8 @@ Params = Sequence[tuple[str, object]]
 T = TypeVar("T")
 
 BAN_RETRY_AFTER_LIMIT = 4 * 86_400.0  # a 418 ban lasts from 2 minutes to 3 days
+# Parameters that carry another API key (a sub-account's): kept masked in recorded evidence.
+_MASKED_PARAMS = frozenset({"subAccountApiKey"})
 
 
 class BinanceClient(SapiReads):
@@ -169,6 +171,11 @@ class BinanceClient(SapiReads):
                     attempt -= 1
                     continue
             raise error
+
+    def call(self, method: str, path: str, params: Params = ()) -> Any:
+        """A signed request through the chokepoint, for endpoint families kept in their own module
+        (`exchange/subaccounts.py`). A non-GET is a mutation: never retried once it may have been sent."""
+        return self._request(method, path, params)
 
     def _attempt(
         self, method: str, path: str, sent: list[tuple[str, object]], signed: bool
@@ -258,6 +265,7 @@ class BinanceClient(SapiReads):
 
     def _record(self, endpoint: str, sent: list[tuple[str, object]], status: int, body: Body) -> None:
         data = body.json if body.is_json else body.text[:2000]
+        sent = [(k, mask_key(str(v)) if k in _MASKED_PARAMS else v) for k, v in sent]
         with self._last_lock:
             self._last[endpoint] = RawResponse(endpoint, dict(sent), status, data)
         if self._recorder is not None:

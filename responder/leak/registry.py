@@ -1,9 +1,10 @@
 """The action registry of this build, composed explicitly: the engine's generic actions and the leak
-playbook's containment and aftercare actions. No discovery by name, no import-time side effects."""
+playbook's containment, aftercare and sub-account actions. No discovery by name, no import-time
+side effects."""
 
 from __future__ import annotations
 
-from responder.leak import aftercare, containment
+from responder.leak import aftercare, containment, subaccount, subaccount_others
 from responder.playbook import actions_generic
 from responder.playbook.actions import ActionRegistry
 
@@ -14,4 +15,6 @@ def build_registry() -> ActionRegistry:
     actions_generic.register(registry)
     containment.register(registry)
     aftercare.register(registry)
+    subaccount.register(registry)
+    subaccount_others.register(registry)
     return registry

@@ -34,7 +34,7 @@ _KIND_KEYS = {
     "manual": {"instructions", "checklist", "url", "verify", "drill"},
     "action": {"text", "action", "params", "mutating", "confirm"},
 }
-_QUESTION_KEYS = {"id", "type", "prompt", "choices", "default", "help", "role"}
+_QUESTION_KEYS = {"id", "type", "prompt", "choices", "default", "help", "role", "masked"}
 _VERIFY_KEYS = {"action", "params", "interval", "attempts"}
 
 
@@ -281,9 +281,13 @@ class _Checker:
             self.add(line, name, f"{label}: default {default!r} does not fit a {qtype} question")
             default = None
         role = self.role(line, name, raw.get("role"))
+        masked = raw.get("masked", False)
+        if not isinstance(masked, bool) or (masked and qtype != "text"):
+            self.add(line, name, f"{label}: `masked` is true or false, on a text question")
+            masked = False
         if not ok:
             return None
-        return Question(str(qid), qtype, prompt, choices, default, _text(raw.get("help")), role)
+        return Question(str(qid), qtype, prompt, choices, default, _text(raw.get("help")), role, masked)
 
     def role(self, line: int, name: str, raw: object) -> str | None:
         """A `role`: lower-case words joined by '-', recorded in the journal for its readers."""

@@ -40,6 +40,7 @@ class Question:
     default: str | bool | None = None
     help: str = ""
     role: str | None = None  # what the answer means to readers of the journal (e.g. `leak-time`)
+    masked: bool = False  # an API key: journaled masked (first 4 + last 4), the whole kept in the vault
 
 
 @dataclass(frozen=True)

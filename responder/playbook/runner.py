@@ -19,14 +19,14 @@ from typing import Any
 from responder.clock import Clock
 from responder.errors import Aborted, ExchangeError
 from responder.exchange.protocol import Exchange
-from responder.incident.evidence import EvidenceStore, write_manifest
+from responder.incident.evidence import EvidenceStore, close_case
 from responder.incident.journal import SECRET_WITHHELD, Journal, format_time
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, ActionUnavailable
 from responder.playbook.conditions import evaluate
 from responder.playbook.model import Playbook, Question, Ref, Step, Verify
 from responder.playbook.protocols import Display, DrillControl, Prompt, Prompter, Purpose
 from responder.playbook.state import CaseState, StepRecord
-from responder.secrets import Secret, SecretRegistry
+from responder.secrets import Secret, SecretRegistry, mask_key
 
 _REF_IN_TEXT = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}")
 _STATUS = {"ok": "done", "warn": "done", "passed": "done", "failed": "failed", "pending": "unresolved"}
@@ -157,6 +157,11 @@ class Runner:
             return format_time(ask.when(p))
         if q.type == "confirm":
             return ask.confirm(p)
+        if q.masked:  # an API key: the journal gets its mask, the action reads it from the vault
+            value = ask.text(p).strip()
+            if value:
+                self.env.vault[f"{step.id}.{q.id}"] = Secret(value)
+            return mask_key(value) if value else ""
         return ask.choice(p) if q.type == "choice" else ask.text(p)
 
     def _manual(self, step: Step) -> tuple[str, dict[str, Any]]:
@@ -307,6 +312,5 @@ class Runner:
     def _close(self) -> None:
         statuses = {rec.status for rec in self.state.finished.values()}
         status = "unresolved" if statuses & {"unresolved", "failed"} else "done"
-        self.journal.append("case-closed", None, {"status": status})
+        close_case(self.journal, status)  # the manifest, then `case-closed` recording it: the end is anchored
         self.state.closed = status
-        write_manifest(self.dir)
