@@ -68,6 +68,21 @@ def _limit_maker_legs_have_no_stop_price(schema: Schema) -> None:
     reports["required"] = [r for r in reports["required"] if r != "stopPrice"]
 
 
+def _balances_are_numbers(schema: Schema) -> None:
+    for name in ("free", "locked"):
+        schema["properties"]["balances"]["items"]["properties"][name] = {"type": "number"}
+
+
+def _transfers_come_in_a_result_page(schema: Schema) -> None:
+    rows = dict(schema)
+    schema.clear()
+    schema.update(
+        type="object",
+        properties={"result": rows, "totalCount": {"type": "integer"}},
+        required=["result", "totalCount"],
+    )
+
+
 def _one_of_is_any_of(schema: Schema) -> None:
     schema["anyOf"] = schema.pop("oneOf")
 
@@ -109,6 +124,15 @@ SPEC_IS_OLDER: dict[tuple[str, str], tuple[str, Any]] = {
         "`unlockConfirm` is the integer 0 in Binance's current answers (reference §3.2), not the string '12/12'",
         _unlock_confirm_is_an_integer,
     ),
+    ("GET", "/sapi/v3/sub-account/assets"): (
+        "the spec types a sub-account balance's free/locked as integer; Binance sends JSON numbers with "
+        "fractions (its own example's 0.1 BTC could not be written otherwise)",
+        _balances_are_numbers,
+    ),
+    ("GET", "/sapi/v1/sub-account/universalTransfer"): (
+        "the spec answers a bare array; Binance's current answer is a page {result: [...], totalCount}",
+        _transfers_come_in_a_result_page,
+    ),
     ("POST", "/api/v3/order"): (
         "the spec's oneOf ACK/RESULT/FULL cannot hold: a FULL answer is also a valid RESULT (extra fields are "
         "allowed), so it is read as anyOf",
@@ -117,13 +141,22 @@ SPEC_IS_OLDER: dict[tuple[str, str], tuple[str, Any]] = {
 }
 # Request parameters the client must send that the spec does not list: (method, path) → (names, why).
 REQUEST_SPEC_IS_OLDER: dict[tuple[str, str], tuple[frozenset[str], str]] = {
+    ("POST", "/sapi/v2/sub-account/subAccountApi/ipRestriction"): (
+        frozenset({"ipAddress"}),
+        "v2 takes the trusted IPs as `ipAddress` (comma-separated; reference §3.3); the spec lists status only",
+    ),
     ("GET", "/sapi/v1/capital/withdraw/address/list"): (
         frozenset({"timestamp"}),
         "a USER_DATA endpoint is signed: Binance requires timestamp (and signature), which the spec omits",
     ),
 }
 # Endpoints the simulator serves that the spec does not describe at all (newer than 2024-10).
-NOT_IN_SPEC: dict[tuple[str, str], str] = {}
+_SUB_API_MANAGEMENT = "sub-account API-key management was added in 2026 (SDK 6.0.0, 2026-07-14; reference §3.3): newer than the spec"
+NOT_IN_SPEC: dict[tuple[str, str], str] = {
+    ("GET", "/sapi/v1/sub-account/subAccountApi"): _SUB_API_MANAGEMENT,
+    ("DELETE", "/sapi/v1/sub-account/subAccountApi"): _SUB_API_MANAGEMENT,
+    ("POST", "/sapi/v1/sub-account/subAccountApiPermission"): _SUB_API_MANAGEMENT,
+}
 
 
 def find_spec() -> Path | None:
@@ -209,7 +242,12 @@ class Traffic:
 
 
 def _signed(sim: Simulator, http: httpx.Client, method: str, path: str, params: dict[str, str]) -> Served:
-    key = sim.keys[0]
+    return _signed_as(sim, sim.keys[0], http, method, path, params)
+
+
+def _signed_as(
+    sim: Simulator, key: Any, http: httpx.Client, method: str, path: str, params: dict[str, str]
+) -> Served:
     assert key.secret is not None
     query = encode_params([*params.items(), ("timestamp", to_ms(SystemClock().now()))])
     query += "&signature=" + HmacSigner(Secret(key.secret.reveal())).sign(query)
@@ -262,7 +300,47 @@ def traffic() -> Iterator[Traffic]:
         client_requests = [(e.method, e.path, dict(e.params)) for e in sim.request_log.entries()]
         answers.extend(_by_hand(sim, http, quiet, price))
     sim.close()
-    yield Traffic(answers, client_requests)
+    sub_answers, sub_requests = _sub_account_traffic()
+    yield Traffic(answers + sub_answers, client_requests + sub_requests)
+
+
+def _sub_account_traffic() -> tuple[list[Served], list[tuple[str, str, dict[str, str]]]]:
+    """The sub-account endpoints, through the client's `SubAccounts` with the master key."""
+    from decimal import Decimal
+
+    from responder.exchange.subaccounts import SubAccounts
+
+    sim = Simulator(load_scenario("sub-account-leak"))
+    answers: list[Served] = []
+
+    def record(endpoint: str, params: dict[str, object], status: int, body: Any) -> None:
+        method, path = endpoint.split(" ", 1)
+        answers.append(Served(method, path, status, body))
+
+    master = next(k for k in sim.keys if k.name == "master")
+    assert master.secret is not None
+    with httpx.Client(transport=sim.transport(client_ip=sim.scenario.client_ip)) as http:
+        c = BinanceClient(
+            "http://127.0.0.1:1", master.api_key, HmacSigner(Secret(master.secret.reveal())), http=http,
+            clock=SystemClock(), recorder=record,
+        )  # fmt: skip
+        api = SubAccounts(c)
+        email = api.sub_accounts()[0].email
+        keys = api.api_keys(email)
+        api.ip_restriction(email, keys[1].api_key)
+        asset = next(b for b in api.assets(email) if b.free > 0)
+        api.transfer_to_master(email, asset.asset, min(asset.free, Decimal(1)), "conformance-1")
+        api.transfers("conformance-1")
+        api.restrict_ips(email, keys[2].api_key, ("203.0.113.9",))
+        api.set_permissions(email, keys[2].api_key, {"canTrade": False})
+        api.delete_api_key(email, keys[0].api_key)
+        requests = [(e.method, e.path, dict(e.params)) for e in sim.request_log.entries()]
+        answers.append(
+            _signed_as(sim, master, http, "DELETE", "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList",
+                       {"email": email, "subAccountApiKey": keys[2].api_key, "ipAddress": "203.0.113.9"})
+        )  # fmt: skip
+    sim.close()
+    return answers, requests
 
 
 def _by_hand(sim: Simulator, http: httpx.Client, symbol: str, price: Any) -> list[Served]:
