@@ -46,6 +46,9 @@ bot_prefixes = ""
 [readonly-key]
 api_key = ""
 secret = ""
+
+[sub-account]
+belongs = "No: the main account"
 """
 # What each fault must say on stderr (the server's fault named), and the exits it may end with: 1 (the
 # run ends at once), or 3 for `key check`, whose verdict is then `indeterminate` (its documented contract).
