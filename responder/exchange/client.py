@@ -83,6 +83,8 @@ Params = Sequence[tuple[str, object]]
 T = TypeVar("T")
 
 BAN_RETRY_AFTER_LIMIT = 4 * 86_400.0  # a 418 ban lasts from 2 minutes to 3 days
+# Cancel-all endpoints whose -2011 means "nothing was open" (futures answers code 200 instead).
+_CANCEL_ALL = frozenset({("DELETE", "/api/v3/openOrders"), ("DELETE", "/sapi/v1/margin/openOrders")})
 # Parameters that carry another API key (a sub-account's): kept masked in recorded evidence.
 _MASKED_PARAMS = frozenset({"subAccountApiKey"})
 
@@ -104,8 +106,10 @@ class BinanceClient(SapiReads):
         read_attempts: int = 3,
         backoff_seconds: float = 0.5,
         deadline_seconds: float = limits.REQUEST_DEADLINE,
+        time_path: str = "/api/v3/time",
     ) -> None:
         self._base = check_base_url(base_url)
+        self._time_path = time_path  # each host has its own (`/fapi/v1/time` on the futures host)
         self._api_key = api_key
         self._signer = signer
         self._http = http
@@ -127,6 +131,10 @@ class BinanceClient(SapiReads):
     @property
     def base_url(self) -> str:
         return self._base
+
+    @property
+    def budget_clock(self) -> Clock:
+        return self._clock
 
     # --- the chokepoint --------------------------------------------------------------------------
     def _request(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
@@ -161,9 +169,7 @@ class BinanceClient(SapiReads):
                     self._pause_before_retry(attempt)
                     continue
                 raise server_failure(status, endpoint, mutating=mutating)
-            error = rejection(
-                status, body, endpoint, cancel_all=(method, path) == ("DELETE", "/api/v3/openOrders")
-            )
+            error = rejection(status, body, endpoint, cancel_all=(method, path) in _CANCEL_ALL)
             if isinstance(error, TimestampRejected):
                 self.time_sync.invalidate()  # a -1021 was never executed: re-sync before any re-send
                 if not resynced and not mutating:
@@ -172,10 +178,11 @@ class BinanceClient(SapiReads):
                     continue
             raise error
 
-    def call(self, method: str, path: str, params: Params = ()) -> Any:
-        """A signed request through the chokepoint, for endpoint families kept in their own module
-        (`exchange/subaccounts.py`). A non-GET is a mutation: never retried once it may have been sent."""
-        return self._request(method, path, params)
+    def call(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
+        """A request through the chokepoint, for endpoint families kept in their own module
+        (`subaccounts.py`, `futures.py`, `margin.py`). A non-GET is a mutation: never retried once it may
+        have been sent."""
+        return self._request(method, path, params, signed=signed)
 
     def _attempt(
         self, method: str, path: str, sent: list[tuple[str, object]], signed: bool
@@ -278,8 +285,8 @@ class BinanceClient(SapiReads):
 
     # --- time --------------------------------------------------------------------------------------
     def _fetch_server_ms(self) -> int:
-        data = self._request("GET", "/api/v3/time", signed=False)
-        return _parse("GET /api/v3/time", lambda d: int(d["serverTime"]), data)
+        data = self._request("GET", self._time_path, signed=False)
+        return _parse(f"GET {self._time_path}", lambda d: int(d["serverTime"]), data)
 
     def _timestamp(self) -> int:
         if self.time_sync.needs_sync():
@@ -412,6 +419,15 @@ class BinanceClient(SapiReads):
 
     def _get(self, path: str, params: Params = (), *, signed: bool = True) -> Any:
         return self._request("GET", path, params, signed=signed)
+
+    def for_host(self, base_url: str, *, budget: RateBudget, time_path: str) -> BinanceClient:
+        """A client for another Binance host (futures) with this one's key, signer, clock offset,
+        recorder and connection pool, and that host's own weight budget and time endpoint."""
+        return BinanceClient(
+            base_url, self._api_key, self._signer, http=self._http, clock=self._clock, budget=budget,
+            recorder=self._recorder, time_sync=self.time_sync, read_attempts=self._attempts,
+            backoff_seconds=self._backoff, time_path=time_path,
+        )  # fmt: skip
 
 
 def _ms(when: datetime | None) -> int | None:
