@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from responder.errors import UsageError
 
 EXAMPLES = "e.g. 2026-11-23 14:05, 14:05 CET, 2h ago, yesterday 09:00"
+EARLIEST = datetime(2017, 7, 14, tzinfo=UTC)  # Binance opened; an incident time before it is a typo
+FUTURE_SLACK = timedelta(minutes=5)  # a clock a little ahead of ours is not "in the future"
 
 # Common abbreviations people type. Ambiguous ones (IST, CST) take their most common trading-world
 # meaning and the echo-back shows the UTC result for the user to confirm.
@@ -142,7 +144,9 @@ def _relative(text: str, now: datetime) -> datetime | None:
     for amount, unit in _REL_PART.findall(m.group(1)):
         if unit not in _UNITS:
             raise UsageError(f"unknown time unit {unit!r} in {text!r}", hint=EXAMPLES)
-        seconds += float(amount) * _UNITS[unit]
+        seconds += float(amount[:20]) * _UNITS[unit]
+    if seconds > (now - EARLIEST).total_seconds():
+        raise UsageError(f"{text!r} is before Binance existed ({EARLIEST:%Y-%m-%d})", hint=EXAMPLES)
     return now - timedelta(seconds=seconds)
 
 
@@ -161,7 +165,38 @@ def _clock_time(text: str) -> tuple[int, int] | None:
 
 
 def parse_when(text: str, *, now: datetime, local_zone: tzinfo | None = None) -> datetime:
-    """Parse a user-typed time into an aware UTC datetime. `now` must be aware."""
+    """Parse a user-typed time into an aware UTC datetime. `now` must be aware. Every time asked of a
+    person is in the past: one in the future or before Binance existed is a UsageError, not a crash."""
+    when = _parse_when(text[:200], now=now, local_zone=local_zone)
+    return check_past(when, now=now, label=repr(text[:40]))
+
+
+def check_past(when: datetime, *, now: datetime, label: str) -> datetime:
+    """`when` (aware) if it is a plausible incident time: not in the future, not before Binance."""
+    if when > now + FUTURE_SLACK:
+        raise UsageError(f"{label} is in the future ({when:%Y-%m-%d %H:%M} UTC)", hint=EXAMPLES)
+    if when < EARLIEST:
+        raise UsageError(f"{label} is before Binance existed ({EARLIEST:%Y-%m-%d})", hint=EXAMPLES)
+    return when
+
+
+def parse_window(
+    since: str, until: str | None, *, now: datetime, local_zone: tzinfo | None = None
+) -> tuple[datetime, datetime | None]:
+    """`--since` and `--until` as instants; `until` must come after `since`."""
+    start = parse_when(since, now=now, local_zone=local_zone)
+    end = parse_when(until, now=now, local_zone=local_zone) if until else None
+    if end is None and start >= now:
+        raise UsageError(f"--since ({start:%Y-%m-%d %H:%M} UTC) is not in the past", hint=EXAMPLES)
+    if end is not None and end <= start:
+        raise UsageError(
+            f"--until ({end:%Y-%m-%d %H:%M} UTC) is not after --since ({start:%Y-%m-%d %H:%M} UTC)",
+            hint="the window runs from --since forward to --until",
+        )
+    return start, end
+
+
+def _parse_when(text: str, *, now: datetime, local_zone: tzinfo | None = None) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     raw = " ".join(text.strip().split())
@@ -202,4 +237,7 @@ def _absolute(body: str, zone: tzinfo, original: str) -> datetime:
         raise UsageError(f"cannot read {original!r} as a time", hint=EXAMPLES) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # 9999-12-31 in a zone east of UTC, year 1 west of it
+        raise UsageError(f"{original!r} is out of range", hint=EXAMPLES) from None

@@ -12,10 +12,13 @@ from typing import Any
 
 from responder.errors import UsageError
 from responder.exchange import pagination as rules
-from responder.exchange.client import BinanceClient, Params, _cancel_reports, _ms, _parse, _rows
+from responder.exchange.client import BinanceClient, Params, _ms
 from responder.exchange.models import Order, Trade
 from responder.exchange.models_derivatives import LoanRecord, MarginAccount, MarginLiquidation
 from responder.exchange.protocol import RawResponse
+from responder.exchange.wire import cancel_reports as _cancel_reports
+from responder.exchange.wire import parse_body as _parse
+from responder.exchange.wire import rows as _rows
 
 
 class MarginClient:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -127,15 +127,35 @@ def _context(exchange: Exchange, window: Window, everything: bool, gaps: list[st
     no_stats: dict[str, Ticker24h] = {}
     stats = collect.guarded(gaps, "24 h ticker (pair ordering only)", exchange.ticker_24h, no_stats)
     spikes = {s: t.spike for s, t in stats.items()}
+    no_lists: set[str] = set()
+    listed_symbols = collect.guarded(
+        gaps, "order lists (OCO/OTO)", lambda: order_list_symbols(exchange, window), no_lists
+    )
     tiers = planner.tiers(
-        listed.values(), held=held, changed=changed, open_order_symbols={o.symbol for o in open_orders},
-        everything=everything, spikes=spikes,
+        listed.values(), held=held, changed=changed,
+        open_order_symbols={o.symbol for o in open_orders} | listed_symbols, everything=everything,
+        spikes=spikes,
     )  # fmt: skip
     no_prices: dict[str, Decimal] = {}
     tickers = collect.guarded(gaps, "ticker prices", exchange.ticker_prices, no_prices)
     everything_listed = {a for s in listed.values() for a in (s.base_asset, s.quote_asset)}
     covered = everything_listed if everything else held | changed
     return _Known(listed, info.weight_limit_per_minute(), account, tiers, tickers, frozenset(covered), spikes)
+
+
+MAX_ORDER_LIST_DAYS = 31  # allOrderList takes 24 h per call (weight 20): a month of lists costs 620
+
+
+def order_list_symbols(exchange: Exchange, window: Window) -> set[str]:
+    """Symbols of every order list (OCO/OTO) open now or placed in the window: allOrderList needs no
+    symbol, so an attacker's list on a market the tiers would skip still puts that market in tier 0."""
+    symbols = {ol.symbol for ol in exchange.open_order_lists()}
+    start = max(window.leak, window.until - planner.DAY * MAX_ORDER_LIST_DAYS)
+    while start < window.until:
+        end = min(start + planner.DAY - timedelta(milliseconds=1), window.until)
+        symbols |= {ol.symbol for ol in exchange.all_order_lists(start=start, end=end, limit=1000)}
+        start = end + timedelta(milliseconds=1)
+    return symbols
 
 
 def _first_attacker(

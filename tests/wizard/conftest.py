@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,9 +48,18 @@ class Case:
         return [e for e in self.sim.request_log.entries() if e.mutating]
 
 
-def run_leak(tmp: Path, scenario: str, *, mode: str = "drill", change: dict[str, Any] | None = None) -> Case:
+def run_leak(
+    tmp: Path,
+    scenario: str,
+    *,
+    mode: str = "drill",
+    change: dict[str, Any] | None = None,
+    prepare: Callable[[Simulator], None] | None = None,
+) -> Case:
     clock = SystemClock()
     sim = Simulator(load_scenario(scenario), clock=clock)
+    if prepare is not None:  # e.g. the attacker places an order list before the person starts
+        prepare(sim)
     answers = auto_answers(sim)
     for key, value in (change or {}).items():
         if isinstance(value, dict) and isinstance(answers.get(key), dict):
