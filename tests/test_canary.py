@@ -149,10 +149,11 @@ def test_unreachable_and_bad_input(tmp_path: Path) -> None:
 CRASH = """
 import os, sys
 import responder.cli as cli
+import responder.cli_groups as groups
 from responder.credentials import load_credentials
 from responder.secrets import SecretRegistry
 
-@cli.key_app.command("crash")
+@groups.key_app.command("crash")
 def crash() -> None:
     credentials = load_credentials(os.environ, SecretRegistry())
     secret = os.environ["BINANCE_API_SECRET"]
