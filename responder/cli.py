@@ -45,11 +45,20 @@ def _preset_conversions(command: Any, ctx: Any) -> None:
     if "help_option_names" not in command.context_settings:  # else its own context builds it later
         params.append(command.get_help_option(ctx))  # the same object click caches and uses
     for param in params:
+        _name_placeholder(param)
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is not None and getattr(param, "_runtime_param", 0) is None:
             param._runtime_param = lazy(descriptor.parameter_info, descriptor.annotation)
     for sub in getattr(command, "commands", {}).values():
         _preset_conversions(sub, ctx)
+
+
+def _name_placeholder(param: Any) -> None:
+    """Help shows `--since WHEN`-style names (the option's own name), never typer's `<str>`."""
+    if getattr(param, "param_type_name", "") == "argument" and hasattr(param, "display_type_rich"):
+        param.display_type_rich = lambda ctx: None  # the argument's NAME says it; no `<str>` after it
+    if getattr(param, "metavar", "x") is None and not getattr(param, "is_flag", False):
+        param.metavar = str(param.name).upper()
 
 
 @functools.cache
@@ -90,6 +99,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
     cls=_LightGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -146,12 +156,17 @@ def _key_check(
         ),
     ] = None,
     ip_restricted: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--ip-restricted",
-            help="The key is known to have an IP whitelist (-2015 is then not proof of revocation).",
+            "--ip-restricted/--no-ip-whitelist",
+            help=(
+                "What you know about the key's IP whitelist. Binance answers -2015 both for a deleted key "
+                "and for a live key called from an address not on its whitelist: only with "
+                "--no-ip-whitelist is -2015 proof of revocation; otherwise it is indeterminate."
+            ),
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
 ) -> None:
     """Make one signed read with the key from the environment (or a masked prompt) and report
@@ -174,7 +189,7 @@ def _key_check(
         sys.stderr.write(f"responder: warning: {warning}\n")
     clock = SystemClock()
     with connect(base, credentials, clock=clock) as client:
-        result = check_key(client, now=clock.now(), profile=chosen, ip_restricted=ip_restricted or None)
+        result = check_key(client, now=clock.now(), profile=chosen, ip_restricted=ip_restricted)
     typer.echo(json.dumps(to_json(result)) if as_json else render_text(result, clock.now()))
     if result.unreachable:  # exit 3 through main(); the verdict above is already printed
         raise Unreachable("the key check could not reach Binance", hint="the result above is indeterminate")
@@ -455,10 +470,17 @@ def _resume(
 # --- end wizard --------------------------------------------------------------------------------------
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM ends a run like Ctrl-C: the case is saved and the resume line printed (exit 130)."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 — one return per exit path is the point
     """Entry point: run the app, map every error to one line on stderr and an exit code."""
     import logging
+    import signal
 
+    signal.signal(signal.SIGTERM, _terminate)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # at INFO it logs signed URLs
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     try:

@@ -29,6 +29,12 @@ from responder.secrets import Secret, SecretRegistry
 from responder.wizard.prompter import Display, Prompt, Prompter, Purpose
 
 _REF_IN_TEXT = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}")
+WAIT_AGAIN = "Check again now"
+WAIT_REDO = "I did it again — check now"
+WAIT_SHOW = "Show me the steps again"
+WAIT_MOVE_ON = "Move on — record it as unresolved"
+# The choices while a manual step's check is pending; data prompters map yes to the first, no to the last.
+WAIT_CHOICES = (WAIT_AGAIN, WAIT_REDO, WAIT_SHOW, WAIT_MOVE_ON)
 _STATUS = {"ok": "done", "warn": "done", "passed": "done", "failed": "failed", "pending": "unresolved"}
 
 
@@ -48,6 +54,8 @@ class Env:
     exchanges: dict[str, Exchange] = field(default_factory=dict)
     connect: Callable[[str, Secret], Exchange] | None = None
     vault: dict[str, Secret] = field(default_factory=dict)
+    # The command that resumes a case as the person launched responder (`./dev resume DIR`, ...).
+    resume_command: Callable[[Path], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,10 @@ class Runner:
                         self._step(index, total, step)
                 self._close()
         except (KeyboardInterrupt, Aborted):
-            raise Aborted(f"Saved. Resume with: responder resume {self.dir}") from None
+            how = self.env.resume_command
+            raise Aborted(
+                f"Saved. Resume with: {how(self.dir) if how else f'responder resume {self.dir}'}"
+            ) from None
         return self.result()
 
     def result(self) -> RunResult:
@@ -122,12 +133,20 @@ class Runner:
         if step.when is not None and not evaluate(step.when, self._lookup):
             self.journal.append("step-skipped", step.id, {"reason": f"condition not met: {step.when.source}"})
             self.state.finished[step.id] = StepRecord(step.id, "skipped", {})
+            self.env.display.show(
+                "info", f"Step {index}/{total} · {step.title} — skipped: {self._why_not(step)}"
+            )
             return
         self.journal.append("step-started", step.id, {"index": index, "total": total, "title": step.title})
         self.env.display.step(index, total, step.title, self.env.clock.now() - self.opened)
         status, outputs = getattr(self, f"_{step.kind}")(step)
         entry = self.journal.append("step-completed", step.id, {"status": status, "outputs": outputs})
         self.state.finished[step.id] = StepRecord(step.id, status, entry.payload["outputs"])
+
+    def _why_not(self, step: Step) -> str:
+        """Why a step was skipped, in the playbook's words when it gives them (`skip_reason`)."""
+        assert step.when is not None
+        return f"only when {step.when.source}"
 
     def _note(self, step: Step) -> tuple[str, dict[str, Any]]:
         self.env.display.show("info", self._text(step.text))
@@ -137,9 +156,19 @@ class Runner:
         if step.text:
             self.env.display.show("info", self._text(step.text))
         outputs: dict[str, Any] = {}
+        times: list[tuple[Question, str]] = []  # earlier datetime answers of this step
         for q in step.questions:
             outputs[q.id] = self._question(step, q)
             self.journal.append("answer", step.id, {"question": q.id, "value": outputs[q.id]})
+            if q.type == "datetime":
+                for earlier, value in times:
+                    if str(outputs[q.id]) < value:  # same ISO-8601 UTC format: text order is time order
+                        self.env.display.show(
+                            "warn",
+                            f"{q.prompt.rstrip('?')} ({outputs[q.id]}) is before "
+                            f"{earlier.prompt.rstrip('?').lower()} ({value}); check both",
+                        )
+                times.append((q, str(outputs[q.id])))
         return "done", outputs
 
     def _question(self, step: Step, q: Question) -> object:
@@ -158,30 +187,44 @@ class Runner:
         return ask.choice(p) if q.type == "choice" else ask.text(p)
 
     def _manual(self, step: Step) -> tuple[str, dict[str, Any]]:
-        show, ask = self.env.display.show, self.env.prompter
-        show("info", self._text(step.text))
+        self._instructions(step)
+        confirmed, missing = self._checklist(step)
+        outputs: dict[str, Any] = {"confirmed": confirmed, "unconfirmed": missing}
+        if step.verify is not None:
+            result, confirmed, missing = self._verify(step, step.verify, confirmed, missing)
+            outputs.update(confirmed=confirmed, unconfirmed=missing, verify=result)
+            done = result == "passed" and not missing
+            return ("failed" if result == "failed" else "done" if done else "unresolved"), outputs
+        return ("unresolved" if missing else "done"), outputs
+
+    def _instructions(self, step: Step) -> None:
+        self.env.display.show("info", self._text(step.text))
         if step.url:
-            show("info", f"Open: {step.url}")
+            self.env.display.show("info", f"Open: {step.url}")
+
+    def _checklist(self, step: Step, *, again: bool = False) -> tuple[list[str], list[str]]:
+        """Ask each item (Enter-confirmed); journal what the person confirmed; act it out in a drill."""
+        show, ask = self.env.display.show, self.env.prompter
         confirmed, missing = [], []
         for item in step.checklist or (step.title,):
             purpose: Purpose = "checklist" if step.checklist else "manual-done"
             text = item if step.checklist else "Done?"
             if ask.confirm(Prompt(step.id, item, text, purpose, default=False)):
-                self.journal.append("confirmation", step.id, {"item": item, "text": text})
+                payload = {"item": item, "text": text, **({"again": True} if again else {})}
+                self.journal.append("confirmation", step.id, payload)
                 confirmed.append(item)
             else:
                 missing.append(item)
                 show("warn", f"not confirmed: {item}")
-        outputs: dict[str, Any] = {"confirmed": confirmed, "unconfirmed": missing}
-        status = "unresolved" if missing else "done"
         if step.drill is not None and self.state.mode == "drill" and not missing:
             self._show_result(self._call(step, step.drill.action, step.drill.params))
-        if step.verify is not None:
-            outputs["verify"] = result = self._verify(step, step.verify)
-            status = "failed" if result == "failed" else "unresolved" if result != "passed" else status
-        return status, outputs
+        return confirmed, missing
 
-    def _verify(self, step: Step, v: Verify) -> str:
+    def _verify(
+        self, step: Step, v: Verify, confirmed: list[str], missing: list[str]
+    ) -> tuple[str, list[str], list[str]]:
+        """Poll `v` until passed/failed. While pending, the person chooses: check again, redo the step
+        (then check), see the steps again, or move on (recorded as unresolved)."""
         attempt = 0
         while True:
             attempt += 1
@@ -191,19 +234,31 @@ class Runner:
             self.journal.append("check", step.id, {"action": v.action, "result": check, "reason": reason})
             self._show_result(result)
             if check != "pending":
-                return check
-            if attempt % v.attempts == 0:
-                prompt = Prompt(
-                    step.id,
-                    "keep-checking",
-                    "Not confirmed yet. Keep checking?",
-                    "keep-checking",
-                    default=True,
-                )
-                if not self.env.prompter.confirm(prompt):
+                return check, confirmed, missing
+            if attempt % v.attempts == 0 or missing:
+                choice = self._wait_choice(step)
+                while choice == WAIT_SHOW:
+                    self._instructions(step)
+                    choice = self._wait_choice(step)
+                if choice == WAIT_MOVE_ON:
                     self.env.display.show("warn", "moved on without confirmation; recorded as unresolved")
-                    return "pending"
+                    return "pending", confirmed, missing
+                if choice == WAIT_REDO:
+                    confirmed, missing = self._checklist(step, again=True)
+                    continue  # check at once: the person just did it
+            self.env.display.progress(f"checking again in {v.interval_seconds:g} s…")
             self.env.clock.sleep(v.interval_seconds)
+
+    def _wait_choice(self, step: Step) -> str:
+        prompt = Prompt(
+            step.id,
+            "keep-checking",
+            "Not confirmed yet. What now?",
+            "keep-checking",
+            choices=WAIT_CHOICES,
+            default=WAIT_CHOICES[0],
+        )
+        return self.env.prompter.choice(prompt)
 
     def _action(self, step: Step) -> tuple[str, dict[str, Any]]:
         if step.text:

@@ -38,6 +38,13 @@ class Outcome:
     checks: tuple[str, ...] = ()
 
 
+def _resume_command() -> Any:
+    """How to resume, as the person launched responder (see `wizard/launch.py`)."""
+    from responder.wizard.launch import resume_command
+
+    return lambda directory: resume_command(directory, os.environ, sys.argv, sys.executable)
+
+
 def _interactive(clock: Clock) -> Prompter:
     from responder.wizard.questionary_prompter import QuestionaryPrompter
 
@@ -108,7 +115,16 @@ def run_live(
 
     with ExitStack() as stack, _clients(base_url, clock, stack) as factory:
         client = stack.enter_context(connect(base_url, creds, clock=clock))
-        env = Env(prompter, display, clock, secrets, registry, exchange=client, connect=factory)
+        env = Env(
+            prompter,
+            display,
+            clock,
+            secrets,
+            registry,
+            exchange=client,
+            connect=factory,
+            resume_command=_resume_command(),
+        )
         info = CaseInfo(base_url, creds.masked_key, creds.key_type)
         mode: Mode = "dry-run" if dry_run else "live"
         result = start_case(env, playbook, mode=mode, info=info, incident_dir=incident_dir, environ=environ)
@@ -189,6 +205,7 @@ def _drill_case(
             exchange=client,
             control=setup.control,
             connect=factory,
+            resume_command=_resume_command(),
         )
         if resume_dir is not None:
             return resume_case(env, resume_dir, playbook=playbook, force=force)
@@ -203,7 +220,7 @@ def _drill_outcome(display: TerminalDisplay, result: RunResult, check: Any, auto
         display.show("ok", line)
     for line in check.problems:
         display.show("warn", line)
-    if auto and not check.ok:
+    if not check.ok:  # interactive or not, resumed or not: a drill that missed its outcome fails
         raise SelfCheckFailed(f"the drill did not reach the expected outcome: {'; '.join(check.problems)}")
     return Outcome(result, tuple(check.passed))
 
@@ -232,7 +249,16 @@ def resume(
 
     with ExitStack() as stack, _clients(base_url, clock, stack) as factory:
         client = stack.enter_context(connect(base_url, creds, clock=clock))
-        env = Env(prompter, display, clock, secrets, registry, exchange=client, connect=factory)
+        env = Env(
+            prompter,
+            display,
+            clock,
+            secrets,
+            registry,
+            exchange=client,
+            connect=factory,
+            resume_command=_resume_command(),
+        )
         result = resume_case(env, directory, playbook=playbook, force=force)
     closing(display, result)
     return Outcome(result)
@@ -269,6 +295,12 @@ def _case_opened(directory: Path) -> dict[str, Any]:
     return {**entry["payload"], "_time": entry["time"]}
 
 
+def _verify_command(directory: Path) -> str:
+    from responder.wizard.launch import launcher
+
+    return f"{launcher(os.environ, sys.argv, sys.executable)} verify {directory}"
+
+
 def closing(display: TerminalDisplay, result: RunResult) -> None:
     """The last screen: what to send, where the files are, the next 24 hours."""
     d = result.incident_dir
@@ -279,9 +311,16 @@ def closing(display: TerminalDisplay, result: RunResult) -> None:
     unresolved = [s.title for s in result.steps if s.status in ("unresolved", "failed")]
     for title in unresolved:
         display.show("warn", f"not finished: {title}")
+    if result.mode in ("dry-run", "drill"):
+        what = "dry run: nothing was changed" if result.dry_run else "drill: nothing real was touched"
+        display.show("info", f"This was a {what}. Do not send this report to Binance support.")
+        display.show("info", f"The rehearsal's files: {d}/ (report.md, report.html)")
+        display.show("info", f"Check nothing was changed: {_verify_command(d)}")
+        display.show("info", "If your key has really leaked: responder run (without --dry-run).")
+        return
     display.show("info", f"Send to Binance support (Chat → 'Account hacked' or a ticket): {d / 'report.md'}")
     display.show("info", f"Attach {d / 'report.html'} (prints to PDF) and keep {d}/ as it is.")
-    display.show("info", f"Check nothing was changed: responder verify {d}")
+    display.show("info", f"Check nothing was changed: {_verify_command(d)}")
     display.show(
         "info",
         "Next 24 hours: withdrawals stay locked after a password/2FA change; watch your email "

@@ -59,9 +59,20 @@ def test_json_for_an_ed25519_key_with_base_url_from_the_environment(
 def test_revoked_key_exits_0(server: tuple[FakeBinance, str], tmp_path: Path) -> None:
     fake, base = server
     fake.keys.clear()
+    args = ["key", "check", "--json", "--no-ip-whitelist", "--base-url", base]
+    doc = _one_json_object((result := run(args, HMAC_ENV, tmp_path)).out)
+    assert (result.code, doc["status"], doc["permissions"], doc["findings"]) == (0, "revoked", None, [])
+
+
+def test_rejected_key_is_indeterminate_unless_known_to_have_no_whitelist(
+    server: tuple[FakeBinance, str], tmp_path: Path
+) -> None:
+    fake, base = server
+    fake.keys.clear()
     result = run(["key", "check", "--json", "--base-url", base], HMAC_ENV, tmp_path)
     doc = _one_json_object(result.out)
-    assert (result.code, doc["status"], doc["permissions"], doc["findings"]) == (0, "revoked", None, [])
+    assert (result.code, doc["status"], doc["code"]) == (0, "indeterminate", -2015)
+    assert "whitelist" in str(doc["reason"])
 
 
 def test_human_output(server: tuple[FakeBinance, str], tmp_path: Path) -> None:

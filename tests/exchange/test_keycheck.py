@@ -101,9 +101,21 @@ def test_live_key(make_client: ClientFactory, fake: FakeBinance) -> None:
     assert "LIVE" in text and "critical" in text
 
 
-def test_rejected_key_without_known_whitelist_is_revoked(make_client: ClientFactory) -> None:
-    result = check_key(make_client(api_key="Z" * 64), now=START)
+def test_rejected_key_known_to_have_no_whitelist_is_revoked(make_client: ClientFactory) -> None:
+    result = check_key(make_client(api_key="Z" * 64), now=START, ip_restricted=False)
     assert (result.status, result.code, result.unreachable) == ("revoked", -2015, False)
+    assert "no IP whitelist" in result.reason
+
+
+def test_rejected_key_with_unknown_whitelist_is_indeterminate_and_says_why(
+    make_client: ClientFactory,
+) -> None:
+    """-2015 is Binance's answer for a deleted key and for a live key called from a non-whitelisted
+    address alike: without knowing the key had no whitelist, it proves nothing (issue 17 #6)."""
+    result = check_key(make_client(api_key="Z" * 64), now=START)
+    assert (result.status, result.code, result.unreachable) == ("indeterminate", -2015, False)
+    assert "not known whether the key had an IP whitelist" in result.reason
+    assert "--no-ip-whitelist" in result.reason
 
 
 def test_rejected_ip_restricted_key_is_indeterminate(make_client: ClientFactory) -> None:
@@ -115,7 +127,11 @@ def test_bad_key_format_counts_as_revoked(make_client: ClientFactory, fake: Fake
     fake.fail_next(
         "/sapi/v1/account/apiRestrictions", (401, {}, {"code": -2014, "msg": "API-key format invalid."})
     )
-    assert check_key(make_client(), now=START).status == "revoked"
+    assert check_key(make_client(), now=START, ip_restricted=False).status == "revoked"
+    fake.fail_next(
+        "/sapi/v1/account/apiRestrictions", (401, {}, {"code": -2014, "msg": "API-key format invalid."})
+    )
+    assert check_key(make_client(), now=START).status == "indeterminate"
 
 
 def test_wrong_secret_is_indeterminate(make_client: ClientFactory) -> None:

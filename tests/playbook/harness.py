@@ -89,6 +89,9 @@ class KillingDisplay:
     def show(self, level: Level, text: str) -> None:
         pass
 
+    def progress(self, text: str) -> None:
+        pass
+
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
