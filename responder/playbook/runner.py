@@ -206,18 +206,26 @@ class Runner:
         """Ask each item (Enter-confirmed); journal what the person confirmed; act it out in a drill."""
         show, ask = self.env.display.show, self.env.prompter
         confirmed, missing = [], []
+        earlier = set() if again else self.state.confirmed_items.get(step.id, set())
         for item in step.checklist or (step.title,):
             purpose: Purpose = "checklist" if step.checklist else "manual-done"
             text = item if step.checklist else "Done?"
-            if ask.confirm(Prompt(step.id, item, text, purpose, default=False)):
+            if item in earlier:  # confirmed before an interruption: the journal already says so
+                show("ok", f"{text} (you confirmed this before the interruption)")
+                confirmed.append(item)
+            elif ask.confirm(Prompt(step.id, item, text, purpose, default=False)):
                 payload = {"item": item, "text": text, **({"again": True} if again else {})}
                 self.journal.append("confirmation", step.id, payload)
+                self.state.confirmed_items.setdefault(step.id, set()).add(item)
                 confirmed.append(item)
             else:
                 missing.append(item)
                 show("warn", f"not confirmed: {item}")
-        if step.drill is not None and self.state.mode == "drill" and not missing:
+        drill = step.drill is not None and self.state.mode == "drill"
+        if drill and not missing and (again or step.id not in self.state.acted):
+            assert step.drill is not None
             self._show_result(self._call(step, step.drill.action, step.drill.params))
+            self.state.acted.add(step.id)
         return confirmed, missing
 
     def _verify(

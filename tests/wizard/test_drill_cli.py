@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(not Path(RESPONDER).exists(), reason="the respon
 def env(home: Path, **extra: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", ""), "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
-        "NO_COLOR": "1", "TERM": "xterm", "LC_ALL": "C.UTF-8", **extra,
+        "NO_COLOR": "1", "TERM": "xterm", "LC_ALL": "C.UTF-8", "PROMPT_TOOLKIT_NO_CPR": "1", **extra,
     }  # fmt: skip
 
 
@@ -91,14 +91,15 @@ def drill(tmp_path: Path) -> Iterator[pexpect.spawn]:
 
 ENTER = "\r"
 TRIAGE = [
-    ("What leaked", ENTER), ("How\\?", ENTER), ("When could it have leaked", "6h ago" + ENTER),
+    ("What leaked\\?", ENTER), ("How\\?", ENTER), ("When could it have leaked", "6h ago" + ENTER),
     ("Correct", ENTER), ("first notice", "now" + ENTER), ("Correct", ENTER),
     ("What was the key for", ENTER), ("prefixes", ENTER),
 ]  # fmt: skip
+Y = "y" + ENTER  # every answer takes Enter
 AFTER_CANCEL = [
-    ("I deleted the key", "y"), ("Withdrawal whitelist is on", "y"), ("I removed addresses", "y"),
-    ("I created a read-only", "y"), ("Password changed", "y"), ("2FA reset", "y"), ("All other devices", "y"),
-    ("Anti-phishing", "y"), ("Login history", "y"),
+    ("I deleted the key", Y), ("Withdrawal whitelist is on", Y), ("I removed addresses", Y),
+    ("I created a read-only", Y), ("Password changed", Y), ("2FA reset", Y), ("All other devices", Y),
+    ("Anti-phishing", Y), ("Login history", Y),
 ]  # fmt: skip
 
 
@@ -115,7 +116,7 @@ def test_a_new_user_goes_from_the_first_question_to_the_report(drill: pexpect.sp
     drill.expect("UTC")  # the typed time is echoed back in UTC for confirmation
     answer(drill, TRIAGE[3:])
     drill.expect("open orders")
-    answer(drill, [("Cancel all \\d+ open orders", "y"), AFTER_CANCEL[0]])
+    answer(drill, [("Cancel all \\d+ open orders", Y), AFTER_CANCEL[0]])
     drill.expect("dead at")
     answer(drill, AFTER_CANCEL[1:])
     drill.expect("report.md, report.txt, report.html")
@@ -129,9 +130,9 @@ def test_a_new_user_goes_from_the_first_question_to_the_report(drill: pexpect.sp
 
 def test_ctrl_c_saves_and_resume_finishes(drill: pexpect.spawn, tmp_path: Path) -> None:
     case = tmp_path / "case"
-    answer(drill, [*TRIAGE, ("Cancel all \\d+ open orders", "y"), ("I deleted the key", "")])
+    answer(drill, [*TRIAGE, ("Cancel all \\d+ open orders", Y), ("I deleted the key", "")])
     drill.send("\x03")
-    drill.expect("Saved. Resume with: responder resume")
+    drill.expect("Saved. Resume with: .*responder resume")
     drill.expect(pexpect.EOF)
     drill.close()
     assert drill.exitstatus == 130
