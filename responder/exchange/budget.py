@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -156,6 +156,9 @@ class RateBudget:
         self._waits = 0
         self._waited = 0.0
         self._limited = 0
+        # Told before every wait of a second or more (seconds, until when): a display can say
+        # "waiting for Binance's next weight minute, until 10:44:00 UTC" instead of freezing.
+        self.on_wait: Callable[[float, datetime], None] | None = None
 
     # --- configuration -----------------------------------------------------------------------------
     def set_api_limit(self, limit: int) -> None:
@@ -210,6 +213,8 @@ class RateBudget:
                     return waited
             # A small margin past the boundary: the server's minute must have turned too.
             pause = wait + 0.05
+            if self.on_wait is not None and pause >= 1.0:
+                self.on_wait(pause, self._clock.now() + timedelta(seconds=pause))
             self._clock.sleep(pause)
             waited += pause
 

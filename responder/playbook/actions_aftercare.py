@@ -128,6 +128,7 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
         return _from_snapshot(ctx, since, now, "no key to read with")
     prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
     options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
+    _say_waits(ctx, ex)
     try:
         findings = sweep(
             ex, since=since, until=now, clock=ctx.clock, options=options, progress=_progress(ctx)
@@ -277,6 +278,21 @@ def _binance_withdrawal(r: dict[str, Any]) -> dict[str, Any]:
         "transferType": r["transfer_type"],
         "withdrawOrderId": r.get("withdraw_order_id"),
     }
+
+
+def _say_waits(ctx: ActionContext, ex: Exchange) -> None:
+    """Rate-limit waits show on the progress line: what responder waits for, and until when."""
+    budget = getattr(ex, "budget", None)
+    if budget is None or not hasattr(budget, "on_wait"):
+        return
+
+    def waiting(seconds: float, until: datetime) -> None:
+        ctx.display.progress(
+            f"waiting for Binance's next weight minute (rate limit) — until "
+            f"{until.strftime('%H:%M:%S')} UTC, {seconds:.0f} s"
+        )
+
+    budget.on_wait = waiting
 
 
 def _progress(ctx: ActionContext) -> Any:

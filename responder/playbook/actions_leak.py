@@ -327,7 +327,9 @@ def revocation_check(ctx: ActionContext, params: JsonMap) -> ActionResult:
         ctx.check("leak.revocation_check", result, reason)
         return ActionResult("passed", {"revocation": result, "at": plain(now)}, lines=(("ok", reason),))
     if check.status == "live":
-        result, reason = "alive", f"still alive at {at}: a signed read with the key succeeded"
+        result, reason = "alive", f"KEY STILL ALIVE at {at}: a signed read with the leaked key succeeded"
+        ctx.check("leak.revocation_check", result, reason)
+        return ActionResult("pending", {"revocation": result, "at": plain(now)}, lines=(("danger", reason),))
     else:
         result, reason = "indeterminate", f"indeterminate at {at}: {check.reason}"
         if ip_restricted:

@@ -21,7 +21,7 @@ from responder.timeparse import parse_when
 
 _T = TypeVar("_T")
 Purpose = Literal["question", "checklist", "manual-done", "mutation", "keep-checking"]
-Level = Literal["ok", "warn", "info", "dry"]
+Level = Literal["ok", "warn", "danger", "info", "dry"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,9 @@ class Display(Protocol):
         ...
 
     def show(self, level: Level, text: str) -> None:
-        """ok = proven (✓), warn = needs attention (!), info = plain, dry = what a dry run would do."""
+        """ok = proven (✓), warn = needs attention (!), danger = dangerous right now (!!, e.g. the key
+        is still alive: a terminal keeps it on screen until an ok line resolves it), info = plain,
+        dry = what a dry run would do."""
         ...
 
     def progress(self, text: str) -> None:
@@ -62,7 +64,7 @@ class Display(Protocol):
         ...
 
 
-_MARK: Mapping[str, str] = {"ok": "✓ ", "warn": "! ", "info": "", "dry": "DRY RUN · "}
+_MARK: Mapping[str, str] = {"ok": "✓ ", "warn": "! ", "danger": "!! ", "info": "", "dry": "DRY RUN · "}
 
 
 def elapsed_text(elapsed: timedelta) -> str:

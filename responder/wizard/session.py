@@ -48,7 +48,8 @@ def _resume_command() -> Any:
 def _interactive(clock: Clock) -> Prompter:
     from responder.wizard.questionary_prompter import QuestionaryPrompter
 
-    return QuestionaryPrompter(clock=clock, color="NO_COLOR" not in os.environ)
+    plain = "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb"
+    return QuestionaryPrompter(clock=clock, color=not plain)
 
 
 def _prompter(answers: Path | None, playbook: Any, clock: Clock) -> Prompter:
@@ -305,6 +306,8 @@ def closing(display: TerminalDisplay, result: RunResult) -> None:
     """The last screen: what to send, where the files are, the next 24 hours."""
     d = result.incident_dir
     display.banner("\nWhat now")
+    if display.danger is not None:
+        display.show("danger", f"{display.danger} — not resolved: do this first")
     if result.findings:
         for f in result.findings:
             display.show("warn", f)

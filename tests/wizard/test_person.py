@@ -103,7 +103,7 @@ def test_a_person_typing_y_enter_mistakes_and_stray_keys_reaches_the_report(
     # A slip: "n" at the deletion. The key is alive; the person checks again, and while responder
     # waits types Down Down Down Enter (which would pick "Move on"): those keys must be thrown away.
     say(child, "I deleted the key in API Management", NO)
-    child.expect("still alive")
+    child.expect("!! KEY STILL ALIVE")
     say(child, "What now", ENTER)  # "Check again now"
     child.expect("checking again in")
     child.send(DOWN * 3 + ENTER)
@@ -219,9 +219,11 @@ def test_a_drill_whose_self_check_fails_exits_1(tmp_path: Path, children: list[p
     say(child, "I deleted the key", NO)
     say(child, "What now", UP + ENTER)  # up from the first choice wraps to the last: "Move on"
     child.expect("recorded as unresolved")
+    child.expect("!! KEY STILL ALIVE .* — not resolved")  # red, and repeated under the next header
     checklist(child, LOCKDOWN)
     checklist(child, SECURITY)
     child.expect("What now", timeout=120)
+    child.expect("!! KEY STILL ALIVE .* not resolved: do this first")
     child.expect("not finished: Delete the key")
     child.expect("key not proven dead")
     child.expect(pexpect.EOF, timeout=60)
