@@ -326,16 +326,10 @@ def _finding_lines(data: dict[str, Any]) -> list[tuple[Level, str]]:
     else:
         lines.append(("warn", f"orders        {len(flagged)} abnormal of {len(data['orders'])}"))
         lines.append(
-            ("info", f"  {'time (UTC)':<17}{'symbol':<10}{'side':<5}{'qty':>14}{'price':>14}  verdict")
+            ("info", f"  {'time (UTC)':<17}{'symbol':<10}{'side':<5}{'paid/got':>18}  verdict    why")
         )
         for o in flagged[:10]:
-            lines.append(
-                (
-                    "info",
-                    f"  {o['time'][:16].replace('T', ' '):<17}{o['symbol']:<10}{o['side']:<5}"
-                    f"{o['executedQty']:>14}{o['price']:>14}  {o['verdict']}",
-                )
-            )
+            lines.append(("info", _order_row(o)))
         if len(flagged) > 10:
             lines.append(("info", f"  … {len(flagged) - 10} more in findings.json"))
     for kind in ("withdrawals", "transfers"):
@@ -343,8 +337,42 @@ def _finding_lines(data: dict[str, Any]) -> list[tuple[Level, str]]:
         if bad:
             lines.append(("warn", f"{kind:<13} {len(bad)} flagged"))
     loss = data["summary"]["loss"]
-    lines.append(("info", f"estimated loss {loss['estimated_loss']} USDT ({loss['method']})"))
+    lines.append(("info", _loss_line(loss)))
     return lines
+
+
+_QUOTES = ("USDT", "FDUSD", "USDC", "TUSD", "BUSD", "DAI", "BTC", "ETH", "BNB", "TRY", "EUR", "BRL", "JPY")
+
+
+def quote_asset(symbol: str) -> str:
+    """The quote asset of a symbol by its suffix (BTCUSDT → USDT); empty when it cannot be told."""
+    return next((q for q in _QUOTES if symbol.endswith(q) and len(symbol) > len(q)), "")
+
+
+def _order_row(o: dict[str, Any]) -> str:
+    """One flagged order: when, what, the quote amount with its unit, the verdict and why."""
+    from responder.report.text import clean
+
+    symbol = clean(str(o["symbol"]))
+    amount = o.get("quoteQty") or o.get("cummulativeQuoteQty") or ""
+    try:
+        shown = f"{Decimal(str(amount)).normalize():,f} {quote_asset(symbol) or '(quote)'}"
+    except ArithmeticError:
+        shown = "?"
+    reason = clean(str(o.get("reason") or ", ".join(o.get("rules") or [])))
+    reason = reason if len(reason) <= 48 else reason[:47] + "…"
+    when = str(o["time"])[:16].replace("T", " ")
+    return f"  {when:<17}{symbol:<10}{clean(str(o['side'])):<5}{shown:>18}  {o['verdict']:<10} {reason}"
+
+
+def _loss_line(loss: dict[str, Any]) -> str:
+    """The estimate and its parts; how it is computed is in findings.json and the report."""
+    if str(loss.get("method", "")).startswith("not estimated"):
+        return f"loss          {loss['method']}"
+    parts = [f"paid {loss['usdt_paid']}", f"worth {loss['value_now']} now"]
+    if str(loss.get("withdrawn_value", "0")) not in ("0", "0.00", ""):
+        parts.append(f"withdrawn {loss['withdrawn_value']}")
+    return f"estimated loss {loss['estimated_loss']} USDT ({', '.join(parts)}; method in findings.json)"
 
 
 def recommend_profile(ctx: ActionContext, params: JsonMap) -> ActionResult:

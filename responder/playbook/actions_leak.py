@@ -169,7 +169,7 @@ def _snapshot_result(
         held = account.nonzero_balances()
         out.update(uid=account.uid, assets=len(held), account_can_withdraw=account.can_withdraw)
         out.setdefault("can_withdraw", account.can_withdraw)
-        lines.append(("ok", f"balances      {len(held)} assets"))
+        lines.append(("ok", f"balances      {_amounts(held)}"))
     if orders is not None:
         symbols = sorted({o.symbol for o in orders})
         recent = [o for o in orders if o.time >= leaked_at]
@@ -189,8 +189,7 @@ def _snapshot_result(
     if withdrawals is not None:
         after = [w for w in withdrawals if w.apply_time >= leaked_at]
         out["withdrawals_since_leak"] = len(after)
-        level: Level = "warn" if after else "ok"
-        lines.append((level, f"withdrawals   {len(after) or 'none'} since the leak"))
+        lines.extend(_withdrawal_lines(after))
     if deposits is not None:
         out["deposits"] = len(deposits)
     if transfers is not None:
@@ -212,6 +211,36 @@ def _snapshot_result(
     )
     status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
     return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
+
+
+def _amounts(held: Any, shown: int = 6) -> str:
+    """`5 assets: 0.52 BTC, 1,200 USDT, …` — what the snapshot proved the account held."""
+    from responder.report.text import clean
+
+    items = sorted(held, key=lambda b: b.asset)
+    parts = [f"{b.total.normalize():,f} {clean(b.asset)}" for b in items[:shown]]
+    more = f", +{len(items) - shown} more" if len(items) > shown else ""
+    return f"{len(items)} assets: {', '.join(parts)}{more}" if items else "no assets"
+
+
+def _withdrawal_lines(after: list[Any], shown: int = 5) -> list[tuple[Level, str]]:
+    lines: list[tuple[Level, str]] = [
+        ("warn" if after else "ok", f"withdrawals   {len(after) or 'none'} since the leak")
+    ]
+    lines += [("warn", f"  {_withdrawal(w)}") for w in sorted(after, key=lambda w: w.apply_time)[:shown]]
+    if len(after) > shown:
+        lines.append(("warn", f"  … and {len(after) - shown} more (evidence/withdrawals.json)"))
+    return lines
+
+
+def _withdrawal(w: Any) -> str:
+    from responder.report.text import clean
+
+    tag = f" memo {clean(w.address_tag)}" if w.address_tag else ""
+    return (
+        f"{w.amount.normalize():,f} {clean(w.coin)} to {clean(w.address)}{tag} ({clean(w.network)}) "
+        f"at {show(w.apply_time)}"
+    )
 
 
 def _transfers(ex: Any, start: datetime, end: datetime) -> list[Transfer]:
@@ -327,7 +356,7 @@ def revocation_check(ctx: ActionContext, params: JsonMap) -> ActionResult:
         ctx.check("leak.revocation_check", result, reason)
         return ActionResult("passed", {"revocation": result, "at": plain(now)}, lines=(("ok", reason),))
     if check.status == "live":
-        result, reason = "alive", f"KEY STILL ALIVE at {at}: a signed read with the leaked key succeeded"
+        result, reason = "alive", f"KEY STILL ALIVE at {at}: a signed read with it succeeded"
         ctx.check("leak.revocation_check", result, reason)
         return ActionResult("pending", {"revocation": result, "at": plain(now)}, lines=(("danger", reason),))
     else:

@@ -26,7 +26,7 @@ from responder.playbook.model import QUESTION_TYPES, STEP_KINDS, Playbook, Quest
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 _REF = re.compile(r"^\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}$")
 _TOP_KEYS = {"id", "title", "description", "version", "steps"}
-_COMMON = {"id", "kind", "title", "when"}
+_COMMON = {"id", "kind", "title", "when", "skipped"}
 _KIND_KEYS = {
     "note": {"text"},
     "ask": {"text", "questions"},
@@ -173,7 +173,12 @@ class _Checker:
         if not title:
             self.add(line, name, "needs a `title`")
         when = self.condition(line, name, raw.get("when"))
-        step = getattr(self, f"_{kind}")(line, name, raw, Step(name, kind, title, line, when))
+        skipped = raw.get("skipped", "")
+        if not isinstance(skipped, str) or (skipped and when is None):
+            self.add(line, name, "`skipped` is the text shown when `when` is false: a string, with a `when`")
+            skipped = ""
+        base = Step(name, kind, title, line, when, skipped=skipped.strip())
+        step = getattr(self, f"_{kind}")(line, name, raw, base)
         self.seen.setdefault(name, step if len(self.problems) == before else None)
         return step if isinstance(step, Step) else None
 

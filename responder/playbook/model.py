@@ -58,6 +58,7 @@ class Step:
     title: str
     line: int
     when: Condition | None = None
+    skipped: str = ""  # shown when `when` is false: why the step is not needed ("the key cannot withdraw")
     text: str = ""  # note text, manual instructions, or an action's explanation
     questions: tuple[Question, ...] = ()  # ask
     checklist: tuple[str, ...] = ()  # manual

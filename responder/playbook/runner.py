@@ -144,9 +144,9 @@ class Runner:
         self.state.finished[step.id] = StepRecord(step.id, status, entry.payload["outputs"])
 
     def _why_not(self, step: Step) -> str:
-        """Why a step was skipped, in the playbook's words when it gives them (`skip_reason`)."""
+        """Why a step was skipped, in the playbook's words when it gives them (`skipped`)."""
         assert step.when is not None
-        return f"only when {step.when.source}"
+        return step.skipped or f"only when {step.when.source}"
 
     def _note(self, step: Step) -> tuple[str, dict[str, Any]]:
         self.env.display.show("info", self._text(step.text))

@@ -296,10 +296,14 @@ def _case_opened(directory: Path) -> dict[str, Any]:
     return {**entry["payload"], "_time": entry["time"]}
 
 
-def _verify_command(directory: Path) -> str:
+def _launcher() -> str:
     from responder.wizard.launch import launcher
 
-    return f"{launcher(os.environ, sys.argv, sys.executable)} verify {directory}"
+    return launcher(os.environ, sys.argv, sys.executable)
+
+
+def _verify_command(directory: Path) -> str:
+    return f"{_launcher()} verify {directory}"
 
 
 def closing(display: TerminalDisplay, result: RunResult) -> None:
@@ -307,7 +311,7 @@ def closing(display: TerminalDisplay, result: RunResult) -> None:
     d = result.incident_dir
     display.banner("\nWhat now")
     if display.danger is not None:
-        display.show("danger", f"{display.danger} — not resolved: do this first")
+        display.show("danger", f"{display.danger} — do this first")
     if result.findings:
         for f in result.findings:
             display.show("warn", f)
@@ -319,7 +323,7 @@ def closing(display: TerminalDisplay, result: RunResult) -> None:
         display.show("info", f"This was a {what}. Do not send this report to Binance support.")
         display.show("info", f"The rehearsal's files: {d}/ (report.md, report.html)")
         display.show("info", f"Check nothing was changed: {_verify_command(d)}")
-        display.show("info", "If your key has really leaked: responder run (without --dry-run).")
+        display.show("info", f"If your key has really leaked: {_launcher()} run (without --dry-run).")
         return
     display.show("info", f"Send to Binance support (Chat → 'Account hacked' or a ticket): {d / 'report.md'}")
     display.show("info", f"Attach {d / 'report.html'} (prints to PDF) and keep {d}/ as it is.")

@@ -219,11 +219,12 @@ def test_a_drill_whose_self_check_fails_exits_1(tmp_path: Path, children: list[p
     say(child, "I deleted the key", NO)
     say(child, "What now", UP + ENTER)  # up from the first choice wraps to the last: "Move on"
     child.expect("recorded as unresolved")
-    child.expect("!! KEY STILL ALIVE .* — not resolved")  # red, and repeated under the next header
+    child.expect("Step 7/18")
+    child.expect("!! KEY STILL ALIVE at [0-9:]+ UTC: a signed read with it succeeded — not resolved")
     checklist(child, LOCKDOWN)
     checklist(child, SECURITY)
     child.expect("What now", timeout=120)
-    child.expect("!! KEY STILL ALIVE .* not resolved: do this first")
+    child.expect("!! KEY STILL ALIVE at [0-9:]+ UTC: a signed read with it succeeded — do this first")
     child.expect("not finished: Delete the key")
     child.expect("key not proven dead")
     child.expect(pexpect.EOF, timeout=60)
