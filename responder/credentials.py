@@ -1,4 +1,5 @@
-"""Where an API credential comes from: the environment or a masked prompt, never the command line.
+"""Where an API credential comes from: the environment or a masked prompt, never the command line;
+and the one place a `Credentials` is built (`credentials_from`, which validates the key).
 
 `BINANCE_API_KEY` plus either `BINANCE_API_SECRET` (HMAC) or `BINANCE_PRIVATE_KEY_FILE` (a PKCS#8
 PEM, Ed25519 or RSA, with `BINANCE_PRIVATE_KEY_PASSPHRASE` when it is encrypted). What the
@@ -58,6 +59,25 @@ def check_api_key(raw: str) -> tuple[str, tuple[str, ...]]:
     return key, ()
 
 
+def credentials_from(
+    api_key: str,
+    registry: SecretRegistry,
+    *,
+    secret: Secret | None = None,
+    private_key_pem: Secret | None = None,
+) -> Credentials:
+    """Credentials for a key whose secret is already in memory (a drill's simulated key, the fresh
+    read-only key given in the wizard): the key is checked, the secret registered."""
+    key, warnings = check_api_key(api_key)
+    if secret is not None:
+        signer: Signer = HmacSigner(registry.add(secret))
+    elif private_key_pem is not None:
+        signer = signer_from_pem(registry.add(private_key_pem))
+    else:
+        raise CredentialError(f"no secret for the API key {mask_key(key)}")
+    return Credentials(key, signer, signer.key_type, warnings)
+
+
 def load_credentials(
     env: Mapping[str, str],
     registry: SecretRegistry,
@@ -90,7 +110,8 @@ def load_credentials(
 def _ask(ask_secret: AskSecret | None, prompt: str, variable: str) -> str:
     if ask_secret is None:
         raise CredentialError(
-            f"no {prompt} given", hint=f"set {variable} in the environment (never on the command line)"
+            f"no {prompt} in the environment and no terminal to ask on",
+            hint=f"set {variable} in the environment (never on the command line)",
         )
     return ask_secret(prompt)
 

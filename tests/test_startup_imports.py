@@ -29,7 +29,18 @@ LATER = (
     "responder.keycheck",
 )
 # Loaded only once the key is in (an answers file needs the playbook first, so it loads it before).
-ENGINE = ("responder.playbook", "responder.exchange.models", "responder.journal", "responder.evidence")
+# The engine's protocols (`playbook/protocols.py`, the seams the prompter implements) are not the engine.
+ENGINE = (
+    "responder.playbook.runner",
+    "responder.playbook.loader",
+    "responder.playbook.model",
+    "responder.playbook.actions",
+    "responder.playbook.session",
+    "responder.leak",
+    "responder.exchange.models",
+    "responder.incident.journal",
+    "responder.incident.evidence",
+)
 
 HELP = """
 import json, sys

@@ -12,13 +12,15 @@ from urllib.parse import urlsplit
 
 from responder.errors import UsageError
 
+DEFAULT_BASE_URL = "https://api.binance.com"  # the one place it is written
+
 
 def check_base_url(url: str) -> str:
     """`https://…` anywhere; plain `http://` only to this machine (the simulator)."""
     parts = urlsplit(url.strip())
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host:
-        raise UsageError(f"base URL {url!r} is not an http(s) URL", hint="e.g. https://api.binance.com")
+        raise UsageError(f"base URL {url!r} is not an http(s) URL", hint=f"e.g. {DEFAULT_BASE_URL}")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise UsageError("the base URL must not carry credentials, a query or a fragment")
     if parts.scheme == "http" and not _is_loopback(host):

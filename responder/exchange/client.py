@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -31,7 +31,7 @@ from responder.errors import (
     UsageError,
 )
 from responder.exchange import pagination as rules
-from responder.exchange.baseurl import check_base_url  # moved there (issue 5); still importable here
+from responder.exchange.baseurl import check_base_url
 from responder.exchange.budget import Cost, RateBudget, ban_end, endpoint_cost
 from responder.exchange.models import (
     Account,
@@ -54,10 +54,16 @@ from responder.exchange.signing import Signer, encode_params
 from responder.exchange.timesync import TimeSync
 from responder.secrets import mask_key
 
-if TYPE_CHECKING:
-    from responder.credentials import Credentials
 
-DEFAULT_BASE_URL = "https://api.binance.com"
+class KeyPair(Protocol):
+    """What `connect` needs of a credential: the API key and the signer holding its secret."""
+
+    @property
+    def api_key(self) -> str: ...
+    @property
+    def signer(self) -> Signer: ...
+
+
 Recorder = Callable[[str, dict[str, object], int, Any], None]
 Params = Sequence[tuple[str, object]]
 T = TypeVar("T")
@@ -457,7 +463,7 @@ def _ms(when: datetime | None) -> int | None:
 @contextmanager
 def connect(
     base_url: str,
-    credentials: Credentials,
+    credentials: KeyPair,
     *,
     clock: Clock,
     timeout: float = 10.0,

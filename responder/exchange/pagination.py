@@ -4,18 +4,19 @@ Binance refuses (or silently truncates) requests outside each endpoint's rules (
 allOrders/myTrades windows of at most 24 h with `orderId`/`fromId` cursors and 1000 rows a page;
 withdraw/deposit history windows under 90 days with offset/limit; universal transfers one `type` at a
 time, `current`/`size` ≤ 100; convert trade flow windows of at most 30 days with `moreData`; account
-snapshots under 30 days. The checks here are pure and used by the client before sending; the walkers
-use only the `Exchange` protocol, so they work against any implementation.
+snapshots under 30 days. The checks here are pure and used by the client before sending. The paging
+walker (`pages` and the reads built on it) uses only the `Exchange` protocol; the forensics sweep, the
+wizard's snapshot and its aftercare all page through it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 from responder.errors import UsageError
-from responder.exchange.models import ConvertTrade, DailySnapshot, Deposit, Order, Trade, Transfer, Withdrawal
+from responder.exchange.models import Deposit, Transfer, Withdrawal
 from responder.exchange.protocol import Exchange
 
 DAY_WINDOW = timedelta(hours=24)  # allOrders / myTrades: endTime - startTime <= 24 h
@@ -24,9 +25,8 @@ SNAPSHOT_WINDOW = timedelta(days=30)  # accountSnapshot: strictly less than 30 d
 CONVERT_WINDOW = timedelta(days=30)  # convert tradeFlow: at most 30 days
 PAGE = 1000
 TRANSFER_PAGE = 100
-_MS = timedelta(milliseconds=1)
-K = TypeVar("K")
-V = TypeVar("V")
+MAX_PAGES = 100  # a bound on any one walk: a server that never sends a short page cannot loop us
+T = TypeVar("T")
 
 TRANSFER_TYPES = (
     "MAIN_UMFUTURE", "MAIN_CMFUTURE", "MAIN_MARGIN", "UMFUTURE_MAIN", "UMFUTURE_MARGIN", "CMFUTURE_MAIN",
@@ -37,8 +37,10 @@ TRANSFER_TYPES = (
     "MARGIN_OPTION", "OPTION_MARGIN", "FUNDING_OPTION", "OPTION_FUNDING", "MAIN_PORTFOLIO_MARGIN",
     "PORTFOLIO_MARGIN_MAIN",
 )  # fmt: skip
-# These need fromSymbol/toSymbol (an isolated-margin pair); a sweep without a symbol skips them.
+# Every `type` of GET /sapi/v1/asset/transfer (reference §3, from the SDK's list). These need
+# fromSymbol/toSymbol (an isolated-margin pair); a sweep without a symbol skips them.
 NEEDS_SYMBOL = frozenset({"ISOLATEDMARGIN_MARGIN", "MARGIN_ISOLATEDMARGIN", "ISOLATEDMARGIN_ISOLATEDMARGIN"})
+SWEPT_TRANSFER_TYPES = tuple(t for t in TRANSFER_TYPES if t not in NEEDS_SYMBOL)
 
 
 # --- checks the client applies before sending ------------------------------------------------------
@@ -101,138 +103,38 @@ def check_my_trades_params(
         )
 
 
-# --- windows ---------------------------------------------------------------------------------------
-def windows(
-    start: datetime, end: datetime, span: timedelta, *, inclusive: bool = True
-) -> list[tuple[datetime, datetime]]:
-    """Split [start, end] into consecutive windows, each `e - s <= span` (`< span` unless inclusive).
-
-    Windows touch without overlapping: the next starts 1 ms after the previous ends (Binance times are
-    epoch milliseconds and both bounds are inclusive).
-    """
-    if end < start:
-        raise UsageError("the time range ends before it starts")
-    step = span if inclusive else span - _MS
-    out: list[tuple[datetime, datetime]] = []
-    s = start
-    while True:
-        e = min(s + step, end)
-        out.append((s, e))
-        if e >= end:
-            return out
-        s = e + _MS
-
-
-# --- walkers over the Exchange protocol ------------------------------------------------------------
-def all_orders_between(ex: Exchange, symbol: str, start: datetime, end: datetime) -> list[Order]:
-    """Every order on `symbol` placed in [start, end]: 24 h windows, then `orderId` cursors."""
-    seen: dict[int, Order] = {}
-    for s, e in windows(start, end, DAY_WINDOW):
-        page = ex.all_orders(symbol, start=s, end=e, limit=PAGE)
-        _keep(seen, page, key=lambda o: o.order_id, window=(s, e), when=lambda o: o.time)
-        while len(page) == PAGE:
-            page = ex.all_orders(symbol, order_id=max(o.order_id for o in page) + 1, limit=PAGE)
-            if not _keep(seen, page, key=lambda o: o.order_id, window=(s, e), when=lambda o: o.time):
-                break
-    return sorted(seen.values(), key=lambda o: (o.time, o.order_id))
-
-
-def my_trades_between(ex: Exchange, symbol: str, start: datetime, end: datetime) -> list[Trade]:
-    """Every trade on `symbol` in [start, end]: 24 h windows, then `fromId` cursors."""
-    seen: dict[int, Trade] = {}
-    for s, e in windows(start, end, DAY_WINDOW):
-        page = ex.my_trades(symbol, start=s, end=e, limit=PAGE)
-        _keep(seen, page, key=lambda t: t.id, window=(s, e), when=lambda t: t.time)
-        while len(page) == PAGE:
-            page = ex.my_trades(symbol, from_id=max(t.id for t in page) + 1, limit=PAGE)
-            if not _keep(seen, page, key=lambda t: t.id, window=(s, e), when=lambda t: t.time):
-                break
-    return sorted(seen.values(), key=lambda t: (t.time, t.id))
-
-
-def _keep(
-    seen: dict[K, V],
-    page: list[V],
-    *,
-    key: Callable[[V], K],
-    window: tuple[datetime, datetime],
-    when: Callable[[V], datetime],
-) -> bool:
-    """Add the rows of `page` inside `window`; False once a cursor page has run past the window."""
-    inside = [row for row in page if window[0] <= when(row) <= window[1]]
-    for row in inside:
-        seen[key(row)] = row
-    return len(inside) == len(page)
-
-
-def withdrawals_between(ex: Exchange, start: datetime, end: datetime) -> list[Withdrawal]:
-    return _offset_pages(
-        start, end, lambda s, e, off: ex.withdraw_history(start=s, end=e, offset=off, limit=PAGE)
-    )
-
-
-def deposits_between(ex: Exchange, start: datetime, end: datetime) -> list[Deposit]:
-    return _offset_pages(
-        start, end, lambda s, e, off: ex.deposit_history(start=s, end=e, offset=off, limit=PAGE)
-    )
-
-
-def _offset_pages(
-    start: datetime, end: datetime, fetch: Callable[[datetime, datetime, int], list[V]]
-) -> list[V]:
-    rows: list[V] = []
-    for s, e in windows(start, end, WALLET_WINDOW, inclusive=False):
-        offset = 0
-        while True:
-            page = fetch(s, e, offset)
-            rows.extend(page)
-            if len(page) < PAGE:
-                break
-            offset += len(page)
-    return rows
-
-
-def transfers_between(
-    ex: Exchange, start: datetime, end: datetime, types: tuple[str, ...] = TRANSFER_TYPES
-) -> Iterator[Transfer]:
-    """Universal transfers of every type in [start, end], page by page (`current`, `size` 100)."""
-    for transfer_type in types:
-        if transfer_type in NEEDS_SYMBOL:
-            continue
-        current, fetched = 1, 0
-        while True:
-            page = ex.universal_transfers(
-                transfer_type, start=start, end=end, current=current, size=TRANSFER_PAGE
-            )
-            yield from page.rows
-            fetched += len(page.rows)
-            if len(page.rows) < TRANSFER_PAGE or fetched >= page.total:
-                break
-            current += 1
-
-
-def convert_trades_between(ex: Exchange, start: datetime, end: datetime) -> list[ConvertTrade]:
-    """Convert trades in [start, end]: 30-day windows, moving the start past the last row on `moreData`."""
-    seen: dict[str, ConvertTrade] = {}
-    for s, e in windows(start, end, CONVERT_WINDOW):
-        cursor = s
-        while True:
-            page = ex.convert_trades(start=cursor, end=e, limit=PAGE)
-            for t in page.trades:
-                seen[t.quote_id] = t
-            if not page.more_data or not page.trades:
-                break
-            cursor = max(t.create_time for t in page.trades) + _MS
-            if cursor > e:
-                break
-    return sorted(seen.values(), key=lambda t: t.create_time)
-
-
-def snapshots_between(
-    ex: Exchange, start: datetime, end: datetime, kind: str = "SPOT"
-) -> list[DailySnapshot]:
-    """Daily account snapshots in [start, end] (Binance keeps about the last month)."""
-    out: list[DailySnapshot] = []
-    for s, e in windows(start, end, SNAPSHOT_WINDOW, inclusive=False):
-        out.extend(ex.account_snapshot(kind, start=s, end=e, limit=30))
+# --- the paging walker -------------------------------------------------------------------------------
+def pages(read: Callable[[int], Sequence[T]], size: int, *, max_pages: int = MAX_PAGES) -> list[T]:
+    """Pages 0, 1, 2… of one read until a short page (fewer than `size` rows), at most `max_pages`."""
+    out: list[T] = []
+    for page in range(max_pages):
+        rows = read(page)
+        out += rows
+        if len(rows) < size:
+            break
     return out
+
+
+def withdrawals(ex: Exchange, start: datetime, end: datetime) -> list[Withdrawal]:
+    """Withdraw history in [start, end] (one window under 90 days), `offset` pages of 1000."""
+    return pages(lambda p: ex.withdraw_history(start=start, end=end, offset=p * PAGE), PAGE)
+
+
+def deposits(ex: Exchange, start: datetime, end: datetime) -> list[Deposit]:
+    """Deposit history in [start, end] (one window under 90 days), `offset` pages of 1000."""
+    return pages(lambda p: ex.deposit_history(start=start, end=end, offset=p * PAGE), PAGE)
+
+
+def transfers(ex: Exchange, kind: str, start: datetime, end: datetime) -> list[Transfer]:
+    """Universal transfers of one type in [start, end], `current` pages of 100."""
+
+    def read(p: int) -> list[Transfer]:
+        page = ex.universal_transfers(kind, start=start, end=end, current=p + 1, size=TRANSFER_PAGE)
+        return list(page.rows)
+
+    return pages(read, TRANSFER_PAGE)
+
+
+def all_transfers(ex: Exchange, start: datetime, end: datetime) -> list[Transfer]:
+    """Universal transfers of every type a sweep can read (Binance has no "all types" query)."""
+    return [t for kind in SWEPT_TRANSFER_TYPES for t in transfers(ex, kind, start, end)]

@@ -14,17 +14,13 @@ from decimal import Decimal
 from typing import TypeVar
 
 from responder.errors import ExchangeError
+from responder.exchange import pagination as paging
 from responder.exchange.models import ConvertTrade, Deposit, Kline, Transfer, WithdrawAddress, Withdrawal
 from responder.exchange.protocol import Exchange
 from responder.forensics.model import Window
 from responder.forensics.prices import STABLES
 
 T = TypeVar("T")
-TRANSFER_TYPES = (
-    "MAIN_UMFUTURE", "MAIN_CMFUTURE", "MAIN_MARGIN", "MAIN_FUNDING", "MAIN_OPTION", "MAIN_PORTFOLIO_MARGIN",
-    "FUNDING_MAIN", "FUNDING_UMFUTURE", "FUNDING_MARGIN", "FUNDING_CMFUTURE", "FUNDING_OPTION",
-    "UMFUTURE_MAIN", "CMFUTURE_MAIN", "MARGIN_MAIN", "OPTION_MAIN", "PORTFOLIO_MARGIN_MAIN",
-)  # fmt: skip
 HISTORY_SPAN = timedelta(days=89)  # withdraw/deposit history windows must be < 90 days
 CONVERT_SPAN = timedelta(days=30)
 
@@ -48,29 +44,17 @@ def guarded(gaps: list[str], what: str, read: Callable[[], T], default: T) -> T:
         return default
 
 
-def _paged(read: Callable[[int], list[T]], size: int) -> list[T]:
-    out: list[T] = []
-    for page in range(100):
-        rows = read(page)
-        out += rows
-        if len(rows) < size:
-            break
-    return out
-
-
 def wallet(exchange: Exchange, window: Window) -> Wallet:
     w = Wallet()
     start, end = min(window.baseline_start, window.until - HISTORY_SPAN), window.until
 
-    def withdrawals(p: int) -> list[Withdrawal]:
-        return exchange.withdraw_history(start=start, end=end, offset=p * 1000)
-
-    def deposits(p: int) -> list[Deposit]:
-        return exchange.deposit_history(start=start, end=end, offset=p * 1000)
-
-    w.withdrawals = guarded(w.gaps, "withdraw history", lambda: _paged(withdrawals, 1000), list[Withdrawal]())
-    w.deposits = guarded(w.gaps, "deposit history", lambda: _paged(deposits, 1000), list[Deposit]())
-    for kind in TRANSFER_TYPES:
+    w.withdrawals = guarded(
+        w.gaps, "withdraw history", lambda: paging.withdrawals(exchange, start, end), list[Withdrawal]()
+    )
+    w.deposits = guarded(
+        w.gaps, "deposit history", lambda: paging.deposits(exchange, start, end), list[Deposit]()
+    )
+    for kind in paging.SWEPT_TRANSFER_TYPES:
         w.transfers += guarded(
             w.gaps, f"transfers {kind}", _transfers(exchange, kind, window), list[Transfer]()
         )
@@ -84,13 +68,7 @@ def wallet(exchange: Exchange, window: Window) -> Wallet:
 
 
 def _transfers(exchange: Exchange, kind: str, window: Window) -> Callable[[], list[Transfer]]:
-    def read(p: int) -> list[Transfer]:
-        page = exchange.universal_transfers(
-            kind, start=window.baseline_start, end=window.until, current=p + 1
-        )
-        return list(page.rows)
-
-    return lambda: _paged(read, 100)
+    return lambda: paging.transfers(exchange, kind, window.baseline_start, window.until)
 
 
 def _converts(exchange: Exchange, start: datetime, end: datetime) -> Callable[[], list[ConvertTrade]]:

@@ -1,1 +1,3 @@
-"""Playbooks: incident procedures as data (TOML in `playbooks/`), loaded, validated and run step by step."""
+"""The generic playbook engine: procedures as data (TOML in `playbooks/`), loaded, validated and run step
+by step against the protocols in `protocols.py`. It knows no product: the leak playbook's actions live in
+`responder/leak/`."""

@@ -1,18 +1,16 @@
 """Actions: named functions a playbook step can run, and the context they run in.
 
 An action is `(ctx: ActionContext, params) -> ActionResult`, registered explicitly in an
-`ActionRegistry` (no import-time side effects: `default_registry()` builds one and calls each area's
-`register(registry)`). The loader checks playbooks against the registry. Every change to the account
-goes through `ctx.mutate`, which journals `intent` with the exact request before calling, `outcome`
-after; in a dry run it journals `would-do` and calls nothing; on an unknown outcome it reads the
-state (`reconcile`) and journals what it found — it never re-sends. On resume, a mutation already
-journaled for the step is replayed from the journal, never sent again.
+`ActionRegistry` (no import-time side effects: each area's `register(registry)` adds its own; the
+leak build composes them in `leak/registry.py`). The loader checks playbooks against the registry.
+Every change to the account goes through `ctx.mutate`, which journals `intent` with the exact
+request before calling, `outcome` after; in a dry run it journals `would-do` and calls nothing; on
+an unknown outcome it reads the state (`reconcile`) and journals what it found — it never re-sends.
+On resume, a mutation already journaled for the step is replayed from the journal, never sent again.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +18,11 @@ from typing import Any, Literal
 
 from responder.clock import Clock
 from responder.errors import ExchangeError, Rejected, ResponderError
-from responder.evidence import EvidenceRef, EvidenceStore
 from responder.exchange.protocol import Exchange
-from responder.journal import Journal
+from responder.incident.evidence import EvidenceRef, EvidenceStore
+from responder.incident.journal import Journal
+from responder.playbook.protocols import Display, DrillControl, Level
 from responder.secrets import Secret, SecretRegistry
-from responder.wizard.prompter import Display, Level
 
 ActionStatus = Literal["ok", "warn", "failed", "passed", "pending"]
 JsonMap = Mapping[str, Any]
@@ -113,18 +111,6 @@ class ActionRegistry:
         return tuple(sorted(self._specs))
 
 
-def default_registry() -> ActionRegistry:
-    """The generic actions plus every area's actions that are installed (`actions_leak` when present)."""
-    from responder.playbook import actions_generic
-
-    registry = ActionRegistry()
-    actions_generic.register(registry)
-    for module in ("responder.playbook.actions_leak",):
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module).register(registry)
-    return registry
-
-
 @dataclass
 class ActionContext:
     """Everything an action may touch. Built by the runner for one step."""
@@ -141,7 +127,7 @@ class ActionContext:
     outputs: Mapping[str, JsonMap]
     dry_run: bool = False
     drill: bool = False
-    control: object | None = None  # the simulator's control channel in a drill (protocol only)
+    control: DrillControl | None = None  # the simulator's control channel in a drill
     exchanges: dict[str, Exchange] = field(default_factory=dict)  # opened during the run, by role
     connect: Callable[[str, Secret], Exchange] | None = None  # a client for another key
     vault: Mapping[str, Secret] = field(default_factory=dict)  # this process's secret answers

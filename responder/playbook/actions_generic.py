@@ -12,7 +12,7 @@ from typing import Any
 from responder.errors import NothingToCancel
 from responder.exchange.models import Order
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
-from responder.wizard.prompter import Level
+from responder.playbook.protocols import Level
 
 
 def _order_summary(order: Order) -> dict[str, Any]:

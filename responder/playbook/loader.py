@@ -26,14 +26,15 @@ from responder.playbook.model import QUESTION_TYPES, STEP_KINDS, Playbook, Quest
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 _REF = re.compile(r"^\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}$")
 _TOP_KEYS = {"id", "title", "description", "version", "steps"}
-_COMMON = {"id", "kind", "title", "when", "skipped"}
+_COMMON = {"id", "kind", "title", "when", "role", "skipped"}
+_ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _KIND_KEYS = {
     "note": {"text"},
     "ask": {"text", "questions"},
     "manual": {"instructions", "checklist", "url", "verify", "drill"},
     "action": {"text", "action", "params", "mutating", "confirm"},
 }
-_QUESTION_KEYS = {"id", "type", "prompt", "choices", "default", "help"}
+_QUESTION_KEYS = {"id", "type", "prompt", "choices", "default", "help", "role"}
 _VERIFY_KEYS = {"action", "params", "interval", "attempts"}
 
 
@@ -173,11 +174,12 @@ class _Checker:
         if not title:
             self.add(line, name, "needs a `title`")
         when = self.condition(line, name, raw.get("when"))
+        role = self.role(line, name, raw.get("role"))
         skipped = raw.get("skipped", "")
         if not isinstance(skipped, str) or (skipped and when is None):
             self.add(line, name, "`skipped` is the text shown when `when` is false: a string, with a `when`")
             skipped = ""
-        base = Step(name, kind, title, line, when, skipped=skipped.strip())
+        base = Step(name, kind, title, line, when, role=role, skipped=skipped.strip())
         step = getattr(self, f"_{kind}")(line, name, raw, base)
         self.seen.setdefault(name, step if len(self.problems) == before else None)
         return step if isinstance(step, Step) else None
@@ -275,9 +277,19 @@ class _Checker:
         if not _default_fits(qtype, choices, default):
             self.add(line, name, f"{label}: default {default!r} does not fit a {qtype} question")
             default = None
+        role = self.role(line, name, raw.get("role"))
         if not ok:
             return None
-        return Question(str(qid), qtype, prompt, choices, default, _text(raw.get("help")))
+        return Question(str(qid), qtype, prompt, choices, default, _text(raw.get("help")), role)
+
+    def role(self, line: int, name: str, raw: object) -> str | None:
+        """A `role`: lower-case words joined by '-', recorded in the journal for its readers."""
+        if raw is None:
+            return None
+        if not isinstance(raw, str) or not _ROLE.match(raw):
+            self.add(line, name, f"`role` must be lower-case words joined by '-', not {raw!r}")
+            return None
+        return raw
 
     def choices(self, line: int, name: str, label: str, qtype: str, raw: object) -> tuple[str, ...]:
         if qtype != "choice":

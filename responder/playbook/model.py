@@ -39,6 +39,7 @@ class Question:
     choices: tuple[str, ...] = ()
     default: str | bool | None = None
     help: str = ""
+    role: str | None = None  # what the answer means to readers of the journal (e.g. `leak-time`)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Step:
     params: Mapping[str, ParamValue] = field(default_factory=dict)  # action
     mutating: bool = False  # action
     confirm: str = ""  # action (required when mutating)
+    role: str | None = None  # what the step means to readers of the journal (e.g. `key-deleted`)
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,15 @@ from typing import Any
 
 from responder.clock import Clock
 from responder.errors import Aborted, ExchangeError
-from responder.evidence import EvidenceStore, write_manifest
 from responder.exchange.protocol import Exchange
-from responder.journal import SECRET_WITHHELD, Journal, format_time
+from responder.incident.evidence import EvidenceStore, write_manifest
+from responder.incident.journal import SECRET_WITHHELD, Journal, format_time
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, ActionUnavailable
 from responder.playbook.conditions import evaluate
 from responder.playbook.model import Playbook, Question, Ref, Step, Verify
+from responder.playbook.protocols import Display, DrillControl, Prompt, Prompter, Purpose
 from responder.playbook.state import CaseState, StepRecord
 from responder.secrets import Secret, SecretRegistry
-from responder.wizard.prompter import Display, Prompt, Prompter, Purpose
 
 _REF_IN_TEXT = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}")
 WAIT_AGAIN = "Check again now"
@@ -48,7 +48,7 @@ class Env:
     secrets: SecretRegistry
     registry: ActionRegistry
     exchange: Exchange | None = None
-    control: object | None = None  # the simulator's control channel, in a drill
+    control: DrillControl | None = None  # the simulator's control channel, in a drill
     # Further exchanges opened during the run (e.g. "investigation": a fresh read-only key), a factory
     # for them, and the secret answers of this process (never journaled; gone after a restart).
     exchanges: dict[str, Exchange] = field(default_factory=dict)
@@ -92,6 +92,7 @@ class Runner:
         self.dir = incident_dir
         self.state = state
         self.evidence = EvidenceStore(incident_dir, journal, env.secrets)
+        journal.step_roles = {s.id: s.role for s in playbook.steps if s.role}
         self.opened = datetime.fromisoformat(state.opened_time.replace("Z", "+00:00"))
 
     def run(self) -> RunResult:
@@ -159,17 +160,22 @@ class Runner:
         times: list[tuple[Question, str]] = []  # earlier datetime answers of this step
         for q in step.questions:
             outputs[q.id] = self._question(step, q)
-            self.journal.append("answer", step.id, {"question": q.id, "value": outputs[q.id]})
+            role = {"role": q.role} if q.role else {}
+            self.journal.append("answer", step.id, {"question": q.id, "value": outputs[q.id], **role})
             if q.type == "datetime":
-                for earlier, value in times:
-                    if str(outputs[q.id]) < value:  # same ISO-8601 UTC format: text order is time order
-                        self.env.display.show(
-                            "warn",
-                            f"{q.prompt.rstrip('?')} ({outputs[q.id]}) is before "
-                            f"{earlier.prompt.rstrip('?').lower()} ({value}); check both",
-                        )
-                times.append((q, str(outputs[q.id])))
+                self._order_warning(q, str(outputs[q.id]), times)
         return "done", outputs
+
+    def _order_warning(self, q: Question, value: str, times: list[tuple[Question, str]]) -> None:
+        """A later time of the step before an earlier one ("noticed" before "leaked"): say so."""
+        for earlier, before in times:
+            if value < before:  # same ISO-8601 UTC format: text order is time order
+                self.env.display.show(
+                    "warn",
+                    f"{q.prompt.rstrip('?')} ({value}) is before "
+                    f"{earlier.prompt.rstrip('?').lower()} ({before}); check both",
+                )
+        times.append((q, value))
 
     def _question(self, step: Step, q: Question) -> object:
         p = Prompt(step.id, q.id, q.prompt, "question", q.choices, q.default, q.help)

@@ -15,8 +15,14 @@ from typing import Literal
 
 from responder import __version__
 from responder.errors import UsageError
-from responder.journal import Journal
-from responder.paths import drills_root, incidents_root, new_case_id, new_incident_dir, prepare_incident_dir
+from responder.incident.journal import Journal
+from responder.incident.paths import (
+    drills_root,
+    incidents_root,
+    new_case_id,
+    new_incident_dir,
+    prepare_incident_dir,
+)
 from responder.playbook.loader import find_playbook, load_playbook
 from responder.playbook.model import Playbook
 from responder.playbook.runner import Env, Runner, RunResult

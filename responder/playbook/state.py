@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from responder.errors import JournalError
-from responder.journal import Entry
+from responder.incident.journal import Entry
 from responder.playbook.actions import RecordedMutation
 
 

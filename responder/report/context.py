@@ -12,10 +12,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from responder.errors import JournalError
+from responder.incident.record import IncidentRecord, JournalEntry
 from responder.report import facts, fmt
 from responder.report.findings_view import findings as findings_section
 from responder.report.findings_view import flagged_fill_times
-from responder.report.incident import IncidentRecord, JournalEntry
 from responder.report.model import (
     Check,
     EvidenceRow,
@@ -88,11 +88,7 @@ def _revocation(entries: tuple[JournalEntry, ...]) -> Revocation:
         if e.kind == "check" and e.payload.get("result") in REVOCATION_RESULTS
     )
     dead = next((c for c in checks if c.proven), None)
-    deleted = any(
-        e.kind == "confirmation"
-        and "delete" in f"{e.payload.get('item', '')} {e.payload.get('text', '')}".lower()
-        for e in entries
-    )
+    deleted = any(e.kind == "confirmation" and e.payload.get("role") == "key-deleted" for e in entries)
     if dead is not None:
         conclusion = f"The key was proven dead at {dead.time} (check #{dead.seq}: {dead.reason})."
         to_support = f"I deleted the key. {conclusion}"
@@ -114,7 +110,7 @@ def _revocation(entries: tuple[JournalEntry, ...]) -> Revocation:
 
 def _report_time(entries: tuple[JournalEntry, ...], generated_at: datetime) -> datetime:
     for e in entries:
-        if e.kind in ("intent", "action-result", "outcome") and "report" in str(e.payload.get("action", "")):
+        if e.kind in ("intent", "action-result", "outcome") and e.payload.get("role") == "report":
             return e.time
     return generated_at
 

@@ -1,7 +1,7 @@
 """Facts about the case read from the journal and the evidence: the leak answers and the key's profile.
 
-Answers are recognised by the leak playbook's question ids (`ANSWER_IDS`), else by their step id or
-question text (`ANSWER_ROLES`); the last answer to a role wins, as the user may correct one.
+Answers are recognised by the `role` the playbook declares for their question and the journal records
+(`ANSWER_ROLES`), never by their wording; the last answer to a role wins, as the user may correct one.
 The key's permissions come from the earliest evidence holding an apiRestrictions body (the snapshot
 taken before revocation; Binance's camelCase body or the client's snake_case model), the account UID
 from an account body. Pure functions over parsed data.
@@ -16,34 +16,16 @@ from datetime import datetime
 from typing import Any, Final
 
 from responder.clock import from_ms
-from responder.report.incident import EvidenceFile, JournalEntry, parse_time
+from responder.incident.record import EvidenceFile, JournalEntry, parse_time
 from responder.report.text import clean
 
-# question id -> role: the leak playbook's triage questions (`what`, `vector`, `leaked_at`, `noticed_at`).
-ANSWER_IDS: Final[dict[str, str]] = {
-    "what": "what",
-    "vector": "vector",
-    "leaked_at": "leak_time",
-    "noticed_at": "noticed",
+# the journal's `role` of an answer (declared in the playbook) -> what the report calls it
+ANSWER_ROLES: Final[dict[str, str]] = {
+    "what-leaked": "what",
+    "leak-vector": "vector",
+    "leak-time": "leak_time",
+    "noticed-time": "noticed",
 }
-# role -> keywords, any of which in "<step id> <question>" (lower case) marks the answer. Checked in order.
-ANSWER_ROLES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
-    ("noticed", ("noticed", "first-seen", "discovered")),
-    (
-        "leak_time",
-        (
-            "leak-time",
-            "leak_time",
-            "leaked-at",
-            "when could it have leaked",
-            "when did it leak",
-            "leak-when",
-            "when-leak",
-        ),
-    ),
-    ("vector", ("vector", "how did", "how?", "leak-how")),
-    ("what", ("what leaked", "what-leaked", "leak-what", "leaked-what")),
-)
 
 # apiRestrictions flag -> what the key could do, as a support agent reads it.
 PERMISSION_NAMES: Final[tuple[tuple[str, str], ...]] = (
@@ -101,15 +83,10 @@ def answers(entries: Iterable[JournalEntry]) -> dict[str, Answer]:
     for e in entries:
         if e.kind != "answer":
             continue
-        question = str(e.payload.get("question", ""))
-        role = ANSWER_IDS.get(question) or _role_by_words(f"{e.step or ''} {question}".lower())
+        role = ANSWER_ROLES.get(str(e.payload.get("role", "")))
         if role is not None:
             found[role] = _answer_value(e.payload.get("value"))
     return found
-
-
-def _role_by_words(probe: str) -> str | None:
-    return next((role for role, words in ANSWER_ROLES if any(w in probe for w in words)), None)
 
 
 def find_object(content: Any, keys: tuple[str, ...], depth: int = 4) -> Mapping[str, Any] | None:

@@ -15,9 +15,9 @@ from typing import Any
 
 from responder.clock import from_ms
 from responder.exchange.models import WITHDRAW_STATUS
+from responder.incident.record import parse_time
 from responder.report import fmt
 from responder.report.explorer import tx_url
-from responder.report.incident import parse_time
 from responder.report.model import Findings, Loss, OrderRow, TransferRow, WithdrawalRow
 from responder.report.text import clean
 

@@ -8,7 +8,6 @@ Templates are found in the installed package (`responder/_data/reports`) or, in 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Final
 import jinja2
 
 from responder.errors import JournalError, UsageError
+from responder.incident.evidence import write_bundle_file
 from responder.report.model import ReportContext
 from responder.report.text import clean, is_safe_url, md_escape
 from responder.secrets import SecretRegistry
@@ -95,11 +95,6 @@ def write_reports(
 ) -> list[Path]:
     """Render every format first, then write each `report.<fmt>` atomically; returns the paths."""
     texts = {fmt: render(ctx, fmt, secrets=secrets) for fmt in formats}
-    written = []
-    for fmt, text in texts.items():
-        path = directory / f"report.{fmt}"
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-        written.append(path)
-    return written
+    return [
+        write_bundle_file(directory, f"report.{fmt}", text, secrets=secrets) for fmt, text in texts.items()
+    ]

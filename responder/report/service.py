@@ -2,7 +2,7 @@
 
 The one entry point the CLI (`responder report DIR`) and the wizard's Report step call: read the
 directory, build the context, render each format, write `report.<fmt>`, re-write the manifest through
-`responder.evidence`. Time and zone are passed in (the clock is a seam).
+`responder.incident.evidence`. Time and zone are passed in (the clock is a seam).
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from responder.errors import JournalError, UsageError
+from responder.errors import UsageError
+from responder.incident.evidence import refresh_manifest
+from responder.incident.record import read_incident
 from responder.report.context import build_context
-from responder.report.incident import read_incident
 from responder.report.render import FORMATS, write_reports
 from responder.secrets import SecretRegistry
 
@@ -55,20 +56,5 @@ def report_incident(
         raise UsageError(f"{directory} is not a directory", hint="pass the incident directory")
     ctx = build_context(read_incident(directory), generated_at=now, zone=zone)
     written = write_reports(ctx, directory, formats, secrets=secrets)
-    _rewrite_manifest(directory)
+    refresh_manifest(directory)
     return written
-
-
-def _rewrite_manifest(directory: Path) -> None:
-    """Re-write MANIFEST.sha256, unless the bundle no longer matches it: never bless changed evidence."""
-    from responder.evidence import MANIFEST_NAME, verify_manifest, write_manifest  # the engine owns it
-
-    if (directory / MANIFEST_NAME).exists():
-        problems = [p for p in verify_manifest(directory) if not p.startswith("report.")]
-        if problems:
-            raise JournalError(
-                f"reports written, but {MANIFEST_NAME} was left as it is: {problems[0]}"
-                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-                hint="run `responder verify DIR`; the report marks changed evidence",
-            )
-    write_manifest(directory)

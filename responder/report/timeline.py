@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
+from responder.incident.record import JournalEntry
 from responder.report import fmt
-from responder.report.incident import JournalEntry
 from responder.report.model import TimelineRow
 from responder.report.text import clean
 from responder.report.timeline_svg import Point

@@ -1,1 +1,1 @@
-"""The person-facing side: prompters (questions), displays (what was done and proven), the drill."""
+"""The person-facing side: the questionary prompter, scripted and answers prompters, the terminal display."""

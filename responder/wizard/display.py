@@ -14,7 +14,8 @@ import textwrap
 from datetime import timedelta
 from typing import TextIO
 
-from responder.wizard.prompter import Level, elapsed_text
+from responder.playbook.protocols import Level
+from responder.wizard.prompter import elapsed_text
 
 _COLORS = {"ok": "32", "warn": "33", "danger": "1;31", "info": "0", "dry": "36", "step": "1"}
 _MARKS = {"ok": "✓ ", "warn": "! ", "danger": "!! ", "info": "", "dry": "DRY RUN · "}

@@ -26,8 +26,3 @@ def launcher(environ: Mapping[str, str], argv: Sequence[str], python: str) -> st
     if on_path and Path(on_path).resolve() == script.resolve():
         return "responder"
     return shlex.quote(str(script.resolve()))
-
-
-def resume_command(directory: Path, environ: Mapping[str, str], argv: Sequence[str], python: str) -> str:
-    """`<launcher> resume <absolute dir>`, quoted for a POSIX shell."""
-    return f"{launcher(environ, argv, python)} resume {shlex.quote(str(directory.absolute()))}"

@@ -1,6 +1,6 @@
-"""The seams between the engine and the person: `Prompter` asks, `Display` shows. The runner uses only these.
+"""Non-interactive prompters and plain displays, implementing the engine's protocols (`playbook.protocols`).
 
-Every question carries its step id and key, so non-interactive prompters can answer it from data:
+Every question carries its step id and key, so these prompters answer it from data:
 `ScriptedPrompter` (tests; fails on any question it was not given) and `AnswersPrompter` (an
 answers TOML file: step id → answer). The interactive questionary prompter and the terminal display
 live elsewhere in `wizard/`. A prompter signals Ctrl-C by raising `Aborted` (or KeyboardInterrupt);
@@ -10,58 +10,16 @@ it never returns None.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, Protocol, TextIO, TypeVar
+from typing import TextIO, TypeVar
 
 from responder.clock import Clock
 from responder.errors import Aborted, AnswersError, UsageError
+from responder.playbook.protocols import Display, Level, Prompt, Prompter
 from responder.secrets import Secret
 from responder.timeparse import parse_when
 
 _T = TypeVar("_T")
-Purpose = Literal["question", "checklist", "manual-done", "mutation", "keep-checking"]
-Level = Literal["ok", "warn", "danger", "info", "dry"]
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """One question. `purpose` says what it is for; `key` is the question id or checklist item."""
-
-    step_id: str
-    key: str
-    text: str
-    purpose: Purpose = "question"
-    choices: tuple[str, ...] = ()
-    default: str | bool | None = None
-    help: str = ""
-
-
-class Prompter(Protocol):
-    def text(self, q: Prompt) -> str: ...
-    def choice(self, q: Prompt) -> str: ...
-    def confirm(self, q: Prompt) -> bool: ...
-    def when(self, q: Prompt) -> datetime:
-        """An instant, timezone-aware (the interactive prompter echoes it back in UTC)."""
-        ...
-
-    def secret(self, q: Prompt) -> Secret: ...
-
-
-class Display(Protocol):
-    def step(self, index: int, total: int, title: str, elapsed: timedelta) -> None:
-        """`Step i/n · title · mm:ss` — one header per step."""
-        ...
-
-    def show(self, level: Level, text: str) -> None:
-        """ok = proven (✓), warn = needs attention (!), danger = dangerous right now (!!, e.g. the key
-        is still alive: a terminal keeps it on screen until an ok line resolves it), info = plain,
-        dry = what a dry run would do."""
-        ...
-
-    def progress(self, text: str) -> None:
-        """A transient status line for a long wait (overwritten by the next; cleared by `show`)."""
-        ...
 
 
 _MARK: Mapping[str, str] = {"ok": "✓ ", "warn": "! ", "danger": "!! ", "info": "", "dry": "DRY RUN · "}

@@ -25,9 +25,9 @@ from prompt_toolkit.output import Output
 
 from responder.clock import Clock, SystemClock, show
 from responder.errors import Aborted, UsageError
+from responder.playbook.protocols import Prompt
 from responder.secrets import Secret
 from responder.timeparse import EXAMPLES, is_yesterday, parse_when
-from responder.wizard.prompter import Prompt
 
 _STYLE = questionary.Style([("qmark", "bold"), ("question", "bold"), ("answer", "bold")])
 

@@ -28,7 +28,8 @@ from responder.errors import (
     UsageError,
     WafBlocked,
 )
-from responder.exchange.client import BinanceClient, check_base_url
+from responder.exchange.baseurl import check_base_url
+from responder.exchange.client import BinanceClient
 from responder.exchange.signing import HmacSigner, signer_from_pem
 from responder.secrets import Secret
 

@@ -12,9 +12,10 @@ import pytest
 from responder.clock import ManualClock
 from responder.errors import Aborted
 from responder.exchange.models import SymbolInfo
-from responder.forensics import findings_io, planner
+from responder.forensics import planner
 from responder.forensics.model import Window
 from responder.forensics.sweep import Options, investigate
+from responder.incident.findings import write as write_findings
 
 from .builders import LEAK, NOW, SYMBOLS, bot_history, flat_klines, order, withdrawal
 from .fake_exchange import FakeExchange
@@ -68,7 +69,7 @@ def test_symbols_all_sweeps_every_listed_symbol() -> None:
 def test_findings_json_has_the_pinned_shape(tmp_path) -> None:
     ex, _ = account_with_attack()
     f = investigate(ex, since=LEAK, clock=ManualClock(NOW))
-    paths = findings_io.write(f, tmp_path)
+    paths = write_findings(f, tmp_path)
     data = json.loads(paths["findings"].read_text())
     row = next(o for o in data["orders"] if o["verdict"] == "attacker")
     for key in (

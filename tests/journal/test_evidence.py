@@ -11,8 +11,8 @@ import pytest
 
 from responder.clock import ManualClock
 from responder.errors import JournalError
-from responder.evidence import EvidenceStore, verify_incident, verify_manifest, write_manifest
-from responder.journal import Journal
+from responder.incident.evidence import EvidenceStore, verify_incident, verify_manifest, write_manifest
+from responder.incident.journal import Journal
 from responder.secrets import Secret, SecretRegistry
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from responder.clock import ManualClock
 from responder.errors import JournalError
-from responder.journal import ZERO_HASH, Journal, canonical, read_entries, verify_chain
+from responder.incident.journal import ZERO_HASH, Journal, canonical, read_entries, verify_chain
 from responder.secrets import Secret, SecretRegistry
 
 T0 = datetime(2026, 11, 23, 14, 2, 3, 123456, tzinfo=UTC)
@@ -119,7 +119,7 @@ def test_a_truncated_last_line_is_reported(tmp_path: Path) -> None:
 
 
 def test_a_rehashed_forgery_still_breaks_the_next_link(tmp_path: Path) -> None:
-    from responder.journal import line_hash
+    from responder.incident.journal import line_hash
 
     make_journal(tmp_path)
     path = tmp_path / "journal.jsonl"

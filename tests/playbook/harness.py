@@ -30,10 +30,11 @@ from responder.playbook import actions_generic
 from responder.playbook.actions import ActionRegistry
 from responder.playbook.answers import load_answers
 from responder.playbook.loader import load_playbook
+from responder.playbook.protocols import Level
 from responder.playbook.runner import Env
 from responder.playbook.session import resume_case, start_case
 from responder.secrets import SecretRegistry
-from responder.wizard.prompter import AnswersPrompter, Level
+from responder.wizard.prompter import AnswersPrompter
 
 
 class HttpExchange:

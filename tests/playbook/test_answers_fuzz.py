@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from responder.errors import AnswersError
-from responder.playbook.actions import ActionRegistry
 from responder.playbook.answers import parse_answers
 from responder.playbook.loader import find_playbook, load_playbook
 from responder.playbook.model import Playbook
@@ -23,11 +22,9 @@ from .conftest import DATA, generic_registry
 
 
 def _leak_playbook() -> Playbook:
-    from responder.playbook import actions_leak  # the leak playbook names the wizard's actions
+    from responder.leak.registry import build_registry  # the leak playbook names the leak actions
 
-    reg = ActionRegistry()
-    actions_leak.register(reg)
-    return load_playbook(find_playbook("binance-api-key-leak"), reg)
+    return load_playbook(find_playbook("binance-api-key-leak"), build_registry())
 
 
 PLAYBOOKS = {"basic": lambda: load_playbook(DATA / "basic.toml", generic_registry()), "leak": _leak_playbook}
@@ -119,8 +116,8 @@ def test_deeply_nested_toml_raises_answers_error(playbook: Playbook) -> None:
 
 def test_deeply_nested_playbook_is_a_playbook_error() -> None:
     from responder.errors import PlaybookError
-    from responder.playbook.actions import default_registry
+    from responder.leak.registry import build_registry
     from responder.playbook.loader import parse_playbook
 
     with pytest.raises(PlaybookError):
-        parse_playbook(b"a = " + b"[" * 5000 + b"]" * 5000, "deep.toml", default_registry())
+        parse_playbook(b"a = " + b"[" * 5000 + b"]" * 5000, "deep.toml", build_registry())

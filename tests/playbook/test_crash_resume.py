@@ -16,7 +16,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from responder.journal import verify_chain
+from responder.incident.journal import verify_chain
 
 HARNESS = Path(__file__).parent / "harness.py"
 PLAYBOOK = Path(__file__).parent / "data" / "basic.toml"

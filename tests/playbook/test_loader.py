@@ -77,6 +77,10 @@ CASES = [
     ("reserved id", HEAD + NOTE.replace('"n1"', '"dry_run"'), "pb.toml:4: dry_run: `dry_run` is reserved"),
     ("bad url", HEAD + '[[steps]]\nid = "m"\nkind = "manual"\ntitle = "M"\ninstructions = "do"\nurl = "javascript:x"\n',
      "pb.toml:4: m: `url` must be an http(s) URL"),
+    ("bad role", HEAD + NOTE.replace('text = "hello"', 'text = "x"\nrole = "Key Deleted"'),
+     "pb.toml:4: n1: `role` must be lower-case words"),
+    ("bad question role", HEAD + '[[steps]]\nid = "q"\nkind = "ask"\ntitle = "Q"\n[[steps.questions]]\nid = "x"\n'
+     'type = "text"\nprompt = "?"\nrole = 3\n', "pb.toml:4: q: `role` must be lower-case words"),
     ("note without text", HEAD + '[[steps]]\nid = "n"\nkind = "note"\ntitle = "N"\n', "pb.toml:4: n: a note needs `text`"),
     ("partial reference", HEAD + NOTE + '[[steps]]\nid = "e"\nkind = "action"\ntitle = "E"\naction = "test.echo"\n'
      'params = { v = "x ${n1.y}" }\n', "pb.toml:9: e: a reference must be the whole value"),
@@ -97,6 +101,19 @@ def test_all_problems_are_reported_at_once(registry: ActionRegistry) -> None:
     assert found == ["pb.toml:9: n1: duplicate step id", "pb.toml:14: a: unknown action 'nope'"]
 
 
+def test_roles_are_read_from_steps_and_questions(registry: ActionRegistry) -> None:
+    text = (
+        HEAD
+        + NOTE.replace('text = "hello"', 'text = "x"\nrole = "key-deleted"')
+        + (
+            '[[steps]]\nid = "q"\nkind = "ask"\ntitle = "Q"\n[[steps.questions]]\nid = "x"\ntype = "text"\n'
+            'prompt = "?"\nrole = "leak-time"\n'
+        )
+    )
+    pb = parse_playbook(text.encode(), "pb.toml", registry)
+    assert pb.step("n1").role == "key-deleted" and pb.step("q").questions[0].role == "leak-time"
+
+
 def test_toml_syntax_and_encoding_errors_are_playbook_errors(registry: ActionRegistry) -> None:
     with pytest.raises(PlaybookError, match="not valid TOML"):
         parse_playbook(b"id = ", "pb.toml", registry)
@@ -104,10 +121,10 @@ def test_toml_syntax_and_encoding_errors_are_playbook_errors(registry: ActionReg
         parse_playbook(b"\xff\xfe", "pb.toml", registry)
 
 
-def test_bundled_playbooks_all_load_with_the_default_registry() -> None:
-    from responder.playbook.actions import default_registry
+def test_bundled_playbooks_all_load_with_the_build_registry() -> None:
+    from responder.leak.registry import build_registry
 
-    registry = default_registry()
+    registry = build_registry()
     for path in bundled_playbooks():
         load_playbook(path, registry)
 

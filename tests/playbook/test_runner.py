@@ -11,7 +11,7 @@ import pytest
 
 from responder.clock import ManualClock
 from responder.errors import EXIT_ABORTED, Aborted, AnswersError, UsageError
-from responder.journal import verify_chain
+from responder.incident.journal import verify_chain
 from responder.playbook.actions import ActionRegistry
 from responder.playbook.answers import parse_answers
 from responder.playbook.loader import parse_playbook

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from responder.clock import ManualClock
-from responder.evidence import EvidenceStore, write_manifest
-from responder.journal import Journal
+from responder.incident.evidence import EvidenceStore, write_manifest
+from responder.incident.journal import Journal
 from responder.secrets import Secret, SecretRegistry
 
 CANARY = "CANARYsecretDoNotLeak0123456789abcdefABCDEF0123456789abcdefABCD"
@@ -76,18 +76,24 @@ def full_incident(directory: Path) -> Path:
     """A pump-and-dump drill: snapshot, cancelled orders, key proven dead, flagged fills, a withdrawal."""
     b = IncidentBuilder(directory)
     open_case(b)
-    b.advance(14).event("answer", {"question": "What leaked?", "value": "API key and secret"}, "triage-what")
+    b.advance(14).event(
+        "answer",
+        {"question": "What leaked?", "value": "API key and secret", "role": "what-leaked"},
+        "triage-what",
+    )
     b.advance(3).event(
-        "answer", {"question": "How?", "value": "Pushed to a public repository"}, "triage-vector"
+        "answer",
+        {"question": "How?", "value": "Pushed to a public repository", "role": "leak-vector"},
+        "triage-vector",
     )
     b.advance(5).event(
         "answer",
-        {"question": "When could it have leaked?", "value": "2026-11-23T09:02:00Z"},
+        {"question": "When could it have leaked?", "value": "2026-11-23T09:02:00Z", "role": "leak-time"},
         "triage-leak-time",
     )
     b.advance(5).event(
         "answer",
-        {"question": "When did you first notice?", "value": "2026-11-23T13:50:00Z"},
+        {"question": "When did you first notice?", "value": "2026-11-23T13:50:00Z", "role": "noticed-time"},
         "triage-noticed",
     )
     b.advance(10).evidence(
@@ -128,7 +134,9 @@ def full_incident(directory: Path) -> Path:
         "cancel",
     )
     b.advance(20).event(
-        "confirmation", {"item": "delete-key", "text": "Deleted the key in API Management"}, "delete-key"
+        "confirmation",
+        {"item": "delete-key", "text": "Deleted the key in API Management", "role": "key-deleted"},
+        "delete-key",
     )
     b.advance(4).event(
         "check",
@@ -151,7 +159,9 @@ def full_incident(directory: Path) -> Path:
         "action-result", {"action": "investigate", "summary": {"orders": 5, "flagged": 3}}, "investigate"
     )
     b.advance(5).event(
-        "action-result", {"action": "report", "summary": {"formats": ["md", "txt", "html"]}}, "report"
+        "action-result",
+        {"action": "report", "summary": {"formats": ["md", "txt", "html"]}, "role": "report"},
+        "report",
     )
     b.advance(1).event("case-closed", {"status": "closed"})
     b.findings(

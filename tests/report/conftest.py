@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from responder.incident.record import read_incident
 from responder.report.context import build_context
-from responder.report.incident import read_incident
 from responder.report.model import ReportContext
 from tests.report.builder import full_incident, quiet_incident
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from responder.cli import main
-from responder.evidence import MANIFEST_NAME, verify_manifest
+from responder.incident.evidence import MANIFEST_NAME, verify_manifest
 
 
 def test_report_writes_every_format_and_rewrites_a_manifest_that_checks(

@@ -71,7 +71,9 @@ def test_revocation_proof_lists_every_check_and_concludes_dead(full_ctx: ReportC
 def test_unproven_revocation_says_so_plainly(tmp_path: Path) -> None:
     b = IncidentBuilder(tmp_path / "ip")
     open_case(b, mode="live", scenario=None)
-    b.advance(5).event("confirmation", {"item": "delete-key", "text": "Deleted the key"}, "delete-key")
+    b.advance(5).event(
+        "confirmation", {"item": "delete-key", "text": "Deleted the key", "role": "key-deleted"}, "delete-key"
+    )
     b.advance(5).event(
         "check", {"action": "revocation-check", "result": "indeterminate", "reason": "key is IP-restricted"}
     )
@@ -151,7 +153,7 @@ def test_quiet_leak_has_nothing_found_and_nothing_invented(quiet_ctx: ReportCont
 def test_answers_typed_as_text_are_kept_as_typed(tmp_path: Path) -> None:
     b = IncidentBuilder(tmp_path / "typed")
     open_case(b, mode="live", scenario=None)
-    b.event("answer", {"question": "When could it have leaked?", "value": "yesterday, maybe"}, "leak-time")
+    b.event("answer", {"question": "leaked", "value": "yesterday, maybe", "role": "leak-time"}, "triage")
     b.event("answer", {"question": "Secret?", "value": "<secret withheld>"}, "secret")
     assert context_of(b.dir).happened.leak_time == "yesterday, maybe"
 
@@ -177,13 +179,13 @@ def test_the_shapes_a_real_run_writes(tmp_path: Path) -> None:
     an approval before a request, a verify poll restating the revocation check, investigation gaps."""
     b = IncidentBuilder(tmp_path / "run")
     open_case(b)
-    for question, value in (
-        ("what", "API key and secret"),
-        ("vector", "Pushed to a public repository"),
-        ("leaked_at", "2026-11-23T10:00:00.000Z"),
-        ("noticed_at", "2026-11-23T13:30:00Z"),
+    for question, value, role in (
+        ("what", "API key and secret", "what-leaked"),
+        ("vector", "Pushed to a public repository", "leak-vector"),
+        ("leaked_at", "2026-11-23T10:00:00.000Z", "leak-time"),
+        ("noticed_at", "2026-11-23T13:30:00Z", "noticed-time"),
     ):
-        b.advance(1).event("answer", {"question": question, "value": value}, "triage")  # fmt: skip
+        b.advance(1).event("answer", {"question": question, "value": value, "role": role}, "triage")
     model = {"create_time": "2026-04-27T20:45:13.779000Z", "enable_reading": True, "ip_restrict": True,
              "enable_spot_and_margin_trading": False, "enable_withdrawals": True,
              "raw_flags": [["enableFixReadOnly", True], ["enableReading", True]]}  # fmt: skip

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from responder.evidence import MANIFEST_NAME, sha256_file, verify_manifest
+from responder.incident.evidence import MANIFEST_NAME, sha256_file, verify_manifest
+from responder.incident.record import parse_time
 from responder.report import fmt
-from responder.report.incident import parse_time
 from responder.simulator import Simulator, load_scenario
 
 RESPONDER = str(Path(sys.executable).parent / "responder")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,16 +12,15 @@ from typing import Any
 import pytest
 
 from responder.clock import SystemClock
-from responder.credentials import Credentials
-from responder.exchange.client import connect
-from responder.exchange.signing import HmacSigner, signer_from_pem
-from responder.playbook.actions import default_registry
+from responder.commands.session import open_session
+from responder.commands.settings import Settings
+from responder.leak.drill import DrillControl, DrillSetup, auto_answers, leaked_credentials
+from responder.leak.registry import build_registry
 from responder.playbook.loader import find_playbook, load_playbook
-from responder.playbook.runner import Env, RunResult
+from responder.playbook.runner import RunResult
 from responder.playbook.session import CaseInfo, start_case
-from responder.secrets import Secret, SecretRegistry
+from responder.secrets import SecretRegistry
 from responder.simulator import Simulator, load_scenario
-from responder.wizard.drill import DrillControl, auto_answers
 from responder.wizard.prompter import RecordingDisplay, ScriptedPrompter
 
 BASE = "http://127.0.0.1:9"  # never dialled: the simulator's in-process transport answers
@@ -52,10 +51,6 @@ class Case:
 def run_leak(tmp: Path, scenario: str, *, mode: str = "drill", change: dict[str, Any] | None = None) -> Case:
     clock = SystemClock()
     sim = Simulator(load_scenario(scenario), clock=clock)
-    leaked = sim.keys[0]
-    signer: Any = (
-        HmacSigner(leaked.secret) if leaked.secret is not None else signer_from_pem(leaked.private_key_pem)  # type: ignore[arg-type]
-    )
     answers = auto_answers(sim)
     for key, value in (change or {}).items():
         if isinstance(value, dict) and isinstance(answers.get(key), dict):
@@ -64,28 +59,24 @@ def run_leak(tmp: Path, scenario: str, *, mode: str = "drill", change: dict[str,
             answers.pop(key, None)
         else:
             answers[key] = value
-    secrets, registry = SecretRegistry(), default_registry()
+    secrets, registry = SecretRegistry(), build_registry()
     prompter = ScriptedPrompter(answers, clock)
     display = RecordingDisplay()
-    with ExitStack() as stack:
-        transport = sim.transport()
-
-        def factory(api_key: str, secret: Secret) -> Any:
-            creds = Credentials(api_key, HmacSigner(secret), "HMAC")
-            return stack.enter_context(connect(BASE, creds, clock=clock, transport=sim.transport()))
-
-        creds = Credentials(leaked.api_key, signer, signer.key_type)
-        client = stack.enter_context(connect(BASE, creds, clock=clock, transport=transport))
-        env = Env(
-            prompter,
-            display,
-            clock,
-            secrets,
-            registry,
-            exchange=client,
-            control=DrillControl(sim),
-            connect=factory,
-        )
+    settings = Settings({}, interactive=False, out=io.StringIO(), err=io.StringIO(), clock=clock,
+                        transport=sim.transport)  # fmt: skip
+    setup = DrillSetup(sim, BASE, DrillControl(sim), scenario)
+    creds = leaked_credentials(setup, secrets)
+    session = open_session(
+        settings,
+        base_url=BASE,
+        credentials=creds,
+        secrets=secrets,
+        prompter=prompter,
+        display=display,
+        registry=registry,
+        control=setup.control,
+    )
+    with session as env:
         playbook = load_playbook(find_playbook("binance-api-key-leak"), registry)
         info = CaseInfo(BASE, creds.masked_key, creds.key_type, scenario=scenario)
         result = start_case(env, playbook, mode=mode, info=info, incident_dir=tmp / "case")  # type: ignore[arg-type]

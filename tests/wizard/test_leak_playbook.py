@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from responder.errors import AnswersError
-from responder.evidence import verify_manifest
-from responder.journal import verify_chain
-from responder.wizard.drill import self_check
+from responder.incident.evidence import verify_manifest
+from responder.incident.journal import verify_chain
+from responder.leak.drill import self_check
 
 
 def kinds(case: Any, kind: str, action: str | None = None) -> list[dict[str, Any]]:
@@ -31,6 +31,11 @@ def revocation(case: Any) -> list[dict[str, Any]]:
 
 def test_pump_and_dump_contains_proves_and_reports(leak: Any) -> None:
     case = leak("pump-and-dump")
+    roles = {(e["kind"], e["payload"].get("question")): e["payload"].get("role") for e in case.journal()}
+    assert roles[("answer", "leaked_at")] == "leak-time" and roles[("answer", "noticed_at")] == "noticed-time"
+    deleted = [e for e in kinds(case, "confirmation") if e["step"] == "delete-key"]
+    assert deleted and all(e["payload"]["role"] == "key-deleted" for e in deleted)
+    assert {e["payload"].get("role") for e in case.journal() if e["step"] == "report"} == {"report"}
     assert case.result.closed == "done"
     assert case.outputs("snapshot")["open_orders"] > 0
     assert case.outputs("cancel")["remaining"] == 0
@@ -137,3 +142,41 @@ def test_secrets_never_reach_the_incident_directory(leak: Any) -> None:
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
             assert not any(s in text for s in secrets), path
+
+
+def test_an_interrupted_sweep_resumes_from_its_journal_cursors(leak: Any) -> None:
+    """The investigation journals each finished sweep call; read back, they spare every order read."""
+    from datetime import datetime
+
+    from responder.clock import SystemClock
+    from responder.credentials import credentials_from
+    from responder.exchange.client import connect
+    from responder.forensics.sweep import investigate
+    from responder.incident.evidence import EvidenceStore
+    from responder.incident.journal import Journal
+    from responder.leak.cursors import SweepCursors
+    from responder.playbook.actions import ActionContext
+    from responder.secrets import SecretRegistry
+    from responder.wizard.prompter import RecordingDisplay
+
+    from .conftest import BASE
+
+    case = leak("pump-and-dump")
+    clock, secrets = SystemClock(), SecretRegistry()
+    journal = Journal.open(case.dir, clock, secrets)
+    ctx = ActionContext(
+        "investigate", "leak.investigate", None, clock, journal, EvidenceStore(case.dir, journal, secrets),
+        RecordingDisplay(), secrets, case.dir, {},
+    )  # fmt: skip
+    cursors = SweepCursors(ctx, clock.now())
+    done = cursors.done()
+    assert any(key.startswith("orders:") for key in done) and cursors.until < clock.now()
+    key = next(k for k in case.sim.keys if k.name == "investigation")
+    creds = credentials_from(key.api_key, secrets, secret=key.secret)
+    since = datetime.fromisoformat(str(case.outputs("triage")["leaked_at"]).replace("Z", "+00:00"))
+    sent_before = len(case.sim.request_log.entries())
+    with connect(BASE, creds, clock=clock, transport=case.sim.transport()) as client:
+        findings = investigate(client, since=since, until=cursors.until, clock=clock, done=done)
+    sent = [e.path for e in case.sim.request_log.entries()[sent_before:]]
+    assert "/api/v3/allOrders" not in sent
+    assert findings.attacker_orders()

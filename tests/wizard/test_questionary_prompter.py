@@ -10,8 +10,8 @@ from prompt_toolkit.output import DummyOutput
 
 from responder.clock import ManualClock
 from responder.errors import Aborted
+from responder.playbook.protocols import Prompt
 from responder.secrets import Secret
-from responder.wizard.prompter import Prompt
 from responder.wizard.questionary_prompter import QuestionaryPrompter
 
 NOW = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)

@@ -4,20 +4,21 @@ prove the key is dead, and act out manual steps in a drill.
 Each action reads through the `Exchange` protocol, saves what it read as evidence, and returns data
 (outputs for later steps, display lines); none prints or prompts. The one mutation (cancel all open
 orders of a symbol) goes through `ctx.mutate`. Aftercare actions (investigation key, withdrawal
-audit, forensics, recovery advice, report) live in `actions_aftercare.py` and register here.
+audit, forensics, recovery advice, report) live in `aftercare.py`; `registry.py` registers both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from responder.clock import show
 from responder.errors import ExchangeError, NothingToCancel
+from responder.exchange import pagination as paging
 from responder.exchange.models import ApiRestrictions, Order, Transfer
-from responder.exchange.protocol import Exchange
 from responder.jsonable import plain
+from responder.leak.common import evidence_body, parse_time
 from responder.playbook.actions import (
     ActionContext,
     ActionRegistry,
@@ -25,18 +26,9 @@ from responder.playbook.actions import (
     ActionStatus,
     JsonMap,
 )
-from responder.wizard.prompter import Level
+from responder.playbook.protocols import Level
 
 T = TypeVar("T")
-
-
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
 
 
 def _days(delta: timedelta) -> str:
@@ -81,12 +73,6 @@ class _Reads:
         return value
 
 
-def evidence_body(ex: Exchange, source: str, value: object, raw: bool = True) -> Any:
-    """What Binance sent for `source` when it was one request; our parsed rows otherwise."""
-    last = ex.last_response(source) if raw else None
-    return last.body if last is not None and last.status == 200 else plain(value)
-
-
 def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
     """Read what the leaked key can still show, before it is deleted, and save it as evidence."""
     ex = ctx.need_exchange()
@@ -118,7 +104,7 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
         "transfers",
         "GET /sapi/v1/asset/transfer",
         "universal transfers since the day before the leak",
-        lambda: _transfers(ex, max(leaked_at - timedelta(days=1), now - timedelta(days=180)), now),
+        lambda: paging.all_transfers(ex, max(leaked_at - timedelta(days=1), now - timedelta(days=180)), now),
         raw=False,
     )
     status = reads.read("account-status", "GET /sapi/v1/account/status", "account status", ex.account_status)
@@ -170,6 +156,37 @@ def _snapshot_result(
         out.update(uid=account.uid, assets=len(held), account_can_withdraw=account.can_withdraw)
         out.setdefault("can_withdraw", account.can_withdraw)
         lines.append(("ok", f"balances      {_amounts(held)}"))
+    _activity(
+        out, lines, leaked_at, orders=orders, withdrawals=withdrawals, deposits=deposits, transfers=transfers
+    )
+    if status is not None:
+        out["account_status"] = status
+    for gap in reads.gaps:
+        lines.append(("warn", f"could not read {gap}"))
+    out["gaps"] = reads.gaps
+    out["key_worked"] = bool(reads.refs)
+    lines.extend(("info", ref.short) for ref in reads.refs[:1])
+    if len(reads.refs) > 1:
+        lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
+    after = out.get("open_after_leak", 0)
+    findings = (
+        (f"{after} open orders placed after the leak were on the book at the snapshot",) if after else ()
+    )
+    status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
+    return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
+
+
+def _activity(
+    out: dict[str, Any],
+    lines: list[tuple[Level, str]],
+    leaked_at: datetime,
+    *,
+    orders: list[Order] | None,
+    withdrawals: Any,
+    deposits: Any,
+    transfers: list[Transfer] | None,
+) -> None:
+    """The snapshot's account activity: open orders, withdrawals, deposits, transfers since the leak."""
     if orders is not None:
         symbols = sorted({o.symbol for o in orders})
         recent = [o for o in orders if o.time >= leaked_at]
@@ -196,21 +213,6 @@ def _snapshot_result(
         moved = [t for t in transfers if t.time >= leaked_at]
         out["transfers_since_leak"] = len(moved)
         lines.append(("warn" if moved else "ok", f"transfers     {len(moved) or 'none'} since the leak"))
-    if status is not None:
-        out["account_status"] = status
-    for gap in reads.gaps:
-        lines.append(("warn", f"could not read {gap}"))
-    out["gaps"] = reads.gaps
-    out["key_worked"] = bool(reads.refs)
-    lines.extend(("info", ref.short) for ref in reads.refs[:1])
-    if len(reads.refs) > 1:
-        lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
-    after = out.get("open_after_leak", 0)
-    findings = (
-        (f"{after} open orders placed after the leak were on the book at the snapshot",) if after else ()
-    )
-    status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
-    return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
 
 
 def _amounts(held: Any, shown: int = 6) -> str:
@@ -241,22 +243,6 @@ def _withdrawal(w: Any) -> str:
         f"{w.amount.normalize():,f} {clean(w.coin)} to {clean(w.address)}{tag} ({clean(w.network)}) "
         f"at {show(w.apply_time)}"
     )
-
-
-def _transfers(ex: Any, start: datetime, end: datetime) -> list[Transfer]:
-    """Universal transfers of every type (Binance has no "all types" query), 100 a page."""
-    from responder.forensics.collect import TRANSFER_TYPES
-
-    out: list[Transfer] = []
-    for kind in TRANSFER_TYPES:
-        page_no = 1
-        while True:
-            page = ex.universal_transfers(kind, start=start, end=end, current=page_no, size=100)
-            out.extend(page.rows)
-            if len(page.rows) < 100:
-                break
-            page_no += 1
-    return out
 
 
 def cancel_open_orders(ctx: ActionContext, params: JsonMap) -> ActionResult:
@@ -419,6 +405,3 @@ def register(registry: ActionRegistry) -> None:
         optional=("do",),
         description="in a drill, act out a confirmed manual step in the simulator",
     )
-    from responder.playbook import actions_aftercare
-
-    actions_aftercare.register(registry)

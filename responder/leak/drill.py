@@ -8,18 +8,22 @@ against the scenario's ground truth: the drill passes only if the outcome is the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from responder.clock import Clock, from_ms
-from responder.secrets import Secret
+from responder.incident.findings import read_findings
+from responder.incident.journal import read_verified
+from responder.secrets import Secret, SecretRegistry
 from responder.simulator import Simulator, load_scenario, serve
 from responder.simulator.keys import make_key
 from responder.simulator.scenario import KeySpec
+
+if TYPE_CHECKING:
+    from responder.credentials import Credentials
 
 DRILL_ACTS = {
     "delete-key": "deleted the leaked key",
@@ -166,24 +170,18 @@ _RESULTS = ("dead", "alive", "indeterminate")
 
 def _journal_checks(incident_dir: Path) -> list[str]:
     out = []
-    for line in (incident_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
-        p = entry["payload"]
-        if (
-            entry["kind"] == "check"
-            and p.get("action") == "leak.revocation_check"
-            and p["result"] in _RESULTS
-        ):
+    for entry in read_verified(incident_dir):
+        p = entry.payload
+        if entry.kind == "check" and p.get("action") == "leak.revocation_check" and p["result"] in _RESULTS:
             out.append(p["result"])
     return out
 
 
 def _check_findings(truth: dict[str, Any], incident_dir: Path, result: SelfCheck) -> None:
-    path = incident_dir / "findings.json"
-    if not path.exists():
+    findings = read_findings(incident_dir)
+    if findings is None:
         result.problems.append("no findings.json: the investigation did not run")
         return
-    findings = json.loads(path.read_text(encoding="utf-8"))
     flagged = {(o["symbol"], o["orderId"]) for o in findings["orders"] if o["verdict"] == "attacker"}
     flagged_w = {str(w.get("id")) for w in findings["withdrawals"] if w["verdict"] != "normal"}
     flagged_t = {
@@ -216,30 +214,30 @@ def _check_findings(truth: dict[str, Any], incident_dir: Path, result: SelfCheck
     )
 
 
-def replay(setup: DrillSetup, incident_dir: Path) -> None:
-    """Redo on a fresh simulator what the journal says was done: cancels, then acted-out manual steps."""
-    from responder.clock import SystemClock
-    from responder.credentials import Credentials
-    from responder.errors import ExchangeError
-    from responder.exchange.client import connect
-    from responder.exchange.signing import HmacSigner, signer_from_pem
+def leaked_credentials(setup: DrillSetup, secrets: SecretRegistry) -> Credentials:
+    """The scenario's leaked key, as the drill's client signs with it."""
+    from responder.credentials import credentials_from
 
     leaked = setup.sim.keys[0]
-    if leaked.secret is not None:
-        signer: Any = HmacSigner(leaked.secret)
-    else:
-        assert leaked.private_key_pem is not None
-        signer = signer_from_pem(leaked.private_key_pem)
-    creds = Credentials(leaked.api_key, signer, signer.key_type)
-    entries = [
-        json.loads(x) for x in (incident_dir / "journal.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    with connect(setup.base_url, creds, clock=SystemClock()) as client:
+    return credentials_from(
+        leaked.api_key, secrets, secret=leaked.secret, private_key_pem=leaked.private_key_pem
+    )
+
+
+def replay(setup: DrillSetup, incident_dir: Path, clock: Clock) -> None:
+    """Redo on a fresh simulator what the verified journal says was done: cancels, then acted-out
+    manual steps."""
+    from responder.errors import ExchangeError
+    from responder.exchange.client import connect
+
+    entries = read_verified(incident_dir)
+    creds = leaked_credentials(setup, SecretRegistry())
+    with connect(setup.base_url, creds, clock=clock) as client:
         for entry in entries:
-            payload = entry.get("payload", {})
-            if entry["kind"] == "intent" and payload.get("action") == "leak.cancel_open_orders":
+            payload = entry.payload
+            if entry.kind == "intent" and payload.get("action") == "leak.cancel_open_orders":
                 with suppress(ExchangeError):  # nothing to cancel, or already gone: the state is what matters
                     client.cancel_open_orders(str(payload["request"]["params"]["symbol"]))
-            elif entry["kind"] == "action-result" and payload.get("action") == "drill.act":
+            elif entry.kind == "action-result" and payload.get("action") == "drill.act":
                 for what in payload.get("summary", {}).get("do", []):
                     setup.control.act(str(what))

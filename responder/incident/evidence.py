@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from responder.errors import JournalError
-from responder.journal import JOURNAL_NAME, Journal, canonical, verify_chain
+from responder.incident.journal import JOURNAL_NAME, Journal, canonical, verify_chain
 from responder.secrets import SecretRegistry
 
 MANIFEST_NAME: Final = "MANIFEST.sha256"
@@ -83,6 +83,14 @@ class EvidenceStore:
         self._journal.append("evidence", step, payload)
         return ref
 
+    def read_json(self, name: str) -> Any:
+        """An evidence file written earlier (`evidence/<name>`), decoded; None when absent or unreadable."""
+        path = self.incident_dir / EVIDENCE_DIR / name
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
     @staticmethod
     def _free_path(folder: Path, stem: str) -> Path:
         candidate = folder / f"{stem}.json"
@@ -91,6 +99,28 @@ class EvidenceStore:
             candidate = folder / f"{stem}-{n}.json"
             n += 1
         return candidate
+
+
+def write_bundle_file(
+    incident_dir: Path, name: str, text: str, *, secrets: SecretRegistry | None = None
+) -> Path:
+    """Write one of the bundle's files (`findings.json`, `report.<fmt>`) atomically, private (0600).
+
+    Refuses a text holding a loaded secret, and any name outside the bundle."""
+    if name not in BUNDLE_FILES:
+        raise JournalError(f"{name!r} is not a file of the incident bundle ({', '.join(BUNDLE_FILES)})")
+    if secrets is not None and secrets.find_in(text):
+        raise JournalError(f"refusing to write {name}: it would contain a loaded secret")
+    path = incident_dir / name
+    tmp = path.with_name(f".{name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return path
 
 
 def _covered(incident_dir: Path) -> list[str]:
@@ -145,3 +175,29 @@ def verify_incident(incident_dir: Path) -> list[str]:
     if (incident_dir / MANIFEST_NAME).exists():
         problems += verify_manifest(incident_dir)
     return problems
+
+
+def is_case(directory: Path) -> bool:
+    """Does `directory` hold a case (a journal, or at least a manifest)?"""
+    return any((directory / name).is_file() for name in (JOURNAL_NAME, MANIFEST_NAME))
+
+
+def bundle_path(incident_dir: Path, name: str) -> Path:
+    """Where one of the bundle's files (`report.md`, ...) is, to tell the person."""
+    if name not in BUNDLE_FILES:
+        raise ValueError(f"{name!r} is not a file of the incident bundle")
+    return incident_dir / name
+
+
+def refresh_manifest(incident_dir: Path) -> None:
+    """Re-write MANIFEST.sha256 after the reports were re-rendered, unless anything else no longer
+    matches it: never bless changed evidence."""
+    if (incident_dir / MANIFEST_NAME).exists():
+        problems = [p for p in verify_manifest(incident_dir) if not p.startswith("report.")]
+        if problems:
+            raise JournalError(
+                f"reports written, but {MANIFEST_NAME} was left as it is: {problems[0]}"
+                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                hint="run `responder verify DIR`; the report marks changed evidence",
+            )
+    write_manifest(incident_dir)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from responder.clock import Clock
-from responder.errors import JournalError
+from responder.errors import JournalError, UsageError
 from responder.secrets import Secret, SecretRegistry
 
 ZERO_HASH: Final = "0" * 64
@@ -43,6 +43,7 @@ KINDS: Final = frozenset(
         "action-result",
         "case-closed",
         "resumed",
+        "checkpoint",
     }
 )
 _FIELDS: Final = ("seq", "time", "kind", "step", "payload", "prev", "hash")
@@ -99,6 +100,8 @@ class Journal:
 
     def __init__(self, path: Path, clock: Clock, secrets: SecretRegistry, entries: list[Entry]) -> None:
         self.path = path
+        # step id -> its role (set by the runner from the playbook): every entry of that step records it
+        self.step_roles: Mapping[str, str] = {}
         self._clock = clock
         self._secrets = secrets
         self._entries = entries
@@ -130,6 +133,8 @@ class Journal:
         """Write one line, fsync it, return it. Refuses unknown kinds and payloads holding a secret."""
         if kind not in KINDS:
             raise JournalError(f"unknown journal entry kind {kind!r}")
+        if step is not None and step in self.step_roles and "role" not in payload:
+            payload = {**payload, "role": self.step_roles[step]}
         fields: dict[str, Any] = {
             "seq": len(self._entries) + 1,
             "time": format_time(self._clock.now()),
@@ -264,3 +269,25 @@ def verify_chain(path: Path) -> list[str]:
             problems.append(f"{where}: unknown entry kind {entry.kind!r}")
         prev_hash, prev_seq = entry.hash, entry.seq
     return problems
+
+
+def read_verified(incident_dir: Path) -> tuple[Entry, ...]:
+    """The entries of an incident's journal, only if the whole chain verifies (JournalError otherwise).
+
+    Every decision taken from a journal (resume as a drill or live, replaying a drill, the self-check,
+    the report) reads it through here: an edited line is refused, never believed."""
+    path = incident_dir / JOURNAL_NAME
+    if not path.is_file():
+        raise UsageError(f"{incident_dir} is not an incident directory (no readable {JOURNAL_NAME})")
+    problems = verify_chain(path)
+    if problems:
+        raise JournalError(
+            f"{path} is damaged ({problems[0]})",
+            hint=f"run `responder verify {incident_dir}` for every problem",
+        )
+    return tuple(read_entries(path))
+
+
+def case_opened(incident_dir: Path) -> Entry:
+    """The verified `case-opened` entry: mode (live, dry-run, drill), playbook, base URL, scenario."""
+    return read_verified(incident_dir)[0]  # verify_chain refuses a first entry of another kind

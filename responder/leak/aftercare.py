@@ -8,7 +8,6 @@ if it still works, and the report says so.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,10 +16,11 @@ from responder.clock import show, to_ms
 from responder.errors import ExchangeError
 from responder.exchange.models import ApiRestrictions, Transfer, Withdrawal
 from responder.exchange.protocol import Exchange
-from responder.jsonable import iso, plain
+from responder.jsonable import plain
+from responder.leak.common import evidence_body, parse_time
+from responder.leak.cursors import SweepCursors
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
-from responder.playbook.actions_leak import evidence_body, parse_time
-from responder.wizard.prompter import Level
+from responder.playbook.protocols import Level
 
 
 def _investigation(ctx: ActionContext) -> Exchange | None:
@@ -117,9 +117,9 @@ def audit_withdrawals(ctx: ActionContext, params: JsonMap) -> ActionResult:
 
 def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     """The forensics sweep since the leak; findings.json in the incident directory, rows as evidence."""
-    from responder.forensics import findings_io
     from responder.forensics.sweep import Options
     from responder.forensics.sweep import investigate as sweep
+    from responder.incident.findings import to_json, write_findings
 
     ex = _investigation(ctx)
     now = ctx.clock.now()
@@ -129,15 +129,17 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
     options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
     _say_waits(ctx, ex)
+    cursors = SweepCursors(ctx, now)  # an interrupted sweep resumes without redoing finished calls
     try:
         findings = sweep(
-            ex, since=since, until=now, clock=ctx.clock, options=options, progress=_progress(ctx)
-        )
+            ex, since=since, until=cursors.until, clock=ctx.clock, options=options, progress=_progress(ctx),
+            checkpoint=cursors.checkpoint, done=cursors.done(),
+        )  # fmt: skip
     except ExchangeError as exc:
         err = ctx.secrets.scrub(exc.one_line())
         return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}")
-    data = findings_io.to_json(findings)
-    (ctx.incident_dir / "findings.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    data = to_json(findings)
+    write_findings(ctx.incident_dir, data, secrets=ctx.secrets)
     refs = [ctx.save_evidence("findings", data, source="responder forensics", description="findings.json")]
     if findings.evidence is not None:
         ev = findings.evidence
@@ -176,60 +178,36 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
 def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str) -> ActionResult:
     """No key can read any more (e.g. the account is disabled): judge the withdrawals the snapshot
     captured before revoking, and say plainly that orders could not be swept."""
-    from responder.forensics import findings_io
     from responder.forensics.baseline import learn
     from responder.forensics.context import build
-    from responder.forensics.model import Evidence, Window
+    from responder.forensics.model import Evidence, Findings, Loss, Window
     from responder.forensics.verdict import judge_transfers, judge_withdrawals
+    from responder.incident.findings import to_json, write_findings
 
-    rows = _evidence_rows(ctx, "withdrawals.json")
-    withdrawals = tuple(
-        Withdrawal.from_json(_binance_withdrawal(r) if "apply_time" in r else r) for r in rows
-    )
-    transfers = tuple(
-        Transfer(
-            r["asset"],
-            Decimal(r["amount"]),
-            r["type"],
-            r["status"],
-            int(r["tran_id"]),
-            parse_time(r["time"]) or now,
-        )
-        for r in _evidence_rows(ctx, "transfers.json")
-    )
-    window = Window(since, max(now, since + timedelta(seconds=1)))
+    withdrawals, transfers = _snapshot_rows(ctx, now)
+    window = Window(since, max(now, since + timedelta(seconds=1)), baseline_days=0)
     evidence = Evidence(window, withdrawals=withdrawals, transfers=transfers)
     rules_ctx = build(evidence, learn([], symbols={}, tickers={}))
     verdicts = judge_withdrawals(rules_ctx)
     moved = judge_transfers(rules_ctx)
-    zero = "0"
-    data: dict[str, Any] = {
-        "orders": [],
-        "withdrawals": [findings_io.item_json(v) for v in verdicts],
-        "transfers": [findings_io.item_json(v) for v in moved],
-        "addresses": [],
-        "summary": {
-            "window": {"leak": iso(since), "until": iso(now), "baseline_days": 0},
-            "orders": {"attacker": 0, "suspicious": 0, "normal": 0},
-            "withdrawals_flagged": sum(1 for v in verdicts if v.verdict != "normal"),
-            "transfers_flagged": sum(1 for v in moved if v.verdict != "normal"),
-            "key": [],
-            "baseline": {},
-            "sweep": {},
-            "gaps": [f"orders and trades not swept: {why}"],
-            "loss": {
-                "usdt_paid": zero,
-                "value_at_leak": zero,
-                "value_now": zero,
-                "withdrawn_value": zero,
-                "estimated_loss": zero,
-                "method": "not estimated: only the snapshot taken before revoking "
-                "could be read; ask Binance support for the account's order history",
-            },
-            "heuristics": "withdrawals judged from the snapshot taken before revoking",
-        },
-    }
-    (ctx.incident_dir / "findings.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    zero = Decimal(0)
+    method = (
+        "not estimated: only the snapshot taken before revoking "
+        "could be read; ask Binance support for the account's order history"
+    )
+    findings = Findings(
+        window,
+        orders=(),
+        withdrawals=verdicts,
+        transfers=moved,
+        addresses=(),
+        account_findings=(),
+        loss=Loss(zero, zero, zero, zero, method),
+        gaps=(f"orders and trades not swept: {why}",),
+    )
+    heuristics = "withdrawals judged from the snapshot taken before revoking"
+    data = to_json(findings, heuristics=heuristics, swept=False)
+    write_findings(ctx.incident_dir, data, secrets=ctx.secrets)
     ref = ctx.save_evidence(
         "findings",
         data,
@@ -248,12 +226,28 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
     )
 
 
+def _snapshot_rows(ctx: ActionContext, now: datetime) -> tuple[tuple[Withdrawal, ...], tuple[Transfer, ...]]:
+    """The withdrawals and transfers the snapshot saved as evidence, parsed back."""
+    rows = _evidence_rows(ctx, "withdrawals.json")
+    withdrawals = tuple(
+        Withdrawal.from_json(_binance_withdrawal(r) if "apply_time" in r else r) for r in rows
+    )
+    transfers = tuple(
+        Transfer(
+            r["asset"],
+            Decimal(r["amount"]),
+            r["type"],
+            r["status"],
+            int(r["tran_id"]),
+            parse_time(r["time"]) or now,
+        )
+        for r in _evidence_rows(ctx, "transfers.json")
+    )
+    return withdrawals, transfers
+
+
 def _evidence_rows(ctx: ActionContext, name: str) -> list[dict[str, Any]]:
-    path = ctx.incident_dir / "evidence" / name
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
+    rows = ctx.evidence.read_json(name)
     return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
 
 

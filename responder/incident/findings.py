@@ -1,18 +1,24 @@
-"""`findings.json`: the findings as the JSON object pinned in docs/ARCHITECTURE.md.
+"""`findings.json`: the one schema (pinned in docs/ARCHITECTURE.md), its only writer and its reader.
 
-Decimals are strings, times ISO-8601 UTC with `Z`. Also writes the collected evidence (orders,
-trades, wallet history) as JSON next to it, so every verdict can be checked against the raw rows.
+Decimals are strings, times ISO-8601 UTC with `Z`. Every writer of findings (the wizard's
+investigation, its snapshot-only fallback, `responder investigate --out`) goes through `to_json` and
+`write_findings`, which refuses a loaded secret. `write` also saves the collected rows (orders,
+trades, wallet history) next to it, so every verdict can be checked against them.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from responder.errors import JournalError, UsageError
 from responder.exchange.models import Order
 from responder.forensics.model import Findings, ItemVerdict, OrderVerdict
+from responder.incident.evidence import write_bundle_file
 from responder.jsonable import iso, plain
+from responder.secrets import SecretRegistry
 
 
 def order_json(v: OrderVerdict) -> dict[str, Any]:
@@ -33,7 +39,12 @@ def item_json(v: ItemVerdict) -> dict[str, Any]:
     return out
 
 
-def to_json(f: Findings) -> dict[str, Any]:
+HEURISTICS: Final = "channels are read from clientOrderId prefixes, which Binance does not document"
+FINDINGS_NAME: Final = "findings.json"
+
+
+def to_json(f: Findings, *, heuristics: str = HEURISTICS, swept: bool = True) -> dict[str, Any]:
+    """The findings object; `swept=False` when no sweep ran (findings from the snapshot only)."""
     counts = {
         name: sum(1 for v in f.orders if v.verdict == name) for name in ("attacker", "suspicious", "normal")
     }
@@ -51,9 +62,9 @@ def to_json(f: Findings) -> dict[str, Any]:
             "estimated_loss": f"{f.loss.estimated_loss:f}", "method": f.loss.method,
         },
         "baseline": plain(f.baseline_summary),
-        "sweep": plain(f.stats),
+        "sweep": plain(f.stats) if swept else {},
         "gaps": list(f.gaps),
-        "heuristics": "channels are read from clientOrderId prefixes, which Binance does not document",
+        "heuristics": heuristics,
     }  # fmt: skip
     return {
         "orders": [order_json(v) for v in f.orders],
@@ -64,11 +75,31 @@ def to_json(f: Findings) -> dict[str, Any]:
     }
 
 
-def write(f: Findings, out_dir: Path) -> dict[str, Path]:
+def write_findings(
+    directory: Path, data: Mapping[str, Any], *, secrets: SecretRegistry | None = None
+) -> Path:
+    """Write `findings.json` (from `to_json`) into `directory`, private, refusing a loaded secret."""
+    return write_bundle_file(directory, FINDINGS_NAME, json.dumps(data, indent=2) + "\n", secrets=secrets)
+
+
+def read_findings(directory: Path) -> Mapping[str, Any] | None:
+    """`findings.json` of `directory` as a JSON object; None when no investigation wrote one."""
+    path = directory / FINDINGS_NAME
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise UsageError(f"{path} is not valid JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path} is not a JSON object")
+    return data
+
+
+def write(f: Findings, out_dir: Path, *, secrets: SecretRegistry | None = None) -> dict[str, Path]:
     """Write findings.json and the evidence files into `out_dir`; returns what was written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = {"findings": out_dir / "findings.json"}
-    written["findings"].write_text(json.dumps(to_json(f), indent=2) + "\n", encoding="utf-8")
+    written = {"findings": write_findings(out_dir, to_json(f), secrets=secrets)}
     if f.evidence is not None:
         ev_dir = out_dir / "evidence"
         ev_dir.mkdir(exist_ok=True)
@@ -79,6 +110,9 @@ def write(f: Findings, out_dir: Path) -> dict[str, Path]:
             ("convert-trades", e.convert_trades), ("addresses", e.addresses),
         ):  # fmt: skip
             path = ev_dir / f"investigate-{name}.json"
-            path.write_text(json.dumps(plain(list(rows)), indent=1) + "\n", encoding="utf-8")
+            text = json.dumps(plain(list(rows)), indent=1) + "\n"
+            if secrets is not None and secrets.find_in(text):
+                raise JournalError(f"refusing to write {path.name}: it would contain a loaded secret")
+            path.write_text(text, encoding="utf-8")
             written[name] = path
     return written

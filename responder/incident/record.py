@@ -1,8 +1,8 @@
-"""Reading an incident directory (the edge): the journal lines, the evidence files, findings.json.
+"""An incident directory read whole, as typed records: the verified journal, the evidence files, findings.
 
-Formats are those pinned in docs/ARCHITECTURE.md; journal lines are read with `responder.journal`.
-The hash chain is not verified here (that is `responder verify`), but each evidence file's actual
-SHA-256 is kept next to the one the journal recorded, so the report says whether the bundle is intact.
+What the report is built from. The journal is read through `journal.read_verified` (a damaged chain is
+refused); each evidence file's actual SHA-256 is kept next to the one the journal recorded, so the
+report says whether the bundle is intact.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from responder.errors import JournalError, UsageError
-from responder.journal import JOURNAL_NAME, read_entries
-
-FINDINGS = "findings.json"
+from responder.incident.findings import read_findings
+from responder.incident.journal import JOURNAL_NAME, read_verified
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def read_journal(directory: Path) -> tuple[JournalEntry, ...]:
     if not (directory / JOURNAL_NAME).is_file():
         raise UsageError(f"{directory} has no {JOURNAL_NAME}", hint="is this an incident directory?")
     entries = []
-    for e in read_entries(directory / JOURNAL_NAME):
+    for e in read_verified(directory):
         try:
             when = parse_time(e.time)
         except ValueError:
@@ -98,19 +97,6 @@ def _read_evidence(directory: Path, payload: Mapping[str, Any]) -> EvidenceFile:
         str(payload.get("description", "")),
         content,
     )
-
-
-def read_findings(directory: Path) -> Mapping[str, Any] | None:
-    path = directory / FINDINGS
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as e:
-        raise UsageError(f"{path} is not valid JSON ({e})") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"{path} is not a JSON object")
-    return data
 
 
 def read_incident(directory: Path) -> IncidentRecord:

@@ -1,0 +1,54 @@
+"""`responder resume DIR`: continue an interrupted case from its journal; nothing done is re-sent.
+
+Whether the case is a drill or a live run is read from the verified journal's `case-opened` entry,
+never from an unverified line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from responder.commands.drill import resume_drill
+from responder.commands.session import (
+    Outcome,
+    closing,
+    load,
+    masked_asker,
+    open_session,
+    prompter_for,
+    terminal_display,
+)
+from responder.commands.settings import Settings
+from responder.secrets import SecretRegistry
+
+
+def resume(settings: Settings, directory: Path, *, force: bool, answers: Path | None) -> Outcome:
+    from responder.incident.journal import case_opened
+
+    opened = case_opened(directory)  # verified: a damaged journal is refused (JournalError)
+    mode = str(opened.payload.get("mode"))
+    if mode == "drill":
+        auto = answers is not None or not settings.interactive  # unattended: the scenario's script
+        return resume_drill(settings, directory, opened, force=force, auto=auto)
+    from responder.credentials import load_credentials
+    from responder.playbook.session import resume_case
+
+    secrets = SecretRegistry()
+    base_url = str(opened.payload.get("base_url") or settings.base_url)
+    registry, playbook = load(str(opened.payload["playbook_id"]))
+    prompter = prompter_for(settings, answers, playbook)
+    display = terminal_display(settings, "DRY RUN" if mode == "dry-run" else "")
+    creds = load_credentials(settings.environ, secrets, ask_secret=masked_asker(settings, prompter))
+    session = open_session(
+        settings,
+        base_url=base_url,
+        credentials=creds,
+        secrets=secrets,
+        prompter=prompter,
+        display=display,
+        registry=registry,
+    )
+    with session as env:
+        result = resume_case(env, directory, playbook=playbook, force=force)
+    closing(display, result, settings.launcher)
+    return Outcome(result)

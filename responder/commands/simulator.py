@@ -1,0 +1,25 @@
+"""`responder simulator serve`: a simulated Binance account on loopback until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from responder.commands.settings import Settings
+
+
+def serve(
+    settings: Settings, *, host: str, port: int, scenario: str, latency_ms: int, log: str | None
+) -> None:
+    """Serve; once listening, print one JSON line: the base URL and the simulated keys."""
+    from responder.simulator import Simulator, load_scenario
+    from responder.simulator.server import serve_until_signalled
+
+    sim = Simulator(load_scenario(scenario), latency_ms=latency_ms, log_path=Path(log) if log else None)
+
+    def ready(base_url: str) -> None:
+        keys = [k.credentials_json() for k in sim.keys]  # simulated credentials only, by design
+        settings.out.write(json.dumps({"base_url": base_url, "keys": keys}) + "\n")
+        settings.out.flush()
+
+    serve_until_signalled(sim, host, port, ready)

@@ -1,0 +1,17 @@
+"""The action registry of this build, composed explicitly: the engine's generic actions and the leak
+playbook's containment and aftercare actions. No discovery by name, no import-time side effects."""
+
+from __future__ import annotations
+
+from responder.leak import aftercare, containment
+from responder.playbook import actions_generic
+from responder.playbook.actions import ActionRegistry
+
+
+def build_registry() -> ActionRegistry:
+    """Every action a bundled playbook may name."""
+    registry = ActionRegistry()
+    actions_generic.register(registry)
+    containment.register(registry)
+    aftercare.register(registry)
+    return registry
