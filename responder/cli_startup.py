@@ -35,7 +35,8 @@ def _preset_conversions(command: Any, ctx: Any) -> None:
     if lazy is None:
         return
     params = list(command.params)
-    if "help_option_names" not in command.context_settings:  # else its own context builds it later
+    own = ctx.command is command  # the root: `ctx` is its own context, with its `-h/--help` names
+    if own or "help_option_names" not in command.context_settings:  # else its own context builds it later
         params.append(command.get_help_option(ctx))  # the same object click caches and uses
     for param in params:
         _name_placeholder(param)
