@@ -8,6 +8,8 @@ leak playbook's own code; `incident` alone touches incident files; `simulator` s
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -213,7 +215,6 @@ def test_no_import_cycles() -> None:
     assert _cycles(graph) == []
 
 
-@pytest.mark.xfail(reason="house-sim makes the simulator self-contained; drop this mark when it merges")
 def test_the_simulator_imports_nothing_else_of_ours() -> None:
     offenders = sorted(
         f"{_rel(p)} -> {name}"
@@ -225,7 +226,6 @@ def test_the_simulator_imports_nothing_else_of_ours() -> None:
     assert offenders == [], offenders
 
 
-@pytest.mark.xfail(reason="the simulator's sim <-> app/control/transport cycle is house-sim's to break")
 def test_the_simulator_has_no_import_cycles() -> None:
     assert _cycles(_graph(p for p in MODULES if _in(p, "simulator/"))) == []
 
@@ -233,9 +233,6 @@ def test_the_simulator_has_no_import_cycles() -> None:
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
 LONG_FUNCTIONS_TO_SPLIT = {  # do not add to this: split, then remove from it
-    "simulator/history.py:_user_order",  # the simulator's own, left to its change (house-sim)
-    "simulator/market.py:exchange_info",
-    "simulator/state.py:wallet_record",
     "forensics/sweep.py:investigate",  # the forensics change in flight splits it (merge order)
 }
 
@@ -267,3 +264,26 @@ def test_the_checker_sees_imports_inside_functions() -> None:
     assert "httpx" in found and "responder.exchange.budget" in found
     assert _uses({"typer.testing"}, "typer") and not _uses({"typerx"}, "typer")
     assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+
+
+def test_simulator_is_self_contained() -> None:
+    """The simulator could ship alone as a Binance test double: no module of it imports anything else
+    of ours (not even under TYPE_CHECKING), and importing it loads no other responder module."""
+    simulator = [p for p in MODULES if _rel(p).startswith("simulator/")]
+    assert len(simulator) > 10
+    offenders = {
+        _rel(p): sorted(
+            n for n in imports(p) if _uses({n}, "responder") and not _uses({n}, "responder.simulator")
+        )
+        for p in simulator
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+    probe = (
+        "import sys, responder.simulator, responder.simulator.app, responder.simulator.transport;"
+        "print(sorted(m for m in sys.modules"
+        " if m.startswith('responder') and not m.startswith('responder.simulator')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert loaded.stdout.strip() == "['responder']"

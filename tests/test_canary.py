@@ -12,20 +12,22 @@ import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from exchange.cli_run import Run, run
-from exchange.conftest import serve
-from exchange.fake_binance import HMAC_KEY, FakeBinance
 
 from responder.clock import SystemClock
+from responder.simulator import Simulator, load_scenario, serve
+from tests.exchange.cli_run import Run, run
 
 pytestmark = [pytest.mark.loopback, pytest.mark.slow]
 
 CANARY = "CANARY" + secrets.token_hex(29)  # 64 letters and digits, like a real secret
 PASSPHRASE = "CanaryPass" + secrets.token_hex(8)
+HMAC_KEY = "CanaryKey" + "k" * 55
+OTHER_KEY = "OtherKey" + "o" * 56
 ED_KEY = "EdKey" + "e" * 59
 _ed = Ed25519PrivateKey.generate()
 PEM = _ed.private_bytes(
@@ -46,78 +48,90 @@ ENV = {"BINANCE_API_KEY": HMAC_KEY, "BINANCE_API_SECRET": CANARY}
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[FakeBinance, str]]:
-    fake = FakeBinance(SystemClock(), keys={HMAC_KEY: ("HMAC", CANARY), ED_KEY: ("ED25519", PUBLIC)})
-    with serve(fake) as base:
-        yield fake, base
+def server() -> Iterator[tuple[Simulator, str]]:
+    """The simulator holding the canary as a key's secret (and the Ed25519 key's public half)."""
+    sim = Simulator(load_scenario("pump-and-dump"), clock=SystemClock())
+    sim.control.add_key("canary", api_key=HMAC_KEY, secret=CANARY)
+    sim.control.add_key("ed", "ED25519", api_key=ED_KEY, public_pem=PUBLIC)
+    sim.control.set_client_ip("203.0.113.99")  # the scenario's keys are not used here
+    with serve(sim) as base:
+        yield sim, base
+    sim.close()
 
 
-def assert_no_canary(result: Run, home: Path, fake: FakeBinance | None = None) -> None:
+def assert_no_canary(result: Run, home: Path, sim: Simulator | None = None) -> None:
     texts = {"stdout": result.out, "stderr": result.err}
     for path in home.rglob("*"):
         if path.is_file() and path.name != "key.pem":  # the user's own key file is the one allowed place
             texts[str(path)] = path.read_text(errors="replace")
-    if fake is not None:
-        texts["requests"] = repr(fake.requests)
+    if sim is not None:
+        texts["requests"] = repr([e.to_json() for e in sim.request_log])
     for where, text in texts.items():
         for needle in NEEDLES:
             assert needle not in text, f"secret material found in {where}"
     assert "Traceback" not in result.err
 
 
-ERR = {"code": -1000, "msg": "x"}
-FAILURES = {
+FAILURES: dict[str, list[dict[str, Any]]] = {  # simulator faults on GET /sapi/v1/account/apiRestrictions
     "live": [],
-    "429": [(429, {"Retry-After": "1"}, {"code": -1003, "msg": "Too much request weight used"})] * 3,
-    "418": [(418, {"Retry-After": "120"}, {"code": -1003, "msg": "IP banned until 4102444800000."})],
-    "403": [(403, {}, "<html>Request blocked. CloudFront</html>")],
-    "451": [(451, {}, {"code": 0, "msg": "Service unavailable from a restricted location"})],
-    "500": [(500, {}, ERR)] * 3,
-    "-1021": [(400, {}, {"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."})]
-    * 2,
-    "-1002": [(401, {}, {"code": -1002, "msg": "You are not authorized to execute this request."})],
-    "-2014": [(401, {}, {"code": -2014, "msg": "API-key format invalid."})],
-}
+    "429": [{"kind": "reject", "code": -1003, "retry_after": 1, "count": 3}],
+    "418": [{"kind": "reject", "status": 418, "code": -1003, "msg": "IP banned until 4102444800000.",
+             "retry_after": 120}],
+    "403": [{"kind": "waf"}],
+    "451": [{"kind": "geo"}],
+    "500": [{"kind": "server_error", "status": 500, "count": 3}],
+    "-1021": [{"kind": "reject", "code": -1021, "count": 2}],
+    "-1002": [{"kind": "reject", "code": -1002}],
+    "-2014": [{"kind": "reject", "code": -2014}],
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("case", sorted(FAILURES))
 @pytest.mark.parametrize("as_json", [True, False])
-def test_every_server_answer(
-    server: tuple[FakeBinance, str], tmp_path: Path, case: str, as_json: bool
-) -> None:
-    fake, base = server
-    fake.fail_next("/sapi/v1/account/apiRestrictions", *FAILURES[case])
+def test_every_server_answer(server: tuple[Simulator, str], tmp_path: Path, case: str, as_json: bool) -> None:
+    sim, base = server
+    for fault in FAILURES[case]:
+        sim.control.inject_fault(path="/sapi/v1/account/apiRestrictions", **fault)
     result = run(["key", "check", "--base-url", base, *(["--json"] if as_json else [])], ENV, tmp_path)
     assert result.code in (0, 3), result.err
-    assert_no_canary(result, tmp_path, fake)
+    assert [e.fault for e in sim.request_log][-1] == (FAILURES[case] or [{"kind": None}])[-1]["kind"]
+    assert_no_canary(result, tmp_path, sim)
 
 
-def test_wrong_secret_and_unknown_key(server: tuple[FakeBinance, str], tmp_path: Path) -> None:
-    fake, base = server
-    fake.keys[HMAC_KEY] = ("HMAC", "another-secret")
-    assert_no_canary(run(["key", "check", "--json", "--base-url", base], ENV, tmp_path), tmp_path, fake)
-    fake.keys.clear()
-    assert_no_canary(run(["key", "check", "--base-url", base], ENV, tmp_path), tmp_path, fake)
+def test_wrong_secret_and_unknown_key(server: tuple[Simulator, str], tmp_path: Path) -> None:
+    sim, base = server
+    sim.control.add_key("other", api_key=OTHER_KEY, secret="another-secret")
+    wrong = run(
+        ["key", "check", "--json", "--base-url", base], {**ENV, "BINANCE_API_KEY": OTHER_KEY}, tmp_path
+    )
+    assert '"indeterminate"' in wrong.out and sim.request_log[-1].status == 400
+    assert_no_canary(wrong, tmp_path, sim)
+    sim.control.delete_key("canary")
+    unknown = run(["key", "check", "--base-url", base], ENV, tmp_path)
+    assert sim.request_log[-1].status == 401
+    assert_no_canary(unknown, tmp_path, sim)
 
 
-def test_encrypted_ed25519_key_with_passphrase(server: tuple[FakeBinance, str], tmp_path: Path) -> None:
-    fake, base = server
+def test_encrypted_ed25519_key_with_passphrase(server: tuple[Simulator, str], tmp_path: Path) -> None:
+    sim, base = server
     (tmp_path / "key.pem").write_text(PEM)
     env = {"BINANCE_API_KEY": ED_KEY, "BINANCE_PRIVATE_KEY_FILE": str(tmp_path / "key.pem"),
            "BINANCE_PRIVATE_KEY_PASSPHRASE": PASSPHRASE}  # fmt: skip
     ok = run(["key", "check", "--json", "--base-url", base], env, tmp_path)
     assert ok.code == 0 and '"live"' in ok.out
-    assert_no_canary(ok, tmp_path, fake)
+    assert_no_canary(ok, tmp_path, sim)
     wrong = run(
         ["key", "check", "--base-url", base], {**env, "BINANCE_PRIVATE_KEY_PASSPHRASE": "nope"}, tmp_path
     )
     assert wrong.code == 2
-    assert_no_canary(wrong, tmp_path, fake)
+    assert_no_canary(wrong, tmp_path, sim)
 
 
 def test_unreachable_and_bad_input(tmp_path: Path) -> None:
-    with serve(FakeBinance(SystemClock())) as base:
+    sim = Simulator(load_scenario("pump-and-dump"), clock=SystemClock())
+    with serve(sim) as base:
         pass
+    sim.close()
     cases = [
         (["--base-url", base, "--json"], ENV, 3),
         (["--base-url", "http://203.0.113.9"], ENV, 2),

@@ -23,6 +23,8 @@ RESPONDER = str(Path(sys.executable).parent / "responder")
         (["run", "--base-url", "http://example.com"], "plain http"),
         (["run", "--playbook", "{tmp}/nope.toml", "--answers", "{tmp}/a.toml"], "nope"),
         (["drill", "--auto", "--scenario", "no-such-scenario"], "no-such-scenario"),
+        (["simulator", "serve", "--scenario", "no-such-scenario"], "built-in: "),
+        (["simulator", "serve", "--scenario", "{tmp}/a.toml"], "a.toml does not load"),
         (["drill", "--auto", "--incident-dir", "{tmp}/file"], "incident directory"),
         (["key", "check", "--profile", "nope"], "unknown profile"),
         (["playbooks", "show", "nope"], "no playbook"),

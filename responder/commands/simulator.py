@@ -12,10 +12,15 @@ def serve(
     settings: Settings, *, host: str, port: int, scenario: str, latency_ms: int, log: str | None
 ) -> None:
     """Serve; once listening, print one JSON line: the base URL and the simulated keys."""
-    from responder.simulator import Simulator, load_scenario
+    from responder.errors import UsageError
+    from responder.simulator import ScenarioError, Simulator, load_scenario
     from responder.simulator.server import serve_until_signalled
 
-    sim = Simulator(load_scenario(scenario), latency_ms=latency_ms, log_path=Path(log) if log else None)
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as e:  # the simulator stands alone: its errors become ours here
+        raise UsageError(e.message, hint=e.hint) from None
+    sim = Simulator(loaded, latency_ms=latency_ms, log_path=Path(log) if log else None)
 
     def ready(base_url: str) -> None:
         keys = [k.credentials_json() for k in sim.keys]  # simulated credentials only, by design

@@ -19,7 +19,7 @@ from responder.incident.findings import read_findings
 from responder.incident.journal import read_verified
 from responder.secrets import Secret, SecretRegistry
 from responder.simulator import Simulator, load_scenario, serve
-from responder.simulator.keys import make_key
+from responder.simulator.keys import SimSecret, make_key
 from responder.simulator.scenario import KeySpec
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class DrillControl:
             key = make_key(spec, self.sim.scenario.seed, self.sim.now_ms())
             self.sim.state.keys.append(key)
         assert key.secret is not None
-        return key.api_key, key.secret
+        return key.api_key, Secret(key.secret.reveal())  # the simulator's wrapper, re-wrapped as ours
 
 
 @dataclass
@@ -83,7 +83,14 @@ class DrillSetup:
 
 @contextmanager
 def simulator(scenario: str, clock: Clock) -> Iterator[DrillSetup]:
-    sim = Simulator(load_scenario(scenario), clock=clock)
+    from responder.errors import UsageError
+    from responder.simulator import ScenarioError
+
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as e:  # the simulator stands alone: its errors become ours here
+        raise UsageError(e.message, hint=e.hint) from None
+    sim = Simulator(loaded, clock=clock)
     try:
         with serve(sim, "127.0.0.1", 0) as base_url:
             yield DrillSetup(sim, base_url, DrillControl(sim), sim.scenario.name)
@@ -220,8 +227,13 @@ def leaked_credentials(setup: DrillSetup, secrets: SecretRegistry) -> Credential
 
     leaked = setup.sim.keys[0]
     return credentials_from(
-        leaked.api_key, secrets, secret=leaked.secret, private_key_pem=leaked.private_key_pem
+        leaked.api_key, secrets, secret=_ours(leaked.secret), private_key_pem=_ours(leaked.private_key_pem)
     )
+
+
+def _ours(material: SimSecret | None) -> Secret | None:
+    """The simulator's own secret wrapper (it imports nothing of ours), re-wrapped as our `Secret`."""
+    return None if material is None else Secret(material.reveal())
 
 
 def replay(setup: DrillSetup, incident_dir: Path, clock: Clock) -> None:

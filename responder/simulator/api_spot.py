@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from responder.simulator import trading
 from responder.simulator.keys import base62
 from responder.simulator.market import INTERVALS_MS, fmt, kline_opens
 from responder.simulator.records import ZERO
 from responder.simulator.routes import DAY_MS, TRADE, Ctx, Endpoint
+from responder.simulator.trading import cancel as cancel_now
+from responder.simulator.trading import cancel_open_orders as cancel_symbol_now
+from responder.simulator.trading import place_order as place_now
 from responder.simulator.wire import ApiError, mandatory
 
 
@@ -157,7 +159,7 @@ def open_orders(ctx: Ctx) -> Any:
 
 
 def cancel_open_orders(ctx: Ctx) -> Any:
-    return trading.cancel_open_orders(ctx.state, str(ctx.symbol()), ctx.now_ms)
+    return cancel_symbol_now(ctx.state, str(ctx.symbol()), ctx.now_ms)
 
 
 def all_orders(ctx: Ctx) -> Any:
@@ -220,7 +222,7 @@ def cancel_order(ctx: Ctx) -> Any:
     order = _find(ctx)
     if order is None or not order.is_open:
         raise ApiError(-2011, "Unknown order sent.")
-    trading.cancel(ctx.state, order, ctx.now_ms)
+    cancel_now(ctx.state, order, ctx.now_ms)
     return order.cancel_report(ctx.params.get("newClientOrderId") or base62(ctx.state.rng, 22), ctx.now_ms)
 
 
@@ -228,7 +230,7 @@ def new_order(ctx: Ctx) -> Any:
     ctx.symbol()
     if not ctx.state.flags.can_trade:
         raise ApiError(-2010, "This account may not place or cancel orders.")
-    return trading.place_order(ctx.state, ctx.params, ctx.now_ms)
+    return place_now(ctx.state, ctx.params, ctx.now_ms)
 
 
 def rate_limit_order(ctx: Ctx) -> Any:

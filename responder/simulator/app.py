@@ -10,12 +10,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from responder.simulator.wire import SimRequest
-
-if TYPE_CHECKING:
-    from responder.simulator.sim import Simulator
+from responder.simulator.wire import Handler, SimRequest
 
 ABORT_KEY = "responder.sim.abort"
 
@@ -28,7 +25,7 @@ def _loopback(addr: str) -> bool:
 
 
 class WsgiApp:
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: Handler) -> None:
         self.sim = sim
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

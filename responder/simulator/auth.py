@@ -12,8 +12,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qsl
 
-from responder.exchange.signing import verify_signature
 from responder.simulator.keys import SimKey
+from responder.simulator.signature import verify_signature
 from responder.simulator.wire import ApiError, SimRequest, illegal, mandatory
 
 _KEY_FORMAT = re.compile(r"^[A-Za-z0-9]{64}$")
@@ -92,13 +92,7 @@ def check_signature(req: SimRequest, params: dict[str, str], key: SimKey) -> Non
     if sig is None or not params.get("signature"):
         raise mandatory("signature")
     secret = key.secret.reveal() if key.secret is not None else None
-    if not verify_signature(
-        key.type,  # type: ignore[arg-type]  # KeyType: scenario.py only admits the three Binance types
-        signed_payload(req),
-        sig,
-        secret=secret,
-        public_pem=key.public_pem,
-    ):
+    if not verify_signature(key.type, signed_payload(req), sig, secret=secret, public_pem=key.public_pem):
         raise ApiError(-1022, "Signature for this request is not valid.")
 
 

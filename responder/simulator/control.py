@@ -11,20 +11,43 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl
 
-from responder.clock import from_ms
+from responder.simulator.clock import from_ms
+from responder.simulator.keys import SimKey, SimSecret, make_key
+from responder.simulator.scenario import PERMISSIONS, KeySpec
+from responder.simulator.signature import KEY_TYPES
 from responder.simulator.wire import SimRequest, SimResponse
 
 if TYPE_CHECKING:
-    from responder.simulator.sim import Simulator
+    import threading
+
+    from responder.simulator.faults import Faults
+    from responder.simulator.limits import Limits
+    from responder.simulator.requestlog import RequestLog
+    from responder.simulator.state import ExchangeState
 
 _DAY_MS = 86_400_000
 
 
+class Host(Protocol):
+    """What the control channel drives: the simulator's parts and its clock (no import of `sim.py`)."""
+
+    lock: threading.RLock
+    state: ExchangeState
+    faults: Faults
+    limits: Limits
+    request_log: RequestLog
+    client_ip: str
+
+    def now_ms(self) -> int: ...
+
+    def advance(self, seconds: float) -> None: ...
+
+
 class Control:
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: Host) -> None:
         self._sim = sim
 
     def _event(self, action: str, **detail: Any) -> dict[str, Any]:
@@ -40,6 +63,36 @@ class Control:
                 raise KeyError(f"no key named {name_or_api_key!r}")
             key.state = "deleted"
             return self._event("delete_key", key=key.name)
+
+    def add_key(
+        self,
+        name: str,
+        key_type: str = "HMAC",
+        *,
+        permissions: tuple[str, ...] = ("enableReading",),
+        ip_whitelist: tuple[str, ...] = (),
+        api_key: str | None = None,
+        secret: str | None = None,
+        public_pem: str | None = None,
+    ) -> SimKey:
+        """The user creates a key in API Management: Binance makes the API key and the HMAC secret, or
+        registers the user's own Ed25519/RSA public key (`public_pem`). `api_key` and `secret` pin the
+        material (a test that plants a known secret)."""
+        if key_type not in KEY_TYPES or not set(permissions) <= set(PERMISSIONS):
+            raise ValueError(f"key type must be one of {KEY_TYPES}, permissions among {PERMISSIONS}")
+        if (key_type == "HMAC") == (public_pem is not None):
+            raise ValueError("an HMAC key takes no public key; an Ed25519/RSA key needs one")
+        with self._sim.lock:
+            spec = KeySpec(name, key_type, tuple(permissions), 0, tuple(ip_whitelist))
+            key = make_key(spec, self._sim.state.scenario.seed, self._sim.now_ms())
+            key.api_key = api_key or key.api_key
+            if secret is not None:
+                key.secret = SimSecret(secret)
+            if public_pem is not None:
+                key.public_pem, key.private_key_pem = public_pem, None
+            self._sim.state.keys.append(key)
+            self._event("add_key", key=name)
+            return key
 
     def enable_withdrawal_whitelist(self) -> dict[str, Any]:
         with self._sim.lock:
@@ -194,7 +247,8 @@ class Control:
     def _inject_from_http(self, args: dict[str, Any]) -> dict[str, Any]:
         kind = str(args.pop("kind"))
         opts = {
-            k: (int(v) if k in ("count", "status", "ms") and v is not None else v) for k, v in args.items()
+            k: (int(v) if k in ("count", "status", "ms", "code", "retry_after") and v is not None else v)
+            for k, v in args.items()
         }
         executed = opts.get("executed")
         if isinstance(executed, str):

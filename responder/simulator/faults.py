@@ -3,8 +3,11 @@
 Kinds: `latency` (slow answer), `timeout` (no answer in time), `server_error` (a 5XX; with
 `executed=True` the request was carried out first, so the client cannot know which), `reset`
 (connection dropped, optionally after executing), `connect` (cannot connect), `waf` (403 HTML page),
-`geo` (451 JSON), plus a standing server clock skew and base latency. A fault matches by path prefix
-and method and fires `count` times (None = every time).
+`geo` (451 JSON), `reject` (a Binance error body `{code, msg}` with its status and an optional
+`Retry-After`, e.g. -1021, -2011, a 429 or a 418 ban), `respond` (a 2XX whose JSON `body` is given:
+an off-spec or hostile server), plus a standing server clock skew and base latency. A fault matches
+by path prefix and method and fires `count` times (None = every time). Faults are not executed
+unless `executed=True` (then the request is carried out and its answer replaced).
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-KINDS = ("latency", "timeout", "server_error", "reset", "connect", "waf", "geo")
+from responder.simulator.wire import SimResponse
+
+KINDS = ("latency", "timeout", "server_error", "reset", "connect", "waf", "geo", "reject", "respond")
 
 WAF_PAGE = (
     '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">\n'
@@ -29,6 +34,17 @@ GEO_MSG = (
     "this message in error."
 )
 
+# Binance's usual messages for the codes a `reject` fault is most often given (reference §8).
+MESSAGES = {
+    -1003: "Too much request weight used; current limit is 6000 request weight per 1 MINUTE.",
+    -1002: "You are not authorized to execute this request.",
+    -1021: "Timestamp for this request is outside of the recvWindow.",
+    -1022: "Signature for this request is not valid.",
+    -2011: "Unknown order sent.",
+    -2014: "API-key format invalid.",
+    -2015: "Invalid API-key, IP, or permissions for action.",
+}
+
 
 @dataclass
 class Fault:
@@ -39,6 +55,10 @@ class Fault:
     executed: bool = False
     status: int = 500
     ms: int = 0  # latency, or how long a timeout holds a loopback connection
+    code: int = -1000  # reject: the Binance error code
+    msg: str = ""  # reject: its message ("" = Binance's usual text for the code)
+    retry_after: int | None = None  # reject: a Retry-After header, seconds
+    body: Any = None  # respond: the JSON answer
 
     def matches(self, method: str, path: str) -> bool:
         return (self.path is None or path.startswith(self.path)) and (
@@ -65,6 +85,17 @@ class Faults:
         fault = Fault(kind, **fields)
         if fault.kind == "server_error" and not 500 <= fault.status <= 599:
             raise ValueError("server_error status must be 5XX")
+        if fault.kind == "reject":
+            if "status" not in options:
+                fault.status = {-1003: 429, -2014: 401, -2015: 401, -1002: 401}.get(fault.code, 400)
+            if not 400 <= fault.status <= 499:
+                raise ValueError("reject status must be 4XX")
+            fault.msg = fault.msg or MESSAGES.get(fault.code, "An unknown error occurred.")
+        if fault.kind == "respond":
+            if "status" not in options:
+                fault.status = 200
+            if not 200 <= fault.status <= 299:
+                raise ValueError("respond status must be 2XX")
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -89,3 +120,30 @@ class Faults:
     def active(self) -> list[Fault]:
         with self._lock:
             return list(self._faults)
+
+
+_SERVER_ERRORS = {
+    500: {"code": -1000, "msg": "An unknown error occurred while processing the request."},
+    503: {
+        "code": -1007,
+        "msg": "Timeout waiting for response from backend server. "
+        "Send status unknown; execution status unknown.",
+    },
+}
+
+
+def fault_response(fault: Fault) -> SimResponse:
+    """What the client receives instead of the real answer (an abort for the network faults)."""
+    if fault.kind in ("timeout", "reset", "connect"):
+        return SimResponse(0, b"", abort=fault.kind, abort_ms=fault.ms or 10_000)
+    if fault.kind == "reject":
+        retry = [("Retry-After", str(fault.retry_after))] if fault.retry_after is not None else []
+        return SimResponse.json({"code": fault.code, "msg": fault.msg}, fault.status, retry)
+    if fault.kind == "respond":
+        return SimResponse.json(fault.body, fault.status)
+    if fault.kind in ("waf", "geo"):
+        geo = SimResponse.json({"code": 0, "msg": GEO_MSG}, 451)
+        return geo if fault.kind == "geo" else SimResponse.html(403, WAF_PAGE)
+    if fault.status in _SERVER_ERRORS:
+        return SimResponse.json(_SERVER_ERRORS[fault.status], fault.status)
+    return SimResponse.html(fault.status, f"<html><body><h1>{fault.status} Bad Gateway</h1></body></html>")

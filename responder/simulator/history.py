@@ -144,30 +144,7 @@ def _user_order(
     side = "BUY" if (n + rng.randint(0, 1)) % 2 == 0 else "SELL"
     bid, ask = market.quote(t)
     if kind == "web":
-        price = ask if side == "BUY" else bid
-        order = SimOrder(
-            market.symbol,
-            0,
-            f"web_{id_rng.getrandbits(128):032x}",
-            Decimal(0),
-            _qty(market, price, _notional(rng, market) * 2),
-            side,
-            "MARKET",
-            t,
-            source="web",
-            update_ms=t,
-        )
-        book.add_order(order)
-        book.fill(
-            order,
-            order.orig_qty,
-            price,
-            t,
-            maker=False,
-            fee_rate=FEE,
-            base=market.spec.base,
-            quote=market.spec.quote,
-        )
+        _web_order(book, market, side=side, price=ask if side == "BUY" else bid, t=t, rng=rng, id_rng=id_rng)
         return
     away = Decimal(rng.randint(2, 40)) / 10_000
     raw = bid * (1 - away) if side == "BUY" else ask * (1 + away)
@@ -187,6 +164,50 @@ def _user_order(
         update_ms=t,
     )
     book.add_order(order)
+    _bot_outcome(book, market, order, kind=kind, t=t, rng=rng)
+
+
+def _web_order(
+    book: Book,
+    market: Market,
+    *,
+    side: str,
+    price: Decimal,
+    t: int,
+    rng: random.Random,
+    id_rng: random.Random,
+) -> None:
+    """A MARKET order placed in the web UI, filled at the touch."""
+    order = SimOrder(
+        market.symbol,
+        0,
+        f"web_{id_rng.getrandbits(128):032x}",
+        Decimal(0),
+        _qty(market, price, _notional(rng, market) * 2),
+        side,
+        "MARKET",
+        t,
+        source="web",
+        update_ms=t,
+    )
+    book.add_order(order)
+    book.fill(
+        order,
+        order.orig_qty,
+        price,
+        t,
+        maker=False,
+        fee_rate=FEE,
+        base=market.spec.base,
+        quote=market.spec.quote,
+    )
+
+
+def _bot_outcome(
+    book: Book, market: Market, order: SimOrder, *, kind: str, t: int, rng: random.Random
+) -> None:
+    """What became of a bot's LIMIT order: still open, cancelled (or archived), half filled, or filled."""
+    price = order.price
     roll = rng.random()
     if kind == "open":
         return
@@ -194,27 +215,12 @@ def _user_order(
         order.status, order.update_ms = "CANCELED", t + rng.randint(60_000, 3_600_000)
         return
     fill_t = t + rng.randint(1_000, 1_800_000)
+    spec = market.spec
     if roll < 0.15:
-        half = (order.orig_qty / 2 / market.spec.step_size).to_integral_value() * market.spec.step_size
-        book.fill(
-            order,
-            half,
-            price,
-            fill_t,
-            maker=True,
-            fee_rate=FEE,
-            base=market.spec.base,
-            quote=market.spec.quote,
-        )
+        half = (order.orig_qty / 2 / spec.step_size).to_integral_value() * spec.step_size
+        book.fill(order, half, price, fill_t, maker=True, fee_rate=FEE, base=spec.base, quote=spec.quote)
         order.status, order.update_ms = "CANCELED", fill_t + 60_000
         return
     book.fill(
-        order,
-        order.orig_qty,
-        price,
-        fill_t,
-        maker=True,
-        fee_rate=FEE,
-        base=market.spec.base,
-        quote=market.spec.quote,
+        order, order.orig_qty, price, fill_t, maker=True, fee_rate=FEE, base=spec.base, quote=spec.quote
     )

@@ -2,8 +2,9 @@
 
 HMAC secrets and Ed25519 private keys derive from the seed, so a scenario always issues the same
 credentials (simulated only; never real). RSA keys cannot be derived from a seed with our crypto
-library, so they are generated fresh per run. The private material is wrapped in `Secret`; the
-simulator itself only keeps what Binance keeps: the HMAC secret or the public key.
+library, so they are generated fresh per run. The private material is wrapped in `SimSecret` (masked
+when printed; a host converts it to its own secret type); the simulator itself only keeps what
+Binance keeps: the HMAC secret or the public key.
 """
 
 from __future__ import annotations
@@ -12,11 +13,41 @@ import hashlib
 import random
 import string
 from dataclasses import dataclass, field
+from typing import NoReturn
 
-from responder.secrets import Secret
 from responder.simulator.scenario import KeySpec
 
 _ALNUM = string.ascii_letters + string.digits
+
+
+class SimSecret:
+    """Simulated key material that refuses to be shown by accident; compare with `==`, read with reveal()."""
+
+    __slots__ = ("__value",)
+
+    def __init__(self, value: str) -> None:
+        self.__value = value
+
+    def reveal(self) -> str:
+        return self.__value
+
+    def __repr__(self) -> str:
+        return "SimSecret(••••••••)"
+
+    def __str__(self) -> str:
+        return "••••••••"
+
+    def __format__(self, spec: str) -> str:
+        return "••••••••"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SimSecret) and other.__value == self.__value
+
+    def __hash__(self) -> int:
+        return hash(("SimSecret", self.__value))
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a SimSecret cannot be pickled")
 
 
 def base62(rng: random.Random, n: int) -> str:
@@ -33,8 +64,8 @@ class SimKey:
     permissions: tuple[str, ...]
     create_ms: int
     ip_whitelist: tuple[str, ...] = ()
-    secret: Secret | None = None
-    private_key_pem: Secret | None = None
+    secret: SimSecret | None = None
+    private_key_pem: SimSecret | None = None
     public_pem: str | None = None
     state: str = "active"
     leaked: bool = False
@@ -74,7 +105,7 @@ def make_key(spec: KeySpec, seed: int, anchor_ms: int) -> SimKey:
         leaked=spec.leaked,
     )
     if spec.type == "HMAC":
-        key.secret = Secret(base62(rng, 64))
+        key.secret = SimSecret(base62(rng, 64))
         return key
     from cryptography.hazmat.primitives import serialization as ser
 
@@ -90,6 +121,6 @@ def make_key(spec: KeySpec, seed: int, anchor_ms: int) -> SimKey:
         rsa_priv = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         priv, pub = rsa_priv, rsa_priv.public_key()  # type: ignore[assignment]  # both key kinds serialise alike
     pem = priv.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption()).decode()
-    key.private_key_pem = Secret(pem)
+    key.private_key_pem = SimSecret(pem)
     key.public_pem = pub.public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo).decode()
     return key

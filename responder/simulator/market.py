@@ -152,52 +152,7 @@ class Market:
             "pegInstructionsAllowed": False,
             "isSpotTradingAllowed": True,
             "isMarginTradingAllowed": False,
-            "filters": [
-                {
-                    "filterType": "PRICE_FILTER",
-                    "minPrice": fmt(s.tick_size),
-                    "maxPrice": "1000000.00000000",
-                    "tickSize": fmt(s.tick_size),
-                },
-                {
-                    "filterType": "LOT_SIZE",
-                    "minQty": fmt(s.step_size),
-                    "maxQty": "9000000.00000000",
-                    "stepSize": fmt(s.step_size),
-                },
-                {"filterType": "ICEBERG_PARTS", "limit": 10},
-                {
-                    "filterType": "MARKET_LOT_SIZE",
-                    "minQty": "0.00000000",
-                    "maxQty": "1000000.00000000",
-                    "stepSize": "0.00000000",
-                },
-                {
-                    "filterType": "TRAILING_DELTA",
-                    "minTrailingAboveDelta": 10,
-                    "maxTrailingAboveDelta": 2000,
-                    "minTrailingBelowDelta": 10,
-                    "maxTrailingBelowDelta": 2000,
-                },
-                {
-                    "filterType": "PERCENT_PRICE_BY_SIDE",
-                    "bidMultiplierUp": "5",
-                    "bidMultiplierDown": "0.2",
-                    "askMultiplierUp": "5",
-                    "askMultiplierDown": "0.2",
-                    "avgPriceMins": 5,
-                },
-                {
-                    "filterType": "NOTIONAL",
-                    "minNotional": fmt(s.min_notional),
-                    "applyMinToMarket": True,
-                    "maxNotional": "9000000.00000000",
-                    "applyMaxToMarket": False,
-                    "avgPriceMins": 5,
-                },
-                {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
-                {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
-            ],
+            "filters": self._filters(),
             "permissions": [],
             "permissionSets": [["SPOT"]],
             "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
@@ -209,6 +164,56 @@ class Market:
                 "DECREMENT",
             ],
         }
+
+    def _filters(self) -> list[dict[str, Any]]:
+        """The symbol's filters as exchangeInfo lists them (tick and step from the scenario)."""
+        s = self.spec
+        return [
+            {
+                "filterType": "PRICE_FILTER",
+                "minPrice": fmt(s.tick_size),
+                "maxPrice": "1000000.00000000",
+                "tickSize": fmt(s.tick_size),
+            },
+            {
+                "filterType": "LOT_SIZE",
+                "minQty": fmt(s.step_size),
+                "maxQty": "9000000.00000000",
+                "stepSize": fmt(s.step_size),
+            },
+            {"filterType": "ICEBERG_PARTS", "limit": 10},
+            {
+                "filterType": "MARKET_LOT_SIZE",
+                "minQty": "0.00000000",
+                "maxQty": "1000000.00000000",
+                "stepSize": "0.00000000",
+            },
+            {
+                "filterType": "TRAILING_DELTA",
+                "minTrailingAboveDelta": 10,
+                "maxTrailingAboveDelta": 2000,
+                "minTrailingBelowDelta": 10,
+                "maxTrailingBelowDelta": 2000,
+            },
+            {
+                "filterType": "PERCENT_PRICE_BY_SIDE",
+                "bidMultiplierUp": "5",
+                "bidMultiplierDown": "0.2",
+                "askMultiplierUp": "5",
+                "askMultiplierDown": "0.2",
+                "avgPriceMins": 5,
+            },
+            {
+                "filterType": "NOTIONAL",
+                "minNotional": fmt(s.min_notional),
+                "applyMinToMarket": True,
+                "maxNotional": "9000000.00000000",
+                "applyMaxToMarket": False,
+                "avgPriceMins": 5,
+            },
+            {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
+            {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": 5},
+        ]
 
 
 def kline_opens(

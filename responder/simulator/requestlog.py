@@ -15,6 +15,13 @@ from pathlib import Path
 from typing import IO, Any
 
 
+def mask_key(value: str) -> str:
+    """An API key as its first 4 and last 4 characters; under 12 characters, masked entirely."""
+    if len(value) < 12:
+        return "…" * 3
+    return f"{value[:4]}…{value[-4:]}"
+
+
 @dataclass(frozen=True)
 class LogEntry:
     time: datetime

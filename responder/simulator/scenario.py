@@ -17,9 +17,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from responder.errors import UsageError
+from responder.simulator.signature import KEY_TYPES
 
-KEY_TYPES = ("HMAC", "ED25519", "RSA")
+
+class ScenarioError(ValueError):
+    """A scenario that does not load: the message names the file; `hint` says what would."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
 PERMISSIONS = (
     "enableReading",
     "enableSpotAndMarginTrading",
@@ -241,7 +250,7 @@ def _attack(d: dict[str, Any]) -> AttackSpec:
 
 
 def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
-    """Build a Scenario from decoded TOML; any problem raises UsageError naming the file."""
+    """Build a Scenario from decoded TOML; any problem raises ScenarioError naming the file."""
     try:
         acct = data.get("account", {})
         keys = tuple(_key(k, f"keys[{i}]") for i, k in enumerate(data.get("keys", [])))
@@ -270,7 +279,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         )
     except (KeyError, ValueError, TypeError) as e:
         detail = f"missing field {e}" if isinstance(e, KeyError) else str(e)
-        raise UsageError(f"scenario {source} does not load: {detail}") from None
+        raise ScenarioError(f"scenario {source} does not load: {detail}") from None
 
 
 def builtin_names() -> list[str]:
@@ -288,10 +297,10 @@ def load_scenario(name_or_path: str | Path = "pump-and-dump") -> Scenario:
     else:
         path = Path(text)
         if not path.is_file():
-            raise UsageError(f"no scenario named {text!r}", hint=f"built-in: {', '.join(builtin_names())}")
+            raise ScenarioError(f"no scenario named {text!r}", hint=f"built-in: {', '.join(builtin_names())}")
         raw, source = path.read_text(encoding="utf-8"), str(path)
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as e:
-        raise UsageError(f"scenario {source} is not valid TOML: {e}") from None
+        raise ScenarioError(f"scenario {source} is not valid TOML: {e}") from None
     return parse_scenario(data, source)

@@ -13,20 +13,28 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from responder.clock import Clock, SystemClock, from_ms, to_ms
-from responder.secrets import mask_key
-from responder.simulator import api_sapi, api_spot, auth, trading
+from responder.simulator.api_sapi import ENDPOINTS as SAPI_ENDPOINTS
+from responder.simulator.api_spot import ENDPOINTS as SPOT_ENDPOINTS
+from responder.simulator.auth import (
+    check_access,
+    check_key_header,
+    check_signature,
+    check_timing,
+    parse_params,
+)
+from responder.simulator.clock import Clock, SystemClock, from_ms, to_ms
 from responder.simulator.control import Control
-from responder.simulator.faults import GEO_MSG, WAF_PAGE, Fault, Faults
+from responder.simulator.faults import Fault, Faults, fault_response
 from responder.simulator.keys import SimKey
 from responder.simulator.limits import Limits
-from responder.simulator.requestlog import LogEntry, RequestLog
+from responder.simulator.requestlog import LogEntry, RequestLog, mask_key
 from responder.simulator.routes import Ctx, Endpoint, table
 from responder.simulator.scenario import Scenario
 from responder.simulator.state import ExchangeState
+from responder.simulator.trading import apply_due
 from responder.simulator.wire import ApiError, SimRequest, SimResponse
 
-ROUTES = table(api_spot.ENDPOINTS + api_sapi.ENDPOINTS)
+ROUTES = table(SPOT_ENDPOINTS + SAPI_ENDPOINTS)
 
 
 class Simulator:
@@ -94,49 +102,25 @@ class Simulator:
             self.clock.sleep(delay / 1000)
         failing = fault is not None and fault.kind != "latency"
         if fault is not None and failing and (fault.kind in ("connect", "waf", "geo") or not fault.executed):
-            resp = self._fault_response(fault)
+            resp = fault_response(fault)
             self._log(req, route, resp, 0, fault)
             return resp
         resp, weight = self._execute(req, route)
         if fault is not None and failing:
-            resp = self._fault_response(fault)
+            resp = fault_response(fault)
         self._log(req, route, resp, weight, fault)
         return resp
-
-    def _fault_response(self, fault: Fault) -> SimResponse:
-        if fault.kind == "waf":
-            return SimResponse.html(403, WAF_PAGE)
-        if fault.kind == "geo":
-            return SimResponse.json({"code": 0, "msg": GEO_MSG}, 451)
-        if fault.kind in ("timeout", "reset", "connect"):
-            return SimResponse(0, b"", abort=fault.kind, abort_ms=fault.ms or 10_000)
-        if fault.status == 500:
-            return SimResponse.json(
-                {"code": -1000, "msg": "An unknown error occurred while processing the request."}, 500
-            )
-        if fault.status == 503:
-            return SimResponse.json(
-                {
-                    "code": -1007,
-                    "msg": "Timeout waiting for response from backend server. "
-                    "Send status unknown; execution status unknown.",
-                },
-                503,
-            )
-        return SimResponse.html(
-            fault.status, f"<html><body><h1>{fault.status} Bad Gateway</h1></body></html>"
-        )
 
     def _execute(self, req: SimRequest, route: Endpoint | None) -> tuple[SimResponse, int]:
         with self.lock:
             now = self.now_ms()
-            trading.apply_due(self.state, now)
+            apply_due(self.state, now)
             if route is None:
                 return SimResponse.html(404, "<html><body><h1>404 Not Found</h1></body></html>"), 0
             weight = 0
             bucket: str | None = None
             try:
-                params = auth.parse_params(req)
+                params = parse_params(req)
                 weight = route.weight_for(params)
                 bucket = self._check_limits(req, route, weight, now)
                 ctx = Ctx(self.state, params, now, req, weight_limit=self.limits.weight_limit)
@@ -178,16 +162,16 @@ class Simulator:
         return self.limits.sapi_headers(bucket, route.sapi_scope, now, per_second=bool(route.per_second))
 
     def _authenticate(self, req: SimRequest, route: Endpoint, params: dict[str, str], now: int) -> SimKey:
-        api_key = auth.check_key_header(req)
+        api_key = check_key_header(req)
         key = self.state.key_by_api_key(api_key)
         sapi = route.path.startswith("/sapi/")
-        auth.check_access(
+        check_access(
             key, req.client_ip, sapi=sapi, permission=None, account_disabled=self.state.flags.disabled
         )
         assert key is not None
-        auth.check_timing(params, now)
-        auth.check_signature(req, params, key)
-        return auth.check_access(
+        check_timing(params, now)
+        check_signature(req, params, key)
+        return check_access(
             key,
             req.client_ip,
             sapi=sapi,
@@ -220,7 +204,7 @@ class Simulator:
         """Move the simulated clock forward; due attacker actions happen."""
         with self.lock:
             self.offset_ms += int(timedelta(seconds=seconds).total_seconds() * 1000)
-            trading.apply_due(self.state, self.now_ms())
+            apply_due(self.state, self.now_ms())
 
 
 def _loose_params(req: SimRequest) -> dict[str, str]:

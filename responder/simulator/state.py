@@ -10,6 +10,7 @@ All access goes through the simulator's lock.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -190,69 +191,9 @@ class ExchangeState:
     # --- wallet records --------------------------------------------------------------------------
     def wallet_record(self, kind: str, t_ms: int, fields: dict[str, Any], label: str | None) -> WalletRecord:
         d = {k: v for k, v in fields.items() if not k.startswith("_") and k not in ("key", "price_step")}
-        rng = self.rng
-        if kind == "withdrawal":
-            d = {
-                "id": f"{rng.getrandbits(128):032x}",
-                "amount": str(d.get("amount", "0")),
-                "transactionFee": str(d.get("fee", "0")),
-                "coin": str(d.get("coin", "USDT")),
-                "status": int(d.get("status", 6)),
-                "address": str(d["address"]),
-                "txId": str(d.get("tx_id", f"0x{rng.getrandbits(256):064x}")),
-                "network": str(d.get("network", "ETH")),
-                "transferType": int(d.get("transfer_type", 0)),
-                "confirmNo": 12,
-                "walletType": 0,
-                "txKey": "",
-                "info": "",
-            }
-        elif kind == "deposit":
-            d = {
-                "id": str(rng.getrandbits(62)),
-                "amount": str(d.get("amount", "0")),
-                "coin": str(d.get("coin", "USDT")),
-                "network": str(d.get("network", "ETH")),
-                "status": int(d.get("status", 1)),
-                "address": str(d.get("address", "")),
-                "addressTag": "",
-                "txId": f"0x{rng.getrandbits(256):064x}",
-                "transferType": 0,
-                "confirmTimes": "12/12",
-                "unlockConfirm": 0,
-                "walletType": 0,
-            }
-        elif kind == "address":
-            d = {
-                "address": str(d["address"]),
-                "addressTag": str(d.get("tag", "")),
-                "coin": str(d.get("coin", "USDT")),
-                "name": str(d.get("name", "")),
-                "network": str(d.get("network", "ETH")),
-                "origin": str(d.get("origin", "")),
-                "originType": str(d.get("origin_type", "others")),
-                "whiteStatus": bool(d.get("white", False)),
-            }
-        elif kind == "transfer":
-            d = {
-                "asset": str(d.get("asset", "USDT")),
-                "amount": str(d.get("amount", "0")),
-                "type": str(d.get("type", "MAIN_FUNDING")),
-                "status": str(d.get("status", "CONFIRMED")),
-                "tranId": rng.randint(10**10, 9 * 10**10),
-            }
-        elif kind == "convert":
-            d = {
-                "quoteId": f"{rng.getrandbits(128):032x}",
-                "orderId": rng.randint(10**17, 9 * 10**17),
-                "orderStatus": "SUCCESS",
-                "fromAsset": str(d["from_asset"]),
-                "fromAmount": str(d["from_amount"]),
-                "toAsset": str(d["to_asset"]),
-                "toAmount": str(d["to_amount"]),
-                "ratio": str(d.get("ratio", "1")),
-                "inverseRatio": str(d.get("inverse_ratio", "1")),
-            }
+        shape = _WALLET_SHAPES.get(kind)
+        if shape is not None:
+            d = shape(d, self.rng)
         rec = WalletRecord(kind, t_ms, d, label)
         self.wallet.append(rec)
         self.wallet.sort(key=lambda r: r.time_ms)
@@ -278,3 +219,85 @@ def order_ref(order: SimOrder) -> dict[str, Any]:
         "side": order.side,
         "orderStatus": order.status,
     }
+
+
+# The Binance JSON of each wallet record kind, from a scenario's (or an attacker action's) fields.
+def _withdrawal(d: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    return {
+        "id": f"{rng.getrandbits(128):032x}",
+        "amount": str(d.get("amount", "0")),
+        "transactionFee": str(d.get("fee", "0")),
+        "coin": str(d.get("coin", "USDT")),
+        "status": int(d.get("status", 6)),
+        "address": str(d["address"]),
+        "txId": str(d.get("tx_id", f"0x{rng.getrandbits(256):064x}")),
+        "network": str(d.get("network", "ETH")),
+        "transferType": int(d.get("transfer_type", 0)),
+        "confirmNo": 12,
+        "walletType": 0,
+        "txKey": "",
+        "info": "",
+    }
+
+
+def _deposit(d: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    return {
+        "id": str(rng.getrandbits(62)),
+        "amount": str(d.get("amount", "0")),
+        "coin": str(d.get("coin", "USDT")),
+        "network": str(d.get("network", "ETH")),
+        "status": int(d.get("status", 1)),
+        "address": str(d.get("address", "")),
+        "addressTag": "",
+        "txId": f"0x{rng.getrandbits(256):064x}",
+        "transferType": 0,
+        "confirmTimes": "12/12",
+        "unlockConfirm": 0,
+        "walletType": 0,
+    }
+
+
+def _address(d: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    return {
+        "address": str(d["address"]),
+        "addressTag": str(d.get("tag", "")),
+        "coin": str(d.get("coin", "USDT")),
+        "name": str(d.get("name", "")),
+        "network": str(d.get("network", "ETH")),
+        "origin": str(d.get("origin", "")),
+        "originType": str(d.get("origin_type", "others")),
+        "whiteStatus": bool(d.get("white", False)),
+    }
+
+
+def _transfer(d: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    return {
+        "asset": str(d.get("asset", "USDT")),
+        "amount": str(d.get("amount", "0")),
+        "type": str(d.get("type", "MAIN_FUNDING")),
+        "status": str(d.get("status", "CONFIRMED")),
+        "tranId": rng.randint(10**10, 9 * 10**10),
+    }
+
+
+def _convert(d: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    return {
+        "quoteId": f"{rng.getrandbits(128):032x}",
+        "orderId": rng.randint(10**17, 9 * 10**17),
+        "orderStatus": "SUCCESS",
+        "fromAsset": str(d["from_asset"]),
+        "fromAmount": str(d["from_amount"]),
+        "toAsset": str(d["to_asset"]),
+        "toAmount": str(d["to_amount"]),
+        "ratio": str(d.get("ratio", "1")),
+        "inverseRatio": str(d.get("inverse_ratio", "1")),
+    }
+
+
+_WALLET_SHAPES: dict[str, Callable[[dict[str, Any], random.Random], dict[str, Any]]] = {
+    "withdrawal": _withdrawal,
+    "deposit": _deposit,
+    "address": _address,
+    "transfer": _transfer,
+    "convert": _convert,
+}

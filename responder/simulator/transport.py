@@ -8,18 +8,13 @@ surface exactly as httpx would report them on a real network: `ReadTimeout`, `Re
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import httpx
 
-from responder.simulator.wire import SimRequest
-
-if TYPE_CHECKING:
-    from responder.simulator.sim import Simulator
+from responder.simulator.wire import Handler, SimRequest
 
 
 class SimTransport(httpx.BaseTransport):
-    def __init__(self, sim: Simulator, client_ip: str | None = None) -> None:
+    def __init__(self, sim: Handler, client_ip: str | None = None) -> None:
         self._sim = sim
         self._client_ip = client_ip
 

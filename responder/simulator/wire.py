@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 JSON_TYPE = "application/json;charset=UTF-8"
 
@@ -71,3 +71,15 @@ class SimResponse:
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+class Handler(Protocol):
+    """What a front door needs from the simulator: the apparent client address and the pipeline.
+
+    The front doors (`app.py`, `transport.py`) depend on this, not on `Simulator`, so the
+    simulator can build them without an import cycle.
+    """
+
+    client_ip: str
+
+    def handle(self, req: SimRequest) -> SimResponse: ...

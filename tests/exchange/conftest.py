@@ -1,14 +1,17 @@
-"""Fixtures for the exchange tests: a fake Binance app in-process and on loopback, clients built on it."""
+"""Fixtures for the exchange tests: the simulator (the one Binance double) and clients built on it.
+
+The simulator prices weight from its own table and checks keys, signatures and timing as Binance
+does, so a client bug (a wrong weight, a bad signature) shows up as the server would show it.
+Failures are the simulator's faults (`sim.faults.add(...)`); what was sent is its request log.
+"""
 
 from __future__ import annotations
 
-import threading
+import tomllib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from socketserver import ThreadingMixIn
+from importlib import resources
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
@@ -16,53 +19,39 @@ import pytest
 from responder.clock import Clock, ManualClock
 from responder.exchange.budget import RateBudget
 from responder.exchange.client import BinanceClient
-from responder.exchange.signing import HmacSigner, Signer
+from responder.exchange.signing import HmacSigner, Signer, signer_from_pem
 from responder.secrets import Secret
-
-from .fake_binance import HMAC_KEY, HMAC_SECRET, FakeBinance
+from responder.simulator import Scenario, Simulator
+from responder.simulator.keys import SimKey
+from responder.simulator.scenario import parse_scenario
 
 START = datetime(2026, 11, 23, 14, 0, 10, tzinfo=UTC)
 
 
-class FaultTransport(httpx.BaseTransport):
-    """The transport seam with injected failures: raises `faults` in order, then delegates."""
-
-    def __init__(self, inner: httpx.BaseTransport, faults: list[Exception]) -> None:
-        self.inner = inner
-        self.faults = faults
-        self.sent = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent += 1
-        if self.faults:
-            raise self.faults.pop(0)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
+def signer_for(key: SimKey) -> Signer:
+    """The client-side signer for a simulated key (its material re-wrapped as our `Secret`)."""
+    if key.secret is not None:
+        return HmacSigner(Secret(key.secret.reveal()))
+    assert key.private_key_pem is not None
+    return signer_from_pem(Secret(key.private_key_pem.reveal()))
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def scenario(name: str = "pump-and-dump", **history: list[dict[str, Any]]) -> Scenario:
+    """A shipped scenario with extra history records (`transfers=[...]`, `converts=[...]`, …)."""
+    raw = (
+        resources.files("responder.simulator")
+        .joinpath("scenarios", f"{name}.toml")
+        .read_text(encoding="utf-8")
+    )
+    data = tomllib.loads(raw)
+    for table, rows in history.items():
+        data.setdefault("history", {}).setdefault(table, []).extend(rows)
+    return parse_scenario(data, f"{name}+test")
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1:<free port> in a thread; yields the base URL; shuts down cleanly."""
-    server = make_server("127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def sent(sim: Simulator, path: str, method: str | None = None) -> int:
+    """How many requests to `path` reached the simulator (answered, refused or failed by a fault)."""
+    return sum(1 for e in sim.request_log if e.path == path and (method is None or e.method == method))
 
 
 @pytest.fixture
@@ -71,38 +60,39 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def fake(clock: ManualClock) -> FakeBinance:
-    return FakeBinance(clock)
+def sim(clock: ManualClock) -> Iterator[Simulator]:
+    s = Simulator(scenario(), clock=clock)
+    yield s
+    s.close()
 
 
 ClientFactory = Callable[..., BinanceClient]
 
 
 @pytest.fixture
-def make_client(fake: FakeBinance, clock: ManualClock) -> Iterator[ClientFactory]:
-    """Build clients on the fake (in-process). Keyword overrides: client_clock, signer, api_key, faults, …"""
+def make_client(sim: Simulator, clock: ManualClock) -> Iterator[ClientFactory]:
+    """Clients on the simulator (in-process; `on=` another one). Overrides: client_clock, key, signer, …"""
     opened: list[httpx.Client] = []
 
     def build(
         *,
+        on: Simulator | None = None,
         client_clock: Clock | None = None,
+        key: SimKey | None = None,
         signer: Signer | None = None,
-        api_key: str = HMAC_KEY,
-        faults: list[Exception] | None = None,
+        api_key: str | None = None,
+        client_ip: str | None = None,
         budget: RateBudget | None = None,
         base_url: str = "https://api.binance.com",
-        http: httpx.Client | None = None,
         **kwargs: Any,
     ) -> BinanceClient:
-        transport: httpx.BaseTransport = httpx.WSGITransport(app=fake)
-        if faults is not None:
-            transport = FaultTransport(transport, faults)
-        if http is None:
-            http = httpx.Client(transport=transport)
-            opened.append(http)
+        target = on or sim
+        key = key or target.keys[0]
+        http = httpx.Client(transport=target.transport(client_ip))
+        opened.append(http)
         c = client_clock or clock
         return BinanceClient(
-            base_url, api_key, signer or HmacSigner(Secret(HMAC_SECRET)), http=http, clock=c,
+            base_url, api_key or key.api_key, signer or signer_for(key), http=http, clock=c,
             budget=budget or RateBudget(c), **kwargs,
         )  # fmt: skip
 

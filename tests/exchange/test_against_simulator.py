@@ -8,11 +8,12 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from responder.clock import ManualClock, OffsetClock
+from responder.clock import Clock, ManualClock, OffsetClock
 from responder.errors import GeoBlocked, NothingToCancel, OutcomeUnknown, WafBlocked
 from responder.exchange.client import BinanceClient
 from responder.exchange.signing import HmacSigner, signer_from_pem
 from responder.keycheck import check_key, get_profile
+from responder.secrets import Secret
 from responder.simulator import Simulator, load_scenario, serve
 
 from .conftest import START
@@ -31,10 +32,12 @@ def http(sim: Simulator) -> Iterator[httpx.Client]:
         yield h
 
 
-def leaked_client(sim: Simulator, http: httpx.Client, clock: object) -> BinanceClient:
+def leaked_client(sim: Simulator, http: httpx.Client, clock: Clock) -> BinanceClient:
     key = sim.keys[0]
     assert key.leaked and key.secret is not None
-    return BinanceClient("http://127.0.0.1:1", key.api_key, HmacSigner(key.secret), http=http, clock=clock)  # type: ignore[arg-type]
+    return BinanceClient(
+        "http://127.0.0.1:1", key.api_key, HmacSigner(Secret(key.secret.reveal())), http=http, clock=clock
+    )
 
 
 def test_every_read_parses(sim: Simulator, http: httpx.Client, clock: ManualClock) -> None:
@@ -124,7 +127,11 @@ def test_ip_restricted_ed25519_key_is_indeterminate_from_another_ip(
     key = next(k for k in sim.keys if k.type == "ED25519")
     assert key.private_key_pem is not None and key.ip_whitelist
     c = BinanceClient(
-        "http://127.0.0.1:1", key.api_key, signer_from_pem(key.private_key_pem), http=http, clock=clock
+        "http://127.0.0.1:1",
+        key.api_key,
+        signer_from_pem(Secret(key.private_key_pem.reveal())),
+        http=http,
+        clock=clock,
     )
     assert check_key(c, now=clock.now(), ip_restricted=True).status == "indeterminate"
 
@@ -138,7 +145,9 @@ def test_over_loopback() -> None:
         with serve(sim) as base, httpx.Client(timeout=5) as http:
             key = sim.keys[0]
             assert key.secret is not None
-            c = BinanceClient(base, key.api_key, HmacSigner(key.secret), http=http, clock=SystemClock())
+            c = BinanceClient(
+                base, key.api_key, HmacSigner(Secret(key.secret.reveal())), http=http, clock=SystemClock()
+            )
             assert check_key(c, now=SystemClock().now()).status == "live"
             assert c.account().balances
     finally:

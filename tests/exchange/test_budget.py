@@ -11,43 +11,23 @@ import pytest
 from responder.clock import ManualClock, to_ms
 from responder.errors import IpBanned
 from responder.exchange.budget import RateBudget, calendar_minimum_seconds, endpoint_cost
+from responder.simulator import Simulator
 
-from .conftest import START, ClientFactory
-from .fake_binance import EXCHANGE_INFO, FakeBinance
+from .conftest import START, ClientFactory, scenario
 
 ACCOUNT = endpoint_cost("GET", "/api/v3/account", {})
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "params", "weight", "kind"),
-    [
-        ("GET", "/api/v3/openOrders", {"symbol": "X"}, 6, "api"),
-        ("GET", "/api/v3/openOrders", {}, 80, "api"),
-        ("GET", "/api/v3/ticker/price", {"symbol": "X"}, 2, "api"),
-        ("GET", "/api/v3/ticker/price", {}, 4, "api"),
-        ("GET", "/api/v3/myTrades", {"orderId": "1"}, 5, "api"),
-        ("GET", "/api/v3/myTrades", {}, 20, "api"),
-        ("GET", "/api/v3/exchangeInfo", {}, 20, "api"),
-        ("DELETE", "/api/v3/openOrders", {"symbol": "X"}, 1, "api"),
-        ("GET", "/sapi/v1/capital/withdraw/history", {}, 18000, "sapi-uid"),
-        ("GET", "/sapi/v1/accountSnapshot", {}, 2400, "sapi-ip"),
-        ("GET", "/sapi/v1/convert/tradeFlow", {}, 3000, "sapi-uid"),
-        ("GET", "/sapi/v1/capital/withdraw/address/list", {}, 10, "sapi-ip"),
-    ],
-)
-def test_endpoint_weights_follow_the_reference(
-    method: str, path: str, params: dict[str, object], weight: int, kind: str
-) -> None:
-    cost = endpoint_cost(method, path, params)
-    assert (cost.weight, cost.kind) == (weight, kind)
+# Each endpoint's weight against the reference: tests/test_weights.py (the simulator's too).
 
 
 def test_weight_used_by_someone_else_makes_the_next_call_wait_for_the_next_minute(
-    make_client: ClientFactory, fake: FakeBinance, clock: ManualClock
+    make_client: ClientFactory, sim: Simulator, clock: ManualClock
 ) -> None:
-    fake.others_used = 5990  # another bot on this IP
+    sim.control.set_weight_used(5990)  # another bot on this IP
     client = make_client()
     client.server_time()  # the header now says 5991 used
+    sim.control.set_weight_used(0)  # the other bot stops; the client only knows the header
     assert clock.now() == START
     client.account()  # weight 20 does not fit: wait for 14:01:00 server time
     assert clock.now() >= datetime(2026, 11, 23, 14, 1, tzinfo=UTC)
@@ -149,11 +129,8 @@ def test_a_late_answer_from_the_previous_minute_does_not_fill_this_one(clock: Ma
     assert budget.stats().used == 60
 
 
-def test_the_limit_comes_from_exchange_info(make_client: ClientFactory, fake: FakeBinance) -> None:
-    info = {**EXCHANGE_INFO, "rateLimits": [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE",
-                                             "intervalNum": 1, "limit": 1200}]}  # fmt: skip
-    fake.overrides["/api/v3/exchangeInfo"] = lambda p: info
-    client = make_client()
+def test_the_limit_comes_from_exchange_info(make_client: ClientFactory, clock: ManualClock) -> None:
+    client = make_client(on=Simulator(scenario(), clock=clock, weight_limit=1200))
     client.exchange_info()
     assert client.budget.stats().limit == 1200
 
@@ -281,14 +258,15 @@ def test_an_unanswered_request_stops_counting_after_two_minutes(clock: ManualClo
 
 
 def test_a_wait_for_the_next_minute_is_announced_with_its_end(
-    make_client: ClientFactory, fake: FakeBinance, clock: ManualClock
+    make_client: ClientFactory, sim: Simulator, clock: ManualClock
 ) -> None:
     """The wizard's progress line says it is waiting, and until when (issue 17 #10), never freezes."""
     told: list[tuple[float, datetime]] = []
-    fake.others_used = 5990
+    sim.control.set_weight_used(5990)
     client = make_client()
     client.budget.on_wait = lambda seconds, until: told.append((seconds, until))
     client.server_time()
+    sim.control.set_weight_used(0)
     client.account()
     assert told and told[0][0] >= 1
     assert (

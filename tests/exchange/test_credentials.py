@@ -12,7 +12,7 @@ from responder.credentials import check_api_key, load_credentials
 from responder.errors import CredentialError
 from responder.secrets import SecretRegistry
 
-from .fake_binance import ED_KEY, ED_PRIVATE_PEM, HMAC_KEY, HMAC_SECRET
+from .keys import ED_KEY, ED_PRIVATE_PEM, HMAC_KEY, HMAC_SECRET
 
 
 def test_hmac_from_the_environment_is_registered() -> None:
@@ -50,8 +50,13 @@ def test_encrypted_pem_with_passphrase_from_env_or_prompt(tmp_path: Path) -> Non
         {**env, "BINANCE_PRIVATE_KEY_PASSPHRASE": "correct horse"}, SecretRegistry()
     ).key_type
     asked: list[str] = []
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        return "correct horse"
+
     registry = SecretRegistry()
-    creds = load_credentials(env, registry, ask_secret=lambda p: asked.append(p) or "correct horse")
+    creds = load_credentials(env, registry, ask_secret=ask)
     assert creds.key_type == "ED25519" and asked == ["Passphrase for enc.pem"]
     assert registry.find_in("correct horse")
     with pytest.raises(CredentialError, match="encrypted"):
@@ -61,7 +66,12 @@ def test_encrypted_pem_with_passphrase_from_env_or_prompt(tmp_path: Path) -> Non
 def test_missing_values_are_asked_for_with_a_masked_prompt() -> None:
     asked: list[str] = []
     answers = {"Binance API key": f"  {HMAC_KEY}\n", "API secret (HMAC)": HMAC_SECRET}
-    creds = load_credentials({}, SecretRegistry(), ask_secret=lambda p: asked.append(p) or answers[p])
+
+    def ask(prompt: str) -> str:
+        asked.append(prompt)
+        return answers[prompt]
+
+    creds = load_credentials({}, SecretRegistry(), ask_secret=ask)
     assert creds.api_key == HMAC_KEY and asked == ["Binance API key", "API secret (HMAC)"]
 
 

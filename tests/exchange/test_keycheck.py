@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from responder.clock import ManualClock, from_ms
 from responder.errors import UsageError
 from responder.exchange.models import ApiRestrictions
 from responder.keycheck import (
@@ -18,9 +20,23 @@ from responder.keycheck import (
     render_text,
     to_json,
 )
+from responder.secrets import mask_key
+from responder.simulator import Simulator
 
-from .conftest import START, ClientFactory
-from .fake_binance import FakeBinance, restrictions
+from .conftest import START, ClientFactory, scenario
+
+CREATED_MS = 1_698_645_219_000  # 2023-10-30
+
+
+def restrictions() -> dict[str, Any]:
+    """GET /sapi/v1/account/apiRestrictions as the reference shows it (§3.2), for the pure audit tests."""
+    return {
+        "ipRestrict": False, "createTime": CREATED_MS, "enableReading": True, "enableWithdrawals": False,
+        "enableInternalTransfer": False, "enableMargin": False, "enableFutures": False,
+        "permitsUniversalTransfer": False, "enableVanillaOptions": False, "enableFixApiTrade": False,
+        "enableFixReadOnly": True, "enableSpotAndMarginTrading": True, "enablePortfolioMarginTrading": False,
+    }  # fmt: skip
+
 
 YOUNG = int((START - timedelta(days=10)).timestamp() * 1000)
 
@@ -87,13 +103,15 @@ def test_age_against_the_profile_cycle() -> None:
     assert [f.id for f in audit(_r(), get_profile("one-time"), START)] == ["key-age"]
 
 
-def test_live_key(make_client: ClientFactory, fake: FakeBinance) -> None:
-    fake.withdrawals = True
-    result = check_key(make_client(), now=START, profile=get_profile("grid-bot"))
+def test_live_key(make_client: ClientFactory, clock: ManualClock) -> None:
+    sim = Simulator(scenario("withdrawal-drain"), clock=clock)  # its leaked key may withdraw
+    key = sim.keys[0]
+    result = check_key(make_client(on=sim), now=START, profile=get_profile("grid-bot"))
     assert result.status == "live"
     doc = to_json(result)
     assert set(doc) >= {"status", "key", "permissions", "created", "findings"}
-    assert doc["key"] == "vmPU…Eh8A" and doc["created"] == "2023-10-30T05:53:39Z"
+    created = from_ms(key.create_ms).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert doc["key"] == mask_key(key.api_key) and doc["created"] == created
     assert doc["permissions"]["enableWithdrawals"] is True
     assert {"id": "withdrawals-enabled", "severity": "critical"}.items() <= doc["findings"][0].items()
     json.dumps(doc)
@@ -123,15 +141,20 @@ def test_rejected_ip_restricted_key_is_indeterminate(make_client: ClientFactory)
     assert result.status == "indeterminate" and "whitelist" in result.reason
 
 
-def test_bad_key_format_counts_as_revoked(make_client: ClientFactory, fake: FakeBinance) -> None:
-    fake.fail_next(
-        "/sapi/v1/account/apiRestrictions", (401, {}, {"code": -2014, "msg": "API-key format invalid."})
+def test_bad_key_format_counts_as_revoked_only_without_a_whitelist(make_client: ClientFactory) -> None:
+    assert (
+        check_key(make_client(api_key="not-64-letters"), now=START, ip_restricted=False).status == "revoked"
     )
-    assert check_key(make_client(), now=START, ip_restricted=False).status == "revoked"
-    fake.fail_next(
-        "/sapi/v1/account/apiRestrictions", (401, {}, {"code": -2014, "msg": "API-key format invalid."})
-    )
-    assert check_key(make_client(), now=START).status == "indeterminate"
+    assert check_key(make_client(api_key="not-64-letters"), now=START).status == "indeterminate"
+
+
+def test_a_deleted_key_is_revoked_when_it_had_no_whitelist(
+    make_client: ClientFactory, sim: Simulator
+) -> None:
+    client = make_client()
+    sim.control.delete_key(sim.keys[0].name)
+    assert check_key(client, now=START, ip_restricted=False).status == "revoked"
+    assert check_key(client, now=START).status == "indeterminate"  # unknown whitelist: proves nothing
 
 
 def test_wrong_secret_is_indeterminate(make_client: ClientFactory) -> None:
@@ -144,9 +167,8 @@ def test_wrong_secret_is_indeterminate(make_client: ClientFactory) -> None:
     )
 
 
-def test_unreachable_is_indeterminate_with_the_reason(make_client: ClientFactory) -> None:
-    import httpx
-
-    result = check_key(make_client(faults=[httpx.ConnectError("refused")] * 3, backoff_seconds=0), now=START)
+def test_unreachable_is_indeterminate_with_the_reason(make_client: ClientFactory, sim: Simulator) -> None:
+    sim.faults.add("connect", count=None)
+    result = check_key(make_client(backoff_seconds=0), now=START)
     assert result.status == "indeterminate" and result.unreachable and "could not reach" in result.reason
     assert to_json(result)["permissions"] is None

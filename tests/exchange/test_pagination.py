@@ -1,18 +1,24 @@
-"""The paging walker reads every page of each history endpoint within Binance's rules and misses nothing."""
+"""The paging walker reads every page of each history endpoint within Binance's rules and misses nothing.
+
+The walks run against the simulator, which enforces the windows, limits and pages as Binance does
+(reference §3) and holds the records, so "misses nothing" is checked against what it holds.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from responder.clock import to_ms
+from responder.clock import ManualClock, to_ms
 from responder.errors import UsageError
 from responder.exchange import pagination as pg
+from responder.simulator import Simulator
 
-from .conftest import ClientFactory
-from .fake_binance import FakeBinance
+from .conftest import START, ClientFactory, scenario
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -48,42 +54,35 @@ def test_pages_stop_at_a_short_page_and_at_the_bound() -> None:
     assert len(pg.pages(lambda p: [p] * 10, 10, max_pages=5)) == 50  # a server that never ends a walk
 
 
-def test_withdrawals_walk_offsets_until_a_short_page(make_client: ClientFactory, fake: FakeBinance) -> None:
-    base = fake_withdrawal()
-    stamp = "%Y-%m-%d %H:%M:%S"
-    rows = [{**base, "id": f"w{i}", "applyTime": (T0 - timedelta(minutes=30 * i)).strftime(stamp)}
-            for i in range(2300)]  # fmt: skip
-    offsets: list[int] = []
-
-    def history(p: dict[str, str]) -> list[dict[str, Any]]:
-        assert int(p["endTime"]) - int(p["startTime"]) < 90 * 86_400_000 and int(p["limit"]) <= 1000
-        offsets.append(int(p["offset"]))
-        return rows[int(p["offset"]) : int(p["offset"]) + int(p["limit"])]
-
-    fake.overrides["/sapi/v1/capital/withdraw/history"] = history
-    got = pg.withdrawals(make_client(), T0 - timedelta(days=60), T0)
-    assert sorted(w.id for w in got) == sorted(r["id"] for r in rows)
-    assert offsets == [0, 1000, 2000]
+@pytest.fixture
+def busy(clock: ManualClock) -> Iterator[Simulator]:
+    """An account with more history than a page holds: 2300 withdrawals in the last 48 days, 250
+    transfers of one type in the last week."""
+    address = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
+    withdrawals = [{"at": f"-{30 * i + 1}m", "coin": "USDT", "amount": "1", "address": address}
+                   for i in range(2300)]  # fmt: skip
+    transfers = [{"at": f"-{i + 1}m", "asset": "USDT", "amount": str(i), "type": "UMFUTURE_MARGIN"}
+                 for i in range(250)]  # fmt: skip
+    s = Simulator(scenario(withdrawals=withdrawals, transfers=transfers), clock=clock)
+    yield s
+    s.close()
 
 
-def fake_withdrawal() -> dict[str, Any]:
-    return {"id": "x", "amount": "1", "transactionFee": "0", "coin": "USDT", "status": 6, "address": "a",
-            "txId": "t", "applyTime": "2026-01-01 00:00:00", "network": "ETH", "transferType": 0}  # fmt: skip
+def test_withdrawals_walk_offsets_until_a_short_page(busy: Simulator, make_client: ClientFactory) -> None:
+    start = START - timedelta(days=60)
+    held = {r.data["id"] for r in busy.state.records("withdrawal") if r.time_ms >= to_ms(start)}
+    assert len(held) > 2 * pg.PAGE
+    got = pg.withdrawals(make_client(on=busy), start, START)
+    assert sorted(w.id for w in got) == sorted(held)
+    sent = [e for e in busy.request_log if e.path == "/sapi/v1/capital/withdraw/history"]
+    assert [int(e.params["offset"]) for e in sent] == [0, 1000, 2000]
+    assert all(e.status == 200 for e in sent)
 
 
-def test_transfers_loop_over_every_type_and_page(make_client: ClientFactory, fake: FakeBinance) -> None:
-    rows = [{"asset": "USDT", "amount": str(i), "type": "UMFUTURE_MARGIN", "status": "CONFIRMED", "tranId": i,
-             "timestamp": to_ms(T0)} for i in range(250)]  # fmt: skip
-
-    def transfer(p: dict[str, str]) -> dict[str, Any]:
-        assert int(p["size"]) <= 100
-        mine = rows if p["type"] == "UMFUTURE_MARGIN" else []
-        first = (int(p["current"]) - 1) * int(p["size"])
-        return {"total": len(mine), "rows": mine[first : first + int(p["size"])]}
-
-    fake.overrides["/sapi/v1/asset/transfer"] = transfer
-    got = pg.all_transfers(make_client(), T0 - timedelta(days=7), T0)
-    assert [t.tran_id for t in got] == list(range(250))
-    types = {r.params["type"] for r in fake.requests if r.path == "/sapi/v1/asset/transfer"}
-    assert types == set(pg.TRANSFER_TYPES) - pg.NEEDS_SYMBOL
+def test_transfers_loop_over_every_type_and_page(busy: Simulator, make_client: ClientFactory) -> None:
+    got = pg.all_transfers(make_client(on=busy), START - timedelta(days=7), START)
+    assert sorted(t.amount for t in got) == sorted(Decimal(i) for i in range(250))
+    sent = [e for e in busy.request_log if e.path == "/sapi/v1/asset/transfer"]
+    assert {e.params["type"] for e in sent} == set(pg.TRANSFER_TYPES) - pg.NEEDS_SYMBOL
+    assert all(e.status == 200 for e in sent)
     assert len(pg.TRANSFER_TYPES) == 31  # every type the reference lists (§3, asset/transfer)

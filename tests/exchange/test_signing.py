@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from responder.errors import CredentialError
-from responder.exchange.signing import HmacSigner, encode_params, signer_from_pem, verify_signature
+from responder.exchange.signing import HmacSigner, encode_params, signer_from_pem
 from responder.secrets import Secret
+from responder.simulator.signature import verify_signature  # the server side: our signatures pass it
 
-from .fake_binance import ED_PRIVATE_PEM, ED_PUBLIC_PEM, HMAC_SECRET
+from .keys import ED_PRIVATE_PEM, ED_PUBLIC_PEM, HMAC_SECRET
 
 ORDER = [
     ("symbol", "LTCBTC"), ("side", "BUY"), ("type", "LIMIT"), ("timeInForce", "GTC"), ("quantity", 1),

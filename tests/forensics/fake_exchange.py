@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -24,10 +25,18 @@ from responder.exchange.models import (
     WithdrawAddress,
     Withdrawal,
 )
+from responder.exchange.protocol import Exchange, RawResponse
 
 
 class FakeExchange:
-    masked_key = "fake…key1"
+    """Every `Exchange` method, in memory; checked against the protocol by mypy (the line at the end)."""
+
+    @property
+    def masked_key(self) -> str:
+        return "fake…key1"
+
+    def last_response(self, endpoint: str) -> RawResponse | None:
+        return None  # no raw bodies: the sweep's evidence is tested against the simulator
 
     def __init__(
         self,
@@ -195,3 +204,6 @@ class FakeExchange:
 
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         raise AssertionError("forensics must never mutate")
+
+
+_: Callable[..., Exchange] = FakeExchange  # mypy: the fake keeps to the Exchange protocol

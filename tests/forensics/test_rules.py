@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta as td
+from typing import Any
 
 import pytest
 
-from responder.exchange.models import ApiRestrictions, Order
+from responder.exchange.models import ApiRestrictions, Kline, Order
 from responder.forensics import rules
 from responder.forensics.channel import classify
 
@@ -110,7 +111,9 @@ KL = {"QKCUSDT": flat_klines(LEAK, 360, "0.0100", quote_volume="500")}
         ("no klines, no opinion", "BUY", "0.0300", {}, False),
     ],
 )
-def test_off_market_price(case: str, side: str, price: str, klines: dict, flagged: bool) -> None:
+def test_off_market_price(
+    case: str, side: str, price: str, klines: dict[str, tuple[Kline, ...]], flagged: bool
+) -> None:
     target = order(2 * H, symbol="QKCUSDT", side=side, price=price, qty="1000")
     reason = fires(rule("off-market-price"), target, bot_history(), klines=klines)
     assert (reason is not None) == flagged, case
@@ -248,7 +251,12 @@ def test_empty_rule_set_is_refused() -> None:
 
 
 def test_every_rule_has_a_stable_id_and_a_docstring_with_its_caveats() -> None:
-    all_rules = [*rules.ORDER_RULES, *rules.WITHDRAWAL_RULES, *rules.TRANSFER_RULES, *rules.KEY_RULES]
+    all_rules: list[rules.Rule[Any]] = [
+        *rules.ORDER_RULES,
+        *rules.WITHDRAWAL_RULES,
+        *rules.TRANSFER_RULES,
+        *rules.KEY_RULES,
+    ]
     ids = [r.id for r in all_rules]
     assert len(set(ids)) == len(ids)
     assert all(len(r.doc) > 40 for r in all_rules)

@@ -6,14 +6,16 @@ import json
 import threading
 from datetime import timedelta as td
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from responder.clock import ManualClock
 from responder.errors import Aborted
-from responder.exchange.models import SymbolInfo
+from responder.exchange.models import Order, SymbolInfo
 from responder.forensics import planner
-from responder.forensics.model import Window
+from responder.forensics.model import OrderVerdict, Window
 from responder.forensics.sweep import Options, investigate
 from responder.incident.findings import write as write_findings
 
@@ -23,7 +25,7 @@ from .fake_exchange import FakeExchange
 H = td(hours=1)
 
 
-def account_with_attack() -> tuple[FakeExchange, list]:
+def account_with_attack() -> tuple[FakeExchange, list[Order]]:
     attack = [
         order(
             2 * H + td(minutes=i),
@@ -48,7 +50,7 @@ def account_with_attack() -> tuple[FakeExchange, list]:
 
 def test_investigate_flags_the_attack_and_not_the_bot() -> None:
     ex, attack = account_with_attack()
-    found: list = []
+    found: list[OrderVerdict] = []
     f = investigate(ex, since=LEAK, clock=ManualClock(NOW), on_attacker=found.append)
     attacker = {v.order.order_id for v in f.attacker_orders()}
     assert attacker == {o.order_id for o in attack}
@@ -66,7 +68,7 @@ def test_symbols_all_sweeps_every_listed_symbol() -> None:
     assert ("allOrders", "XRPEUR") in ex.calls
 
 
-def test_findings_json_has_the_pinned_shape(tmp_path) -> None:
+def test_findings_json_has_the_pinned_shape(tmp_path: Path) -> None:
     ex, _ = account_with_attack()
     f = investigate(ex, since=LEAK, clock=ManualClock(NOW))
     paths = write_findings(f, tmp_path)
@@ -130,7 +132,7 @@ def test_a_stopped_sweep_raises_aborted_and_sends_nothing_more() -> None:
 
 def test_resume_skips_calls_already_done() -> None:
     ex, _ = account_with_attack()
-    saved: dict = {}
+    saved: dict[str, Any] = {}
     investigate(ex, since=LEAK, clock=ManualClock(NOW), checkpoint=saved.__setitem__)
     again, _ = account_with_attack()
     f = investigate(again, since=LEAK, clock=ManualClock(NOW), done=saved)

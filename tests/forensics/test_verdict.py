@@ -6,6 +6,7 @@ from datetime import timedelta as td
 
 import pytest
 
+from responder.exchange.models import Order, Withdrawal
 from responder.forensics.verdict import judge_orders, judge_withdrawals
 
 from .builders import LEAK, bot_history, context, flat_klines, order, withdrawal
@@ -14,14 +15,14 @@ H = td(hours=1)
 PUMP_KLINES = {"QKCUSDT": flat_klines(LEAK, 360, "0.0100", quote_volume="300")}
 
 
-def pump(cid: str, n: int = 6, start: td = 2 * H) -> list:
+def pump(cid: str, n: int = 6, start: td = 2 * H) -> list[Order]:
     return [
         order(start + td(minutes=i), symbol="QKCUSDT", price="0.0350", qty="20000", cid=cid.format(i=i))
         for i in range(n)
     ]
 
 
-def verdicts(orders: list, **kw: object) -> dict[int, str]:
+def verdicts(orders: list[Order], **kw: object) -> dict[int, str]:
     return {v.order.order_id: v.verdict for v in judge_orders(context(orders, klines=PUMP_KLINES, **kw))}  # type: ignore[arg-type]
 
 
@@ -83,14 +84,12 @@ def test_pre_leak_orders_get_no_verdict_entry() -> None:
 def test_withdrawal_to_a_new_address_after_the_leak_is_attacker() -> None:
     old, new = withdrawal(-td(days=2), "0xme"), withdrawal(H, "0xthief")
     again = withdrawal(2 * H, "0xme")
-    out = {
-        v.subject.id: v.verdict
-        for v in judge_withdrawals(context(bot_history(), withdrawals=(old, new, again)))
-    }  # type: ignore[union-attr]
+    judged = judge_withdrawals(context(bot_history(), withdrawals=(old, new, again)))
+    out = {v.subject.id: v.verdict for v in judged if isinstance(v.subject, Withdrawal)}
     assert (out[old.id], out[new.id], out[again.id]) == ("normal", "attacker", "suspicious")
 
 
-def _judged(orders: list) -> dict[int, tuple[str, tuple[str, ...]]]:
+def _judged(orders: list[Order]) -> dict[int, tuple[str, tuple[str, ...]]]:
     ctx = context(orders, klines=PUMP_KLINES, balances={"USDT": "100000"})  # no drain: a small share
     return {v.order.order_id: (v.verdict, v.rules) for v in judge_orders(ctx)}
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from responder.errors import NothingToCancel, OutcomeUnknown
 from responder.exchange.models import Order
+from responder.exchange.protocol import Exchange
+from tests.exchange.unused import UnusedExchange
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -20,8 +23,9 @@ def make_order(order_id: int, symbol: str = "QKCUSDT") -> Order:
 
 
 @dataclass
-class FakeExchange:
-    """Implements the parts of `Exchange` the generic actions use, and logs every request."""
+class FakeExchange(UnusedExchange):
+    """Implements the parts of `Exchange` the generic actions use (any other call fails the test), and
+    logs every request."""
 
     orders: list[Order] = field(default_factory=list)
     log: list[tuple[str, str, str]] = field(default_factory=list)  # (method, path, symbol)
@@ -52,3 +56,6 @@ class FakeExchange:
     @property
     def mutations(self) -> list[tuple[str, str, str]]:
         return [r for r in self.log if r[0] == "DELETE"]
+
+
+_: Callable[..., Exchange] = FakeExchange  # mypy: the fake keeps to the Exchange protocol

@@ -1,7 +1,7 @@
-"""Test-only entry point: run or resume a playbook in a subprocess against a loopback fake exchange.
+"""Test-only entry point: run or resume a playbook in a subprocess against the simulator on loopback.
 
-    python tests/playbook/harness.py --case DIR --playbook PATH --answers FILE --base-url URL
-        [--resume] [--dry-run] [--kill-at-step N] [--kill-after-mutation]
+    BINANCE_API_KEY=… BINANCE_API_SECRET=… python tests/playbook/harness.py --case DIR --playbook PATH
+        --answers FILE --base-url URL [--resume] [--dry-run] [--kill-at-step N] [--kill-after-mutation]
 
 `--kill-at-step N` SIGKILLs the process itself when step N's header is shown (its `step-started`
 is journaled; every earlier step is complete); `--kill-after-mutation` SIGKILLs it after the cancel
@@ -16,16 +16,14 @@ import json
 import os
 import signal
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from responder.clock import SystemClock
-from responder.errors import NothingToCancel, OutcomeUnknown, Unreachable
+from responder.credentials import load_credentials
+from responder.exchange.client import BinanceClient, connect
 from responder.exchange.models import Order
+from responder.exchange.protocol import RawResponse
 from responder.playbook import actions_generic
 from responder.playbook.actions import ActionRegistry
 from responder.playbook.answers import load_answers
@@ -35,46 +33,33 @@ from responder.playbook.runner import Env
 from responder.playbook.session import resume_case, start_case
 from responder.secrets import SecretRegistry
 from responder.wizard.prompter import AnswersPrompter
+from tests.exchange.unused import UnusedExchange
 
 
-class HttpExchange:
-    """Just enough of `Exchange` over plain HTTP for the generic actions."""
+class KillAfterCancel(UnusedExchange):
+    """The real client for the generic actions' calls, able to die between a cancel's answer and its
+    journaled outcome (`--kill-after-mutation`)."""
 
-    def __init__(self, base_url: str, *, kill_after_mutation: bool) -> None:
-        self.base_url = base_url
+    def __init__(self, client: BinanceClient, *, kill_after_mutation: bool) -> None:
+        self.client = client
         self.kill_after_mutation = kill_after_mutation
 
     @property
     def masked_key(self) -> str:
-        return "test…test"
+        return self.client.masked_key
 
-    def _call(self, method: str, symbol: str | None) -> tuple[int, Any]:
-        query = urllib.parse.urlencode({"symbol": symbol} if symbol else {})
-        request = urllib.request.Request(f"{self.base_url}/api/v3/openOrders?{query}", method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as e:
-            with e:
-                return e.code, json.loads(e.read() or b"{}")
-        except OSError as e:
-            raise Unreachable(f"{method} /api/v3/openOrders: {e}") from None
+    def last_response(self, endpoint: str) -> RawResponse | None:
+        return self.client.last_response(endpoint)
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
-        status, body = self._call("GET", symbol)
-        if status != 200:
-            raise Unreachable(f"GET /api/v3/openOrders: {status}")
-        return [Order.from_json(o) for o in body]
+        return self.client.open_orders(symbol)
 
     def cancel_open_orders(self, symbol: str) -> list[Order]:
-        status, body = self._call("DELETE", symbol)
-        if self.kill_after_mutation:
-            os.kill(os.getpid(), signal.SIGKILL)
-        if status >= 500:
-            raise OutcomeUnknown(f"DELETE /api/v3/openOrders: {status}")
-        if status == 400 and body.get("code") == -2011:
-            raise NothingToCancel(-2011, body.get("msg", ""), status=400)
-        return [Order.from_json(o) for o in body]
+        try:
+            return self.client.cancel_open_orders(symbol)
+        finally:
+            if self.kill_after_mutation:
+                os.kill(os.getpid(), signal.SIGKILL)
 
 
 class KillingDisplay:
@@ -107,16 +92,19 @@ def main(argv: list[str]) -> int:
     actions_generic.register(registry)
     playbook = load_playbook(Path(args.playbook), registry)
     clock = SystemClock()
-    env = Env(
-        AnswersPrompter(load_answers(Path(args.answers), playbook), clock=clock),
-        KillingDisplay(args.kill_at_step), clock, SecretRegistry(), registry,
-        HttpExchange(args.base_url, kill_after_mutation=args.kill_after_mutation),
-    )  # fmt: skip
-    case = Path(args.case)
-    if args.resume:
-        result = resume_case(env, case, playbook=playbook)
-    else:
-        result = start_case(env, playbook, mode="dry-run" if args.dry_run else "live", incident_dir=case)
+    secrets = SecretRegistry()
+    credentials = load_credentials(os.environ, secrets)
+    with connect(args.base_url, credentials, clock=clock) as client:
+        env = Env(
+            AnswersPrompter(load_answers(Path(args.answers), playbook), clock=clock),
+            KillingDisplay(args.kill_at_step), clock, secrets, registry,
+            KillAfterCancel(client, kill_after_mutation=args.kill_after_mutation),
+        )  # fmt: skip
+        case = Path(args.case)
+        if args.resume:
+            result = resume_case(env, case, playbook=playbook)
+        else:
+            result = start_case(env, playbook, mode="dry-run" if args.dry_run else "live", incident_dir=case)
     steps = {s.id: {"status": s.status, "outputs": dict(s.outputs)} for s in result.steps}
     sys.stdout.write(json.dumps({"closed": result.closed, "steps": steps}) + "\n")
     return 0

@@ -225,7 +225,7 @@ def test_pump_and_dump_header_and_what_happened_match_the_record(drills: dict[st
     page = _html(folder)
     restrictions = json.loads((folder / "evidence/api-restrictions.json").read_text())
     uid = str(json.loads((folder / "evidence/account.json").read_text())["uid"])
-    header = dict(tuple(row) for row in page.rows["key"] if len(row) == 2)
+    header = {row[0]: row[1] for row in page.rows["key"] if len(row) == 2}
     assert header["Account UID"] == uid
     assert header["API key"].endswith("(HMAC)") and "…" in header["API key"]
     created = datetime.fromtimestamp(restrictions["createTime"] / 1000, UTC)  # Binance's raw body
@@ -277,7 +277,7 @@ def test_withdrawal_drain_lists_the_withdrawal_and_transfer_after_the_leak(drill
     withdrawals = page.rows["withdrawals"][1:]
     assert [(r[1], r[3], r[4]) for r in withdrawals] == [(drain["coin"], drain["amount"], drain["address"])]
     assert [r[4] for r in page.rows["transfers"][1:]] == [str(transfer["tranId"])]
-    header = dict(tuple(row) for row in page.rows["key"] if len(row) == 2)
+    header = {row[0]: row[1] for row in page.rows["key"] if len(row) == 2}
     assert header["Withdrawals"] == "ENABLED"
     assert "incomplete" in page.text["orders"]  # the account was disabled: orders could not be swept
     md = (drills["withdrawal-drain"].dir / "report.md").read_text()

@@ -15,15 +15,16 @@ import pytest
 
 from responder.clock import ManualClock, to_ms
 from responder.exchange.signing import HmacSigner, Signer, encode_params, signer_from_pem
+from responder.secrets import Secret
 from responder.simulator import Simulator, load_scenario
 from responder.simulator.keys import SimKey
 
 
 def signer_for(key: SimKey) -> Signer:
     if key.secret is not None:
-        return HmacSigner(key.secret)
+        return HmacSigner(Secret(key.secret.reveal()))
     assert key.private_key_pem is not None
-    return signer_from_pem(key.private_key_pem)
+    return signer_from_pem(Secret(key.private_key_pem.reveal()))
 
 
 @dataclass

@@ -102,7 +102,7 @@ def test_cancel_all_removes_the_attackers_orders_and_frees_the_balance(api: Api,
     assert {r["origClientOrderId"] for r in reports} == {o["clientOrderId"] for o in open_before}
     assert int(resp.headers["x-mbx-used-weight-1m"]) == weight_before, "a successful cancel costs 0"
     assert api.get("/api/v3/openOrders", symbol="PHBUSDT").json() == []
-    assert _balance(api, "PHB") == (free + 900, 0)
+    assert _balance(api, "PHB") == (free + 900, Decimal(0))
     used = int(api.get("/api/v3/time").headers["x-mbx-used-weight-1m"])
     again = api.call("DELETE", "/api/v3/openOrders", {"symbol": "PHBUSDT"})
     assert error(again) == (400, -2011, "Unknown order sent.")

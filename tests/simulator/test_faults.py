@@ -84,3 +84,43 @@ def test_faults_can_repeat_and_match_by_path(api: Api, sim: Simulator) -> None:
     assert [api.get("/sapi/v1/account/status").status_code for _ in range(3)] == [502, 502, 502]
     with pytest.raises(ValueError, match="unknown fault kind"):
         sim.faults.add("meteor")
+
+
+def test_reject_answers_a_binance_error_body_and_carries_nothing_out(api: Api, sim: Simulator) -> None:
+    sim.faults.add("reject", path="/api/v3/openOrders", method="DELETE", code=-1021)
+    resp = api.call("DELETE", "/api/v3/openOrders", {"symbol": "PHBUSDT"})
+    assert error(resp) == (400, -1021, "Timestamp for this request is outside of the recvWindow.")
+    assert api.get("/api/v3/openOrders", symbol="PHBUSDT").json(), "not executed"
+    assert sim.request_log[-2].fault == "reject"
+
+
+def test_reject_as_429_or_418_carries_retry_after(api: Api, sim: Simulator) -> None:
+    sim.faults.add("reject", path="/api/v3/account", code=-1003, retry_after=35)
+    resp = api.get("/api/v3/account")
+    assert (resp.status_code, resp.headers["retry-after"], resp.json()["code"]) == (429, "35", -1003)
+    sim.faults.add("reject", path="/api/v3/account", status=418, code=-1003, msg="banned", retry_after=120)
+    assert error(api.get("/api/v3/account")) == (418, -1003, "banned")
+    assert api.get("/api/v3/account").status_code == 200
+
+
+def test_respond_serves_an_off_spec_body(api: Api, sim: Simulator) -> None:
+    sim.faults.add("respond", path="/api/v3/account", body={"balances": "nope"})
+    assert api.get("/api/v3/account").json() == {"balances": "nope"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [("reject", {"status": 500}), ("respond", {"status": 404}), ("server_error", {"status": 404})],
+)
+def test_fault_statuses_stay_in_their_class(sim: Simulator, kind: str, options: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="status must be"):
+        sim.faults.add(kind, **options)
+
+
+def test_a_key_added_with_pinned_material_signs_and_can_be_deleted(api: Api, sim: Simulator) -> None:
+    key = sim.control.add_key("planted", api_key="P" * 64, secret="planted-secret")
+    assert api.call("GET", "/api/v3/account", key=key).status_code == 200
+    sim.control.delete_key("planted")
+    assert error(api.call("GET", "/api/v3/account", key=key))[:2] == (401, -2015)
+    with pytest.raises(ValueError, match="public key"):
+        sim.control.add_key("ed", "ED25519")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 import time
 from pathlib import Path
@@ -9,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from responder.clock import ManualClock, to_ms
-from responder.errors import UsageError
-from responder.simulator import Simulator, builtin_names, load_scenario
+from responder.simulator import ScenarioError, Simulator, builtin_names, load_scenario
 
 SHIPPED = {"pump-and-dump", "quiet-leak", "withdrawal-drain", "ip-restricted", "large-account"}
 
@@ -70,16 +70,16 @@ def test_times_are_relative_to_now() -> None:
 def test_a_broken_scenario_file_names_itself(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "bad"\n[[keys]]\nname = "k"\ntype = "DSA"\n[[markets]]\nsymbol="X"\n')
-    with pytest.raises(UsageError, match=r"bad\.toml.*type must be one of"):
+    with pytest.raises(ScenarioError, match=r"bad\.toml.*type must be one of"):
         load_scenario(bad)
-    with pytest.raises(UsageError, match="no scenario named"):
+    with pytest.raises(ScenarioError, match="no scenario named"):
         load_scenario("no-such-scenario")
     float_amount = tmp_path / "float.toml"
     float_amount.write_text(
         '[account]\nbalances = { USDT = 1.5 }\n[[keys]]\nname = "k"\n'
         '[[markets]]\nsymbol="BTCUSDT"\nbase="BTC"\nquote="USDT"\nprice="1"\n'
     )
-    with pytest.raises(UsageError, match="amounts as strings"):
+    with pytest.raises(ScenarioError, match="amounts as strings"):
         load_scenario(float_amount)
 
 
@@ -91,3 +91,19 @@ def test_the_large_account_has_400_symbols_and_about_100k_trades_and_starts_fast
     assert len(sim.state.markets) == 400
     trades = sum(len(sim.state.book(s).trades) for s in sim.state.markets)
     assert 90_000 <= trades <= 110_000
+
+
+def test_simulated_key_material_is_masked_when_printed() -> None:
+    key = Simulator(load_scenario("pump-and-dump"), clock=ManualClock()).keys[0]
+    assert key.secret is not None
+    raw = key.secret.reveal()
+    assert len(raw) == 64
+    assert raw not in repr(key) and raw not in f"{key.secret}" and raw not in str(key.secret)
+    with pytest.raises(TypeError, match="pickled"):
+        pickle.dumps(key.secret)
+
+
+def test_an_unknown_scenario_carries_a_hint() -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario("no-such-scenario")
+    assert info.value.hint is not None and "pump-and-dump" in info.value.hint

@@ -1,0 +1,102 @@
+"""The client's budget and the simulator each keep their own weight table, on purpose: a shared table
+would let one wrong number pass both sides. Both are checked here against the reference instead.
+
+REFERENCE transcribes /work/shared/reference/binance-api.md: §3.1 (Spot /api/v3 table, "weight"
+column), §3.2 (SAPI table: IP or UID and the weight) and §2.1 (the 2026-04-02 weight-0 change:
+successful order placement and cancels cost 0; failed ones pay the listed weight). For withdraw
+history the reference notes IP vs UID is unsettled (§9 item 6); both sides use UID, as the SDK does.
+A new endpoint in either table fails the coverage tests below until its reference row is added.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from responder.exchange.budget import endpoint_cost
+from responder.simulator.sim import ROUTES
+
+EXCHANGE = Path(__file__).resolve().parent.parent / "responder" / "exchange"
+# Every Binance path the client's code names (the budget's own table is left out: it is what is checked).
+CLIENT_PATHS = {
+    m
+    for f in EXCHANGE.glob("*.py")
+    if f.name != "budget.py"
+    for m in re.findall(r'"(/(?:api|sapi)/v\d+/[A-Za-z0-9/]+)"', f.read_text(encoding="utf-8"))
+}
+
+# (method, path, params, weight, bucket kind, costs 0 when it succeeds)
+REFERENCE: list[tuple[str, str, dict[str, str], int, str, bool]] = [
+    # §3.1 Spot /api/v3
+    ("GET", "/api/v3/ping", {}, 1, "api", False),
+    ("GET", "/api/v3/time", {}, 1, "api", False),
+    ("GET", "/api/v3/exchangeInfo", {}, 20, "api", False),
+    ("GET", "/api/v3/klines", {"symbol": "BTCUSDT", "interval": "1m"}, 2, "api", False),
+    ("GET", "/api/v3/ticker/price", {"symbol": "BTCUSDT"}, 2, "api", False),
+    ("GET", "/api/v3/ticker/price", {}, 4, "api", False),
+    # not in §3.1: binance-spot-openapi.yaml, GET /api/v3/ticker/24hr ("2 for a single symbol; 80 when
+    # the symbol parameter is omitted")
+    ("GET", "/api/v3/ticker/24hr", {"symbol": "BTCUSDT"}, 2, "api", False),
+    ("GET", "/api/v3/ticker/24hr", {}, 80, "api", False),
+    ("GET", "/api/v3/account", {}, 20, "api", False),
+    ("GET", "/api/v3/openOrders", {"symbol": "BTCUSDT"}, 6, "api", False),
+    ("GET", "/api/v3/openOrders", {}, 80, "api", False),
+    ("DELETE", "/api/v3/openOrders", {"symbol": "BTCUSDT"}, 1, "api", True),
+    ("GET", "/api/v3/allOrders", {"symbol": "BTCUSDT"}, 20, "api", False),
+    ("GET", "/api/v3/myTrades", {"symbol": "BTCUSDT"}, 20, "api", False),
+    ("GET", "/api/v3/myTrades", {"symbol": "BTCUSDT", "orderId": "1"}, 5, "api", False),
+    ("GET", "/api/v3/order", {"symbol": "BTCUSDT", "orderId": "1"}, 4, "api", False),
+    ("GET", "/api/v3/rateLimit/order", {}, 40, "api", False),
+    # §2.1 weight-0 change: order placement and cancel (listed weight 1 when they fail)
+    ("POST", "/api/v3/order", {"symbol": "BTCUSDT"}, 1, "api", True),
+    ("DELETE", "/api/v3/order", {"symbol": "BTCUSDT", "orderId": "1"}, 1, "api", True),
+    # §3.2 SAPI
+    ("GET", "/sapi/v1/account/apiRestrictions", {}, 1, "sapi-ip", False),
+    ("GET", "/sapi/v1/account/status", {}, 1, "sapi-ip", False),
+    ("GET", "/sapi/v1/account/apiTradingStatus", {}, 1, "sapi-ip", False),
+    ("GET", "/sapi/v1/capital/withdraw/history", {}, 18000, "sapi-uid", False),
+    ("GET", "/sapi/v1/capital/deposit/hisrec", {}, 1, "sapi-ip", False),
+    ("GET", "/sapi/v1/capital/withdraw/address/list", {}, 10, "sapi-ip", False),
+    ("GET", "/sapi/v1/asset/transfer", {"type": "MAIN_FUNDING"}, 1, "sapi-ip", False),
+    ("GET", "/sapi/v1/accountSnapshot", {"type": "SPOT"}, 2400, "sapi-ip", False),
+    ("GET", "/sapi/v1/convert/tradeFlow", {"startTime": "0", "endTime": "1"}, 3000, "sapi-uid", False),
+]
+KNOWN = {(method, path) for method, path, *_ in REFERENCE}
+_SCOPE = {None: "api", "IP": "sapi-ip", "UID": "sapi-uid"}
+
+
+def _id(row: tuple[str, str, dict[str, str], int, str, bool]) -> str:
+    method, path, params = row[:3]
+    return f"{method} {path}" + (f" {sorted(params)}" if params else "")
+
+
+@pytest.mark.parametrize("row", [r for r in REFERENCE if r[1] in CLIENT_PATHS], ids=_id)
+def test_the_budget_prices_each_endpoint_the_client_calls_as_the_reference(
+    row: tuple[str, str, dict[str, str], int, str, bool],
+) -> None:
+    method, path, params, weight, kind, _ = row
+    cost = endpoint_cost(method, path, params)
+    assert (cost.weight, cost.kind) == (weight, kind)
+
+
+@pytest.mark.parametrize("row", REFERENCE, ids=_id)
+def test_the_simulator_prices_each_endpoint_as_the_reference(
+    row: tuple[str, str, dict[str, str], int, str, bool],
+) -> None:
+    method, path, params, weight, kind, free_on_success = row
+    route = ROUTES[(method, path)]
+    assert (route.weight_for(params), _SCOPE[route.sapi_scope]) == (weight, kind)
+    assert route.zero_on_success is free_on_success
+
+
+def test_every_simulated_endpoint_has_a_reference_weight() -> None:
+    """A new endpoint in the simulator needs its row above (and so a reference section to cite)."""
+    assert set(ROUTES) - KNOWN == set()
+
+
+def test_every_endpoint_the_client_calls_has_a_reference_weight() -> None:
+    """A new call in the client needs its row above, so the budget's price for it is checked."""
+    assert len(CLIENT_PATHS) > 15
+    assert CLIENT_PATHS - {path for _, path in KNOWN} == set()
