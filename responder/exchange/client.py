@@ -149,9 +149,7 @@ class BinanceClient:
                     self._pause_before_retry(attempt)
                     continue
                 raise server_failure(status, endpoint, mutating=mutating)
-            error = rejection(
-                status, body, endpoint, cancel_all=(method, path) == ("DELETE", "/api/v3/openOrders")
-            )
+            error = rejection(status, body, endpoint, cancel_all=method == "DELETE" and path in _CANCELS)
             if isinstance(error, TimestampRejected) and not resynced:
                 resynced = True  # a -1021 was never executed: re-sync and retry once
                 self.time_sync.invalidate()
@@ -407,8 +405,17 @@ class BinanceClient:
         data = self._request("DELETE", "/api/v3/openOrders", [("symbol", symbol)])
         return _parse("DELETE /api/v3/openOrders", _cancel_reports, data)
 
+    def cancel_order(self, symbol: str, order_id: int) -> Order:
+        """MUTATING. Cancel one open order (DELETE /api/v3/order). Never retried; -2011 (already gone)
+        raises NothingToCancel."""
+        data = self._request("DELETE", "/api/v3/order", [("symbol", symbol), ("orderId", order_id)])
+        return _parse("DELETE /api/v3/order", Order.from_json, data)
+
     def _get(self, path: str, params: Params = (), *, signed: bool = True) -> Any:
         return self._request("GET", path, params, signed=signed)
+
+
+_CANCELS = ("/api/v3/openOrders", "/api/v3/order")  # -2011 on these: nothing (left) to cancel
 
 
 def _cancel_reports(data: Any) -> list[Order]:

@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from responder.clock import show
-from responder.errors import ExchangeError, NothingToCancel
+from responder.errors import BadKeyFormat, ExchangeError, KeyRejected, NothingToCancel
 from responder.exchange import pagination as paging
 from responder.exchange.models import ApiRestrictions, Order, Transfer
 from responder.jsonable import plain
 from responder.leak.common import evidence_body, parse_time
+from responder.leak.orders import classify, order_lines, prefixes_of
 from responder.playbook.actions import (
     ActionContext,
     ActionRegistry,
@@ -26,6 +27,7 @@ from responder.playbook.actions import (
     ActionStatus,
     JsonMap,
 )
+from responder.playbook.conditions import as_unknown, unknown
 from responder.playbook.protocols import Level
 
 T = TypeVar("T")
@@ -59,6 +61,8 @@ class _Reads:
         self.ctx = ctx
         self.gaps: list[str] = []
         self.refs: list[Any] = []
+        self.why: dict[str, str] = {}  # evidence name -> why it could not be read
+        self.rejected = False  # Binance refused the key itself (-2015/-2014), not a 5XX/WAF/429
 
     def read(self, name: str, source: str, what: str, fn: Callable[[], T], *, raw: bool = True) -> T | None:
         """`fn` makes one request to `source` (`METHOD /path`); its raw body is the evidence. A read made
@@ -66,7 +70,10 @@ class _Reads:
         try:
             value = fn()
         except ExchangeError as e:
-            self.gaps.append(f"{what}: {self.ctx.secrets.scrub(e.one_line())}")
+            why = self.ctx.secrets.scrub(e.one_line())
+            self.gaps.append(f"{what}: {why}")
+            self.why[name] = why
+            self.rejected = self.rejected or isinstance(e, (KeyRejected, BadKeyFormat))
             return None
         body = evidence_body(self.ctx.need_exchange(), source, value, raw)
         self.refs.append(self.ctx.save_evidence(name, body, source=source, description=what))
@@ -120,6 +127,7 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
         deposits=deposits,
         status=status,
         transfers=transfers,
+        ctx_prefixes=params.get("bot_prefixes"),
     )
 
 
@@ -136,6 +144,7 @@ def _snapshot_result(
     deposits: Any,
     status: str | None,
     transfers: list[Transfer] | None = None,
+    ctx_prefixes: object = "",
 ) -> ActionResult:
     lines: list[tuple[Level, str]] = []
     out: dict[str, Any] = {"key": ctx.need_exchange().masked_key, "leaked_at": plain(leaked_at)}
@@ -151,20 +160,36 @@ def _snapshot_result(
         if r.create_time > leaked_at:
             lines.append(("info", f"the key was created {show(r.create_time)}: it cannot have leaked before"))
             out["leaked_at"] = plain(r.create_time)
+    else:
+        _unknown_permissions(out, lines, reads.why.get("api-restrictions", "the read failed"))
     if account is not None:
         held = account.nonzero_balances()
         out.update(uid=account.uid, assets=len(held), account_can_withdraw=account.can_withdraw)
-        out.setdefault("can_withdraw", account.can_withdraw)
+        if r is None and account.can_withdraw is False:  # no key of this account can withdraw
+            out["can_withdraw"] = False
         lines.append(("ok", f"balances      {_amounts(held)}"))
     _activity(
         out, lines, leaked_at, orders=orders, withdrawals=withdrawals, deposits=deposits, transfers=transfers
     )
+    if orders is not None:
+        prefixes = prefixes_of(ctx_prefixes)
+        out.update(classify(orders, leaked_at, prefixes))
+        lines.extend(("info", row) for row in order_lines(orders, leaked_at, prefixes))
     if status is not None:
         out["account_status"] = status
     for gap in reads.gaps:
         lines.append(("warn", f"could not read {gap}"))
     out["gaps"] = reads.gaps
-    out["key_worked"] = bool(reads.refs)
+    out["key_rejected"] = reads.rejected  # refused as a key: deleted, or called from off its whitelist
+    out["key_worked"] = (
+        True if reads.refs else False if reads.rejected else unknown("whether the key still worked")
+    )
+    if orders is None:
+        why = reads.why.get("open-orders", "the read failed")
+        out["open_orders"] = unknown(f"whether there are open orders ({why})")
+        out["open_symbols"] = unknown(f"which symbols have open orders ({why})")
+        out["attacker_open"] = unknown(f"whether the attacker left open orders ({why})")
+        out["attacker_orders"] = unknown(f"which open orders are the attacker's ({why})")
     lines.extend(("info", ref.short) for ref in reads.refs[:1])
     if len(reads.refs) > 1:
         lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
@@ -213,6 +238,16 @@ def _activity(
         moved = [t for t in transfers if t.time >= leaked_at]
         out["transfers_since_leak"] = len(moved)
         lines.append(("warn" if moved else "ok", f"transfers     {len(moved) or 'none'} since the leak"))
+
+
+def _unknown_permissions(out: dict[str, Any], lines: list[tuple[Level, str]], why: str) -> None:
+    """The key's permissions could not be read: every permission is unknown, and said so."""
+    out.update(
+        ip_restrict=unknown(f"whether the key has an IP whitelist ({why})"),
+        can_withdraw=unknown(f"whether the key can withdraw ({why})"),
+        can_trade=unknown(f"whether the key can trade ({why})"),
+    )
+    lines.append(("warn", "could not read whether the key can withdraw — treating it as yes"))
 
 
 def _amounts(held: Any, shown: int = 6) -> str:
@@ -318,7 +353,9 @@ def revocation_check(ctx: ActionContext, params: JsonMap) -> ActionResult:
 
     now = ctx.clock.now()
     ip_restricted = params.get("ip_restrict")
-    if params.get("key_worked") is False:
+    if as_unknown(ip_restricted) is not None:  # the snapshot could not read it: a rejection proves nothing
+        ip_restricted = None
+    if params.get("key_worked") is False:  # refused as a key (-2015/-2014) before the deletion
         reason = (
             f"indeterminate at {now.strftime('%H:%M:%S UTC')}: the key was already rejected "
             "from this address before you deleted it, so a rejection now proves nothing — it is "
@@ -382,7 +419,7 @@ def register(registry: ActionRegistry) -> None:
     registry.register(
         "leak.snapshot",
         snapshot,
-        optional=("leaked_at",),
+        optional=("leaked_at", "bot_prefixes"),
         description="read permissions, balances, open orders, withdrawals before revoking",
     )
     registry.register(

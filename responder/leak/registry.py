@@ -3,7 +3,7 @@ playbook's containment and aftercare actions. No discovery by name, no import-ti
 
 from __future__ import annotations
 
-from responder.leak import aftercare, containment
+from responder.leak import aftercare, containment, orders
 from responder.playbook import actions_generic
 from responder.playbook.actions import ActionRegistry
 
@@ -14,4 +14,5 @@ def build_registry() -> ActionRegistry:
     actions_generic.register(registry)
     containment.register(registry)
     aftercare.register(registry)
+    orders.register(registry)
     return registry

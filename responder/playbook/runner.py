@@ -22,7 +22,7 @@ from responder.exchange.protocol import Exchange
 from responder.incident.evidence import EvidenceStore, write_manifest
 from responder.incident.journal import SECRET_WITHHELD, Journal, format_time
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, ActionUnavailable
-from responder.playbook.conditions import evaluate
+from responder.playbook.conditions import Unknown, as_unknown, decide, unknown
 from responder.playbook.model import Playbook, Question, Ref, Step, Verify
 from responder.playbook.protocols import Display, DrillControl, Prompt, Prompter, Purpose
 from responder.playbook.state import CaseState, StepRecord
@@ -131,15 +131,22 @@ class Runner:
 
     # --- one step ------------------------------------------------------------------------------------
     def _step(self, index: int, total: int, step: Step) -> None:
-        if step.when is not None and not evaluate(step.when, self._lookup):
+        decided = decide(step.when, self._lookup) if step.when is not None else True
+        if decided is False:
+            assert step.when is not None
             self.journal.append("step-skipped", step.id, {"reason": f"condition not met: {step.when.source}"})
             self.state.finished[step.id] = StepRecord(step.id, "skipped", {})
             self.env.display.show(
                 "info", f"Step {index}/{total} · {step.title} — skipped: {self._why_not(step)}"
             )
             return
-        self.journal.append("step-started", step.id, {"index": index, "total": total, "title": step.title})
+        started: dict[str, Any] = {"index": index, "total": total, "title": step.title}
+        if isinstance(decided, Unknown):  # the safe branch: do the step, and say why
+            started["unknown"] = decided.reason
+        self.journal.append("step-started", step.id, started)
         self.env.display.step(index, total, step.title, self.env.clock.now() - self.opened)
+        if isinstance(decided, Unknown):
+            self.env.display.show("warn", f"could not read {decided.reason} — doing this step to be safe")
         status, outputs = getattr(self, f"_{step.kind}")(step)
         entry = self.journal.append("step-completed", step.id, {"status": status, "outputs": outputs})
         self.state.finished[step.id] = StepRecord(step.id, status, entry.payload["outputs"])
@@ -339,6 +346,8 @@ class Runner:
 
         def fill(m: re.Match[str]) -> str:
             value = self._lookup(tuple(m.group(1).split(".")))
+            if as_unknown(value) is not None:
+                return "(unknown)"
             if isinstance(value, list):
                 return ", ".join(str(v) for v in value)
             return "?" if value is None else str(value)
@@ -367,6 +376,8 @@ class Runner:
         value: object = rec.outputs
         for part in path[1:]:
             value = value.get(part) if isinstance(value, Mapping) else None
+        if value is None and rec.status == "failed":  # the step that should have read it failed
+            return unknown(f"{'.'.join(path)} (step {path[0]} failed)")
         return value
 
     def _close(self) -> None:

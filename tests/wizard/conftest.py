@@ -44,13 +44,28 @@ class Case:
     def outputs(self, step: str) -> Any:
         return next(s.outputs for s in self.result.steps if s.id == step)
 
+    def prompts(self, step: str) -> list[str]:
+        """The texts of the questions asked in `step`."""
+        return [q.text for q in self.prompter.asked if q.step_id == step]
+
     def mutating_requests(self) -> list[Any]:
         return [e for e in self.sim.request_log.entries() if e.mutating]
 
 
-def run_leak(tmp: Path, scenario: str, *, mode: str = "drill", change: dict[str, Any] | None = None) -> Case:
+def run_leak(
+    tmp: Path,
+    scenario: str,
+    *,
+    mode: str = "drill",
+    change: dict[str, Any] | None = None,
+    faults: list[dict[str, Any]] | None = None,
+) -> Case:
+    """The leak playbook on a fresh simulator; `faults` are injected before the first request
+    (`{"kind": "server_error", "path": "/sapi/v1/account/apiRestrictions", "count": None}`)."""
     clock = SystemClock()
     sim = Simulator(load_scenario(scenario), clock=clock)
+    for fault in faults or []:
+        sim.control.inject_fault(**fault)
     answers = auto_answers(sim)
     for key, value in (change or {}).items():
         if isinstance(value, dict) and isinstance(answers.get(key), dict):

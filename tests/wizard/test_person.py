@@ -71,7 +71,15 @@ def triage(child: pexpect.spawn) -> None:
     say(child, "first notice", "now" + ENTER)
     say(child, r"Correct\?", YES)
     say(child, "What was the key for", ENTER)
-    say(child, "prefixes", ENTER)
+    say(child, "prefixes", "grid7-" + ENTER)  # the person knows what their bot's ids start with
+
+
+def cancel(child: pexpect.spawn) -> None:
+    """Cancel the attacker's orders; keep one's own (the default, Enter)."""
+    say(child, r"Cancel the \d+ open orders that are not yours", YES)
+    child.expect(r"cancelled \d+ of \d+ orders")
+    say(child, r"Also cancel your own \d+ open orders", ENTER)
+    child.expect("not done")
 
 
 LOCKDOWN = ["Withdrawal whitelist is on", "I removed addresses", "I created a read-only"]
@@ -98,8 +106,7 @@ def test_a_person_typing_y_enter_mistakes_and_stray_keys_reaches_the_report(
     children.append(child)
     child.expect("DRILL · scenario pump-and-dump")
     triage(child)
-    say(child, r"Cancel all \d+ open orders", YES)
-    child.expect("cancelled")
+    cancel(child)
     # A slip: "n" at the deletion. The key is alive; the person checks again, and while responder
     # waits types Down Down Down Enter (which would pick "Move on"): those keys must be thrown away.
     say(child, "I deleted the key in API Management", NO)
@@ -140,7 +147,7 @@ def test_ctrl_c_then_the_printed_resume_command_finishes_and_nothing_is_sent_twi
     child = spawn([RESPONDER, "drill", "--incident-dir", str(case)], tmp_path)
     children.append(child)
     triage(child)
-    say(child, r"Cancel all \d+ open orders", YES)
+    cancel(child)
     child.expect("I deleted the key")
     child.send(CTRL_C)
     command = resume_line(child)
@@ -171,7 +178,7 @@ def test_sigkill_mid_checklist_then_resume_does_not_ask_confirmed_items_again(
     child = spawn([RESPONDER, "drill", "--incident-dir", str(case)], tmp_path)
     children.append(child)
     triage(child)
-    say(child, r"Cancel all \d+ open orders", YES)
+    cancel(child)
     say(child, "I deleted the key", YES)
     checklist(child, LOCKDOWN[:2])
     child.expect(re.escape(LOCKDOWN[2]))
@@ -215,11 +222,11 @@ def test_a_drill_whose_self_check_fails_exits_1(tmp_path: Path, children: list[p
     child = spawn([RESPONDER, "drill", "--incident-dir", str(case)], tmp_path)
     children.append(child)
     triage(child)
-    say(child, r"Cancel all \d+ open orders", YES)
+    cancel(child)
     say(child, "I deleted the key", NO)
     say(child, "What now", UP + ENTER)  # up from the first choice wraps to the last: "Move on"
     child.expect("recorded as unresolved")
-    child.expect("Step 7/18")
+    child.expect("Step 8/19")
     child.expect("!! KEY STILL ALIVE at [0-9:]+ UTC: a signed read with it succeeded — not resolved")
     checklist(child, LOCKDOWN)
     checklist(child, SECURITY)
