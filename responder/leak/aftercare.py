@@ -21,6 +21,7 @@ from responder.leak.common import evidence_body, parse_time
 from responder.leak.cursors import SweepCursors
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
 from responder.playbook.protocols import Level
+from responder.secrets import mask_key
 
 
 def _investigation(ctx: ActionContext) -> Exchange | None:
@@ -47,6 +48,13 @@ def connect_investigation(ctx: ActionContext, params: JsonMap) -> ActionResult:
                     ),
                 ),
             )
+    if ctx.exchange is not None and mask_key(api_key) == ctx.exchange.masked_key:
+        text = (
+            f"that is the leaked key ({ctx.exchange.masked_key}), not a new read-only one: it is refused. "
+            "Create a new key (API Management → Create API → Enable Reading only, your IP); "
+            "the investigation goes on with what can still be read"
+        )
+        return ActionResult("warn", {"connected": False, "refused": "leaked key"}, lines=(("warn", text),))
     if ctx.connect is None:
         return ActionResult("warn", {"connected": False}, lines=(("warn", "cannot connect here"),))
     exchange = ctx.connect(api_key, secret)
@@ -63,9 +71,8 @@ def connect_investigation(ctx: ActionContext, params: JsonMap) -> ActionResult:
     lines: list[tuple[Level, str]] = [("ok", f"investigation key {exchange.masked_key} works")]
     if risky:
         lines.append(("warn", "it is not read-only and IP-restricted: make it so before going on"))
-    return ActionResult(
-        "ok", {"connected": True, "key": exchange.masked_key, "read_only": not risky}, lines=tuple(lines)
-    )
+    outputs = {"connected": True, "key": exchange.masked_key, "read_only": not risky, "in_memory": True}
+    return ActionResult("ok", outputs, lines=tuple(lines))
 
 
 def audit_withdrawals(ctx: ActionContext, params: JsonMap) -> ActionResult:
@@ -126,6 +133,14 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     since = parse_time(params.get("since")) or now - timedelta(days=1)
     if ex is None:
         return _from_snapshot(ctx, since, now, "no key to read with")
+    if "investigation" not in ctx.exchanges:  # only the leaked key: it may be dead by now
+        try:
+            ex.api_restrictions()
+        except ExchangeError as e:
+            why = ctx.secrets.scrub(e.one_line())
+            return _from_snapshot(
+                ctx, since, now, f"no read-only key, and the leaked key cannot read any more ({why})"
+            )
     prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
     options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
     _say_waits(ctx, ex)
@@ -191,10 +206,7 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
     verdicts = judge_withdrawals(rules_ctx)
     moved = judge_transfers(rules_ctx)
     zero = Decimal(0)
-    method = (
-        "not estimated: only the snapshot taken before revoking "
-        "could be read; ask Binance support for the account's order history"
-    )
+    withdrawn, method = _snapshot_loss(verdicts)
     findings = Findings(
         window,
         orders=(),
@@ -202,7 +214,7 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
         transfers=moved,
         addresses=(),
         account_findings=(),
-        loss=Loss(zero, zero, zero, zero, method),
+        loss=Loss(zero, zero, zero, withdrawn, method),
         gaps=(f"orders and trades not swept: {why}",),
     )
     heuristics = "withdrawals judged from the snapshot taken before revoking"
@@ -224,6 +236,30 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
         evidence=(ref,),
         findings=(f"{flagged} withdrawals flagged",) if flagged else (),
     )
+
+
+def _snapshot_loss(verdicts: Any) -> tuple[Decimal, str]:
+    """What the snapshot already proved left the account: the flagged withdrawals since the leak
+    (not cancelled, rejected or failed), stablecoins at 1 USDT; other coins listed, not valued."""
+    from responder.forensics.loss import FAILED_WITHDRAWAL
+    from responder.forensics.prices import STABLES
+
+    withdrawn, unvalued = Decimal(0), []
+    for v in verdicts:
+        w = v.subject
+        if v.verdict == "normal" or not isinstance(w, Withdrawal) or w.status in FAILED_WITHDRAWAL:
+            continue
+        if w.coin in STABLES:
+            withdrawn += w.amount + w.fee
+        else:
+            unvalued.append(f"{(w.amount + w.fee).normalize():f} {w.coin}")
+    method = (
+        "withdrawals since the leak that the snapshot recorded before revoking (stablecoins at 1 USDT"
+        + (f"; not valued: {', '.join(unvalued)}" if unvalued else "")
+        + "); orders and trades were not swept: ask Binance support for the account's order-history "
+        "export once the account is reactivated"
+    )
+    return withdrawn.quantize(Decimal("0.01")), method
 
 
 def _snapshot_rows(ctx: ActionContext, now: datetime) -> tuple[tuple[Withdrawal, ...], tuple[Transfer, ...]]:
@@ -361,6 +397,9 @@ def _order_row(o: dict[str, Any]) -> str:
 
 def _loss_line(loss: dict[str, Any]) -> str:
     """The estimate and its parts; how it is computed is in findings.json and the report."""
+    if str(loss.get("method", "")).startswith("withdrawals since the leak that the snapshot"):
+        at_least = loss["estimated_loss"]
+        return f"estimated loss at least {at_least} USDT (withdrawn since the leak; orders not swept)"
     if str(loss.get("method", "")).startswith("not estimated"):
         return f"loss          {loss['method']}"
     parts = [f"paid {loss['usdt_paid']}", f"worth {loss['value_now']} now"]

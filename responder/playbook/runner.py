@@ -99,6 +99,7 @@ class Runner:
         try:
             if self.state.closed is None:
                 total = len(self.playbook.steps)
+                self._restore_memory(total)
                 for index, step in enumerate(self.playbook.steps, start=1):
                     if step.id not in self.state.finished:
                         self._step(index, total, step)
@@ -109,6 +110,41 @@ class Runner:
                 f"Saved. Resume with: {how(self.dir) if how else f'responder resume {self.dir}'}"
             ) from None
         return self.result()
+
+    def _restore_memory(self, total: int) -> None:
+        """After a restart, what lived only in the previous process is gone: secret answers (never
+        written anywhere) are asked again, and steps whose outputs say `in_memory` (a connection for
+        a further key) are run again — only when a step that may need them has not run yet."""
+        ids = [s.id for s in self.playbook.steps]
+        for index, step in enumerate(self.playbook.steps, start=1):
+            rec = self.state.finished.get(step.id)
+            later = [i for i in ids[index:] if i not in self.state.finished]
+            if rec is None or not later:
+                continue
+            if step.kind == "ask":
+                self._ask_secrets_again(step)
+            elif rec.outputs.get("in_memory"):
+                self.env.display.show(
+                    "info", f"{step.title}: it lived only in the stopped process; again now"
+                )
+                del self.state.finished[step.id]
+                self._step(index, total, step)
+
+    def _ask_secrets_again(self, step: Step) -> None:
+        for q in step.questions:
+            key = f"{step.id}.{q.id}"
+            if q.type != "secret" or key in self.env.vault:
+                continue
+            p = Prompt(
+                step.id, q.id, f"{q.prompt} (kept only in memory, so asked again; empty to skip)", "question"
+            )
+            secret = self.env.prompter.secret(p)
+            self.journal.append(
+                "answer", step.id, {"question": q.id, "value": SECRET_WITHHELD, "again": True}
+            )
+            if secret:
+                self.env.secrets.add(secret)
+                self.env.vault[key] = secret
 
     def result(self) -> RunResult:
         steps = []
