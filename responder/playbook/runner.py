@@ -121,7 +121,7 @@ class Runner:
             later = [i for i in ids[index:] if i not in self.state.finished]
             if rec is None or not later:
                 continue
-            if step.kind == "ask":
+            if step.kind == "ask" and rec.status == "done":
                 self._ask_secrets_again(step)
             elif rec.outputs.get("in_memory"):
                 self.env.display.show(

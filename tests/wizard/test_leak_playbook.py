@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from responder.errors import AnswersError
 from responder.incident.evidence import verify_manifest
 from responder.incident.journal import verify_chain
 from responder.leak.drill import self_check
+from responder.simulator import Simulator, load_scenario
 
 
 def kinds(case: Any, kind: str, action: str | None = None) -> list[dict[str, Any]]:
@@ -264,3 +267,35 @@ def test_failed_reads_do_not_make_the_revocation_claim_an_ip_restriction(leak: A
     assert case.outputs("snapshot")["key_rejected"] is False
     reasons = [c["payload"]["reason"] for c in revocation(case)]
     assert reasons and not any("IP-restricted" in r or "already rejected" in r for r in reasons)
+
+
+def test_a_key_that_could_withdraw_disables_the_account_first_and_counts_what_left(leak: Any) -> None:
+    """withdrawal-drain (issue 17 #4): Disable the account comes before Delete the key; nothing
+    impossible is asked after it; the loss counts the withdrawal the snapshot proved."""
+    case = leak("withdrawal-drain")
+    order = [e["step"] for e in case.journal() if e["kind"] == "step-started"]
+    assert order.index("disable-account") < order.index("delete-key")
+    for step in ("lockdown", "connect", "audit"):
+        assert case.status(step) == "skipped"
+    loss = json.loads((case.dir / "findings.json").read_text(encoding="utf-8"))["summary"]["loss"]
+    assert Decimal(loss["estimated_loss"]) >= Decimal("6500")
+    assert "the snapshot recorded before revoking" in loss["method"]
+    assert "estimated loss at least" in case.display.text()
+
+
+def test_the_leaked_key_pasted_as_the_read_only_key_is_refused(leak: Any) -> None:
+    sim = Simulator(load_scenario("quiet-leak"))
+    try:
+        leaked = sim.keys[0].api_key
+    finally:
+        sim.close()
+    case = leak(
+        "quiet-leak",
+        mode="live",
+        change={
+            "readonly-key": {"api_key": leaked, "secret": "k3Yq9TzW0pLr7VbN2mXc"},
+            "delete-key.keep-checking": False,
+        },
+    )
+    assert case.outputs("connect") == {"connected": False, "refused": "leaked key"}
+    assert "not a new read-only one: it is refused" in case.display.text()

@@ -237,3 +237,32 @@ def test_a_drill_whose_self_check_fails_exits_1(tmp_path: Path, children: list[p
     child.expect(pexpect.EOF, timeout=60)
     child.close()
     assert child.exitstatus == 1
+
+
+def test_ctrl_c_after_the_investigation_key_then_resume_still_investigates(
+    tmp_path: Path, children: list[pexpect.spawn]
+) -> None:
+    """The read-only investigation key lived only in memory; resumed, the drill re-creates it and the
+    sweep finds the attacker's orders (issue 17 #3: not "orders 0 checked", loss 0, exit 0)."""
+    case = tmp_path / "case"
+    child = spawn([RESPONDER, "drill", "--incident-dir", str(case)], tmp_path)
+    children.append(child)
+    triage(child)
+    cancel(child)
+    say(child, "I deleted the key", YES)
+    checklist(child, LOCKDOWN)
+    child.expect("investigation key .* works")
+    say(child, re.escape(SECURITY[0]), CTRL_C)
+    command = resume_line(child)
+    child.expect(pexpect.EOF)
+    child.close()
+    resumed = spawn(command, tmp_path)
+    children.append(resumed)
+    resumed.expect("Connect the investigation key: it lived only in the stopped process; again now")
+    resumed.expect("investigation key .* works")
+    checklist(resumed, SECURITY)
+    out = finish(resumed)
+    assert resumed.exitstatus == 0, out
+    assert "✓ all 15 attacker orders found" in out
+    findings = json.loads((case / "findings.json").read_text(encoding="utf-8"))
+    assert sum(o["verdict"] == "attacker" for o in findings["orders"]) == 15
