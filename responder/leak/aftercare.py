@@ -131,16 +131,9 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     ex = _investigation(ctx)
     now = ctx.clock.now()
     since = parse_time(params.get("since")) or now - timedelta(days=1)
-    if ex is None:
-        return _from_snapshot(ctx, since, now, "no key to read with")
-    if "investigation" not in ctx.exchanges:  # only the leaked key: it may be dead by now
-        try:
-            ex.api_restrictions()
-        except ExchangeError as e:
-            why = ctx.secrets.scrub(e.one_line())
-            return _from_snapshot(
-                ctx, since, now, f"no read-only key, and the leaked key cannot read any more ({why})"
-            )
+    dead = "no key to read with" if ex is None else _cannot_read(ctx, ex)
+    if ex is None or dead:
+        return _from_snapshot(ctx, since, now, dead)
     prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
     options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
     _say_waits(ctx, ex)
@@ -188,6 +181,20 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     return ActionResult(
         "warn" if attackers else "ok", out, lines=tuple(lines), evidence=tuple(refs), findings=found
     )
+
+
+def _cannot_read(ctx: ActionContext, ex: Exchange) -> str:
+    """Why only the leaked key is left and it cannot read any more ("" when it still can, or when the
+    read-only investigation key is connected)."""
+    if "investigation" in ctx.exchanges:
+        return ""
+    try:
+        ex.api_restrictions()
+    except ExchangeError as e:
+        return (
+            f"no read-only key, and the leaked key cannot read any more ({ctx.secrets.scrub(e.one_line())})"
+        )
+    return ""
 
 
 def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str) -> ActionResult:

@@ -148,20 +148,7 @@ def _snapshot_result(
 ) -> ActionResult:
     lines: list[tuple[Level, str]] = []
     out: dict[str, Any] = {"key": ctx.need_exchange().masked_key, "leaked_at": plain(leaked_at)}
-    if r is not None:
-        lines.append(("ok", f"permissions   {describe_permissions(r, now)}"))
-        out.update(
-            created=plain(r.create_time),
-            ip_restrict=r.ip_restrict,
-            can_withdraw=r.enable_withdrawals,
-            can_trade=r.enable_spot_and_margin_trading,
-            permissions=r.as_dict(),
-        )
-        if r.create_time > leaked_at:
-            lines.append(("info", f"the key was created {show(r.create_time)}: it cannot have leaked before"))
-            out["leaked_at"] = plain(r.create_time)
-    else:
-        _unknown_permissions(out, lines, reads.why.get("api-restrictions", "the read failed"))
+    _permissions(out, lines, r, now=now, leaked_at=leaked_at, reads=reads)
     if account is not None:
         held = account.nonzero_balances()
         out.update(uid=account.uid, assets=len(held), account_can_withdraw=account.can_withdraw)
@@ -171,10 +158,7 @@ def _snapshot_result(
     _activity(
         out, lines, leaked_at, orders=orders, withdrawals=withdrawals, deposits=deposits, transfers=transfers
     )
-    if orders is not None:
-        prefixes = prefixes_of(ctx_prefixes)
-        out.update(classify(orders, leaked_at, prefixes))
-        lines.extend(("info", row) for row in order_lines(orders, leaked_at, prefixes))
+    _whose_orders(out, lines, orders, leaked_at=leaked_at, prefixes=prefixes_of(ctx_prefixes), reads=reads)
     if status is not None:
         out["account_status"] = status
     for gap in reads.gaps:
@@ -184,21 +168,65 @@ def _snapshot_result(
     out["key_worked"] = (
         True if reads.refs else False if reads.rejected else unknown("whether the key still worked")
     )
+    lines.extend(("info", ref.short) for ref in reads.refs[:1])
+    if len(reads.refs) > 1:
+        lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
+    theirs = out.get("attacker_open")
+    findings = (
+        (f"{theirs} open orders that are not yours were on the book at the snapshot",)
+        if isinstance(theirs, int) and theirs
+        else ()
+    )
+    status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
+    return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
+
+
+def _permissions(
+    out: dict[str, Any],
+    lines: list[tuple[Level, str]],
+    r: ApiRestrictions | None,
+    *,
+    now: datetime,
+    leaked_at: datetime,
+    reads: _Reads,
+) -> None:
+    """The key's permissions as read, or each one unknown (with why) when the read failed."""
+    if r is None:
+        _unknown_permissions(out, lines, reads.why.get("api-restrictions", "the read failed"))
+        return
+    lines.append(("ok", f"permissions   {describe_permissions(r, now)}"))
+    out.update(
+        created=plain(r.create_time),
+        ip_restrict=r.ip_restrict,
+        can_withdraw=r.enable_withdrawals,
+        can_trade=r.enable_spot_and_margin_trading,
+        permissions=r.as_dict(),
+    )
+    if r.create_time > leaked_at:
+        lines.append(("info", f"the key was created {show(r.create_time)}: it cannot have leaked before"))
+        out["leaked_at"] = plain(r.create_time)
+
+
+def _whose_orders(
+    out: dict[str, Any],
+    lines: list[tuple[Level, str]],
+    orders: list[Order] | None,
+    *,
+    leaked_at: datetime,
+    prefixes: tuple[str, ...],
+    reads: _Reads,
+) -> None:
+    """Each open order with whose it is, right under the open-orders line; unknown when unreadable."""
     if orders is None:
         why = reads.why.get("open-orders", "the read failed")
         out["open_orders"] = unknown(f"whether there are open orders ({why})")
         out["open_symbols"] = unknown(f"which symbols have open orders ({why})")
         out["attacker_open"] = unknown(f"whether the attacker left open orders ({why})")
         out["attacker_orders"] = unknown(f"which open orders are the attacker's ({why})")
-    lines.extend(("info", ref.short) for ref in reads.refs[:1])
-    if len(reads.refs) > 1:
-        lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
-    after = out.get("open_after_leak", 0)
-    findings = (
-        (f"{after} open orders placed after the leak were on the book at the snapshot",) if after else ()
-    )
-    status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
-    return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
+        return
+    out.update(classify(orders, leaked_at, prefixes))
+    at = next((n + 1 for n, (_, text) in enumerate(lines) if text.startswith("open orders")), len(lines))
+    lines[at:at] = [("info", row) for row in order_lines(orders, leaked_at, prefixes)]
 
 
 def _activity(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from responder.clock import Clock
-from responder.errors import Aborted, ExchangeError
+from responder.errors import Aborted, AnswersError, ExchangeError
 from responder.exchange.protocol import Exchange
 from responder.incident.evidence import EvidenceStore, write_manifest
 from responder.incident.journal import SECRET_WITHHELD, Journal, format_time
@@ -112,17 +112,21 @@ class Runner:
         return self.result()
 
     def _restore_memory(self, total: int) -> None:
-        """After a restart, what lived only in the previous process is gone: secret answers (never
-        written anywhere) are asked again, and steps whose outputs say `in_memory` (a connection for
-        a further key) are run again — only when a step that may need them has not run yet."""
+        """After a restart, what lived only in the previous process is gone: a secret answer (never
+        written anywhere) that a step still to run names (`secret_ref`) is asked again, and steps whose
+        outputs say `in_memory` (a connection for a further key) run again while a later step has not."""
         ids = [s.id for s in self.playbook.steps]
+        ahead = [
+            s
+            for s in self.playbook.steps
+            if s.id not in self.state.finished or self.state.finished[s.id].outputs.get("in_memory")
+        ]
         for index, step in enumerate(self.playbook.steps, start=1):
             rec = self.state.finished.get(step.id)
-            later = [i for i in ids[index:] if i not in self.state.finished]
-            if rec is None or not later:
+            if rec is None or not [i for i in ids[index:] if i not in self.state.finished]:
                 continue
             if step.kind == "ask" and rec.status == "done":
-                self._ask_secrets_again(step)
+                self._ask_secrets_again(step, ahead)
             elif rec.outputs.get("in_memory"):
                 self.env.display.show(
                     "info", f"{step.title}: it lived only in the stopped process; again now"
@@ -130,18 +134,19 @@ class Runner:
                 del self.state.finished[step.id]
                 self._step(index, total, step)
 
-    def _ask_secrets_again(self, step: Step) -> None:
+    def _ask_secrets_again(self, step: Step, ahead: list[Step]) -> None:
         for q in step.questions:
             key = f"{step.id}.{q.id}"
-            if q.type != "secret" or key in self.env.vault:
+            named = any(key in (v for v in s.params.values() if isinstance(v, str)) for s in ahead)
+            if q.type != "secret" or key in self.env.vault or not named:
                 continue
-            p = Prompt(
-                step.id, q.id, f"{q.prompt} (kept only in memory, so asked again; empty to skip)", "question"
-            )
-            secret = self.env.prompter.secret(p)
-            self.journal.append(
-                "answer", step.id, {"question": q.id, "value": SECRET_WITHHELD, "again": True}
-            )
+            text = f"{q.prompt} (kept only in memory, so asked again; empty to skip)"
+            try:
+                secret = self.env.prompter.secret(Prompt(step.id, q.id, text, "question"))
+            except AnswersError:  # an answers file without it: go on; the step that needs it says so
+                continue
+            again = {"question": q.id, "value": SECRET_WITHHELD, "again": True}
+            self.journal.append("answer", step.id, again)
             if secret:
                 self.env.secrets.add(secret)
                 self.env.vault[key] = secret
