@@ -20,7 +20,7 @@ import typer
 from responder import __version__, errors
 from responder.cli_startup import LightGroup, terminate_like_ctrl_c
 from responder.commands.settings import Settings
-from responder.errors import EXIT_ABORTED, EXIT_FAILURE, EXIT_USAGE, ResponderError
+from responder.errors import EXIT_ABORTED, EXIT_USAGE, ResponderError
 from responder.exchange.baseurl import DEFAULT_BASE_URL
 
 # fmt: off
@@ -45,7 +45,6 @@ def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,  # noqa: E501
 ) -> None:
     """Incident response for a leaked Binance API key."""
-# fmt: on
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -53,7 +52,6 @@ def _settings(ctx: typer.Context) -> Settings:
     settings = ctx.find_root().obj
     assert isinstance(settings, Settings), "main() builds the settings"
     return settings
-
 
 def _ask_secret(settings: Settings) -> Any:
     """A masked prompt, only on a terminal (None otherwise): secrets never come from arguments."""
@@ -69,8 +67,6 @@ def _group(name: str, help: str) -> typer.Typer:
 key_app = _group("key", "Check an API key: is it live, and is it set up safely?")
 playbooks_app = _group("playbooks", "List, show and validate playbooks.")
 simulator_app = _group("simulator", "A simulated Binance (for drills, tests and benchmarks).")
-
-# fmt: off
 _URL_HELP = f"Binance REST base URL (env BINANCE_BASE_URL; default {DEFAULT_BASE_URL})."
 BaseUrl = Annotated[str | None, typer.Option("--base-url", help=_URL_HELP, show_default=False)]
 IncidentDir = Annotated[Path | None, typer.Option(help="Where to keep the journal, evidence and report.")]
@@ -78,7 +74,7 @@ CaseDir = Annotated[Path, typer.Argument(help="The incident directory (holds jou
 Answers = Annotated[Path | None, typer.Option(help="TOML answers file: step id → answer.")]
 _PROFILES = "Audit against a profile: dashboard, grid-bot, market-maker, arbitrage, custody, one-time."
 _IP = "Does the key have an IP whitelist? -2015 proves revocation only with --no-ip-whitelist."
-_SCENARIOS = "Attack scenario: pump-and-dump, quiet-leak, withdrawal-drain, ip-restricted."
+_SCENARIOS = "Attack scenario: pump-and-dump, quiet-leak, withdrawal-drain, ip-restricted, sub-account-leak."
 _SINCE = "Leak time: '2026-11-23 09:40', '3h ago', 'yesterday 18:00'."
 
 
@@ -104,6 +100,11 @@ def _key_check(
         raise errors.Unreachable("the key check could not reach Binance", hint="the verdict is indeterminate")
 
 
+@_group("keys", "Every API key of an organisation, with a master-account key.").command("sweep", help="With a master-account key (BINANCE_MASTER_API_KEY and _SECRET, or a masked prompt), audit every sub-account's API keys and the master key. Reads only. Exit 0 when the sweep completed, 2 on bad input, 3 when Binance could not be reached.")  # noqa: E501
+def _keys_sweep(ctx: typer.Context, base_url: BaseUrl = None, profile: Annotated[str | None, typer.Option("--profile", help=_PROFILES)] = None, known: Annotated[str | None, typer.Option(help="Your keys' names, comma-separated: any other name is flagged.")] = None, as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False) -> None:  # noqa: E501
+    from responder.commands.keys import sweep
+    typer.echo(sweep(settings := _settings(ctx), base_url=base_url, profile=profile, known=known, as_json=as_json, ask_secret=_ask_secret(settings)))  # noqa: E501
+
 @app.command("report")
 def _report(
     ctx: typer.Context,
@@ -119,15 +120,17 @@ def _report(
 
 
 @app.command("verify")
-def _verify(directory: CaseDir) -> None:
-    """Check an incident's journal hash chain and, when present, MANIFEST.sha256. Exit 0 when intact,
-    1 with one line per problem when anything was changed, removed or reordered."""
+def _verify(
+    directory: CaseDir,
+    expect: Annotated[str | None, typer.Option(help="A head hash you kept: prove it.")] = None,
+) -> None:
+    """Check every file of an incident against the SHA-256 its journal recorded, the hash chain and the
+    case's end. Exit 0 intact (open case: intact so far), 1 naming each file changed, missing, unaccounted."""
     from responder.commands.verify import verify
 
-    if problems := verify(directory):
-        typer.echo("\n".join(f"BROKEN  {problem}" for problem in problems))
-        raise typer.Exit(EXIT_FAILURE)
-    typer.echo(f"intact  {directory}: journal chain and manifest verified")
+    lines, code = verify(directory, expect=expect)
+    typer.echo("\n".join(lines))
+    raise typer.Exit(code)
 
 
 @playbooks_app.command("list")
@@ -226,6 +229,8 @@ def _run(
     dry_run: Annotated[bool, typer.Option(help="Never change anything; show what would be done.")] = False,
     answers: Answers = None,
     incident_dir: IncidentDir = None,
+    leaked_at: Annotated[str | None, typer.Option(help="Prefill the leak time; you confirm it.")] = None,
+    vector: Annotated[str | None, typer.Option(help="Prefill: repository, server, phishing, insider, unknown.")] = None,  # noqa: E501
 ) -> None:
     """The real incident: walk the leak playbook against Binance with your leaked key.
 
@@ -234,7 +239,7 @@ def _run(
     from responder.commands.run import run
 
     outcome = run(_settings(ctx), playbook_ref=playbook, base_url=base_url, dry_run=dry_run, answers=answers,
-                  incident_dir=incident_dir)
+                  incident_dir=incident_dir, leaked_at=leaked_at, vector=vector)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -249,6 +254,21 @@ def _resume(
     from responder.commands.resume import resume
 
     raise typer.Exit(resume(_settings(ctx), directory, force=force, answers=answers).exit_code)
+
+
+@app.command("scan")
+def _scan(ctx: typer.Context, path: Annotated[str, typer.Argument(help="A directory or file; a git work tree for --history.")], *,  # noqa: E501
+          history: Annotated[bool, typer.Option(help="Also every commit git reaches (all branches).")] = False,  # noqa: E501
+          verify: Annotated[bool, typer.Option(help="Ask Binance which keys are live (one signed read each).")] = False,  # noqa: E501
+          base_url: BaseUrl = None, as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,  # noqa: E501
+          sarif: Annotated[Path | None, typer.Option(help="Also write SARIF 2.1.0 to FILE.")] = None,
+          unsafe_assume_no_ip_whitelist: Annotated[bool, typer.Option(help="Read -2015 as revoked (unsafe).")] = False) -> None:  # noqa: E501
+    """Find Binance API keys, secrets and private keys in files and git history (masked); nothing is sent
+    without --verify. Exit 0 nothing found, 1 found, 2 bad input, 3 Binance unreachable with --verify."""
+    from responder.commands.scan import scan
+    done = scan(_settings(ctx), path=path, history=history, verify=verify, base_url=base_url, sarif=sarif, unsafe_assume_no_ip_whitelist=unsafe_assume_no_ip_whitelist)  # noqa: E501
+    typer.echo(done.text(as_json=as_json))
+    raise typer.Exit(done.exit_code)
 # fmt: on
 
 

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from responder.clock import SystemClock
 from responder.simulator import Simulator, load_scenario, serve
+from responder.simulator.keys import SimSecret
 from tests.exchange.cli_run import Run, run
 
 pytestmark = [pytest.mark.loopback, pytest.mark.slow]
@@ -171,3 +172,20 @@ def test_the_canary_is_really_searched(tmp_path: Path) -> None:
     (tmp_path / "leak.txt").write_text(f"oops {CANARY}")
     with pytest.raises(AssertionError, match="secret material"):
         assert_no_canary(Run(0, "", ""), tmp_path)
+
+
+@pytest.mark.parametrize("case", ["live", "500", "-1002", "403"])
+def test_keys_sweep_keeps_the_master_secret_in(tmp_path: Path, case: str) -> None:
+    """`keys sweep` with the canary as the master key's secret (issue 14), on every kind of answer."""
+    sim = Simulator(load_scenario("sub-account-leak"), clock=SystemClock())
+    master = next(k for k in sim.keys if k.name == "master")
+    master.api_key, master.secret = HMAC_KEY, SimSecret(CANARY)
+    for fault in FAILURES[case]:
+        sim.control.inject_fault(path="/sapi/v1/sub-account/subAccountApi", **fault)
+    env = {"BINANCE_MASTER_API_KEY": HMAC_KEY, "BINANCE_MASTER_API_SECRET": CANARY}
+    with serve(sim) as base:
+        for as_json in ([], ["--json"]):
+            result = run(["keys", "sweep", "--base-url", base, *as_json], env, tmp_path)
+            assert result.code in (0, 1, 3), result.err
+            assert_no_canary(result, tmp_path, sim)
+    sim.close()

@@ -77,6 +77,7 @@ def drill_case(
     resume_dir: Path | None = None,
     force: bool = False,
 ) -> RunResult:
+    from responder.leak import subaccount_drill
     from responder.leak.drill import auto_answers, leaked_credentials
     from responder.playbook.session import CaseInfo, resume_case, start_case
 
@@ -97,6 +98,7 @@ def drill_case(
         display=display,
         registry=registry,
         control=setup.control,
+        master=subaccount_drill.master_credentials(setup.sim, secrets),  # organisation scenarios only
     )
     with session as env:
         if resume_dir is not None:

@@ -14,6 +14,7 @@ from responder.commands.session import (
     closing,
     load,
     masked_asker,
+    master_from_env,
     open_session,
     prompter_for,
     terminal_display,
@@ -23,8 +24,13 @@ from responder.secrets import SecretRegistry
 
 
 def resume(settings: Settings, directory: Path, *, force: bool, answers: Path | None) -> Outcome:
-    from responder.incident.journal import case_opened
+    from responder.incident.journal import case_opened, recover_torn_line
+    from responder.incident.paths import require_case
 
+    require_case(directory)
+    recovered = recover_torn_line(directory, settings.clock)  # a power cut's torn line, set aside
+    if recovered is not None:
+        terminal_display(settings, "").show("warn", f"Recovered: {recovered}")
     opened = case_opened(directory)  # verified: a damaged journal is refused (JournalError)
     mode = str(opened.payload.get("mode"))
     if mode == "drill":
@@ -47,6 +53,7 @@ def resume(settings: Settings, directory: Path, *, force: bool, answers: Path | 
         prompter=prompter,
         display=display,
         registry=registry,
+        master=master_from_env(settings, secrets, masked_asker(settings, prompter)),
     )
     with session as env:
         result = resume_case(env, directory, playbook=playbook, force=force)

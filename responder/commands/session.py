@@ -55,9 +55,11 @@ def open_session(
     display: Display,
     registry: ActionRegistry,
     control: DrillControl | None = None,
+    master: Credentials | None = None,
 ) -> Iterator[Env]:
     """The engine's `Env` for one case, with a client for `credentials` and a factory for further keys
-    (the read-only investigation key); every client is closed when the block ends."""
+    (the read-only investigation key); with `master` (a master-account key from the environment or the
+    drill), also the `master` exchange the sub-account steps use. Every client is closed at the end."""
     from responder.credentials import credentials_from
     from responder.exchange.client import connect  # httpx: only once the first prompt is answered
     from responder.playbook.runner import Env
@@ -82,6 +84,7 @@ def open_session(
             control=control,
             connect=further_key,
             resume_command=settings.resume_command,
+            exchanges={"master": client(master)} if master is not None else {},
         )
 
 
@@ -121,6 +124,15 @@ def need_terminal(settings: Settings, alternative: str) -> None:
         raise UsageError("no terminal to ask questions on", hint=alternative)
 
 
+def master_from_env(settings: Settings, secrets: SecretRegistry, ask: Any) -> Credentials | None:
+    """A master-account key in BINANCE_MASTER_* (the secret may be asked, masked), or None."""
+    from responder.masterkey import load_master_credentials, master_in_env
+
+    if not master_in_env(settings.environ):
+        return None
+    return load_master_credentials(settings.environ, secrets, ask_secret=ask)
+
+
 def masked_asker(settings: Settings, prompter: Prompter) -> Any:
     """A masked prompt for a missing credential, only when a person is there to answer it."""
     if not settings.interactive:
@@ -148,6 +160,7 @@ def closing(display: TerminalDisplay, result: RunResult, launcher: str = "respon
         display.show("info", f"This was a {what}. Do not send this report to Binance support.")
         display.show("info", f"The rehearsal's files: {d}/ (report.md, report.html)")
         display.show("info", f"Check nothing was changed: {launcher} verify {d}")
+        _head(display, d, launcher)
         display.show("info", f"If your key has really leaked: {launcher} run (without --dry-run).")
         return
     display.show(
@@ -156,8 +169,24 @@ def closing(display: TerminalDisplay, result: RunResult, launcher: str = "respon
     )
     display.show("info", f"Attach {bundle_path(d, 'report.html')} (prints to PDF) and keep {d}/ as it is.")
     display.show("info", f"Check nothing was changed: {launcher} verify {d}")
+    _head(display, d, launcher)
     display.show(
         "info",
         "Next 24 hours: withdrawals stay locked after a password/2FA change; watch your email "
         "for Binance notices; do not create trading keys until support has answered.",
     )
+
+
+def _head(display: TerminalDisplay, d: Path, launcher: str) -> None:
+    """The journal's head hash, to keep away from this computer."""
+    from responder.incident.journal import journal_head
+
+    head = journal_head(d)
+    if head is not None:
+        display.show("info", f"Journal head hash: {head}")
+        display.show(
+            "info",
+            "Keep it away from this computer (write it down, email it to yourself): it proves later that "
+            f"this record was not changed — {launcher} verify {d} --expect HASH. The letter to support "
+            "quotes the head at the time it was written, so Binance holds a copy too.",
+        )

@@ -54,6 +54,14 @@ _SAPI: Mapping[str, tuple[str, int]] = {
     "/sapi/v1/asset/transfer": ("sapi-ip", 1),
     "/sapi/v1/accountSnapshot": ("sapi-ip", 2400),
     "/sapi/v1/convert/tradeFlow": ("sapi-uid", 3000),
+    # The master account's sub-account endpoints (reference §3.3; weights from the sub-account SDK).
+    "/sapi/v1/sub-account/list": ("sapi-ip", 1),
+    "/sapi/v1/sub-account/subAccountApi": ("sapi-uid", 3000),
+    "/sapi/v1/sub-account/subAccountApi/ipRestriction": ("sapi-uid", 3000),
+    "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList": ("sapi-uid", 3000),
+    "/sapi/v2/sub-account/subAccountApi/ipRestriction": ("sapi-uid", 3000),
+    "/sapi/v1/sub-account/subAccountApiPermission": ("sapi-uid", 3000),
+    "/sapi/v3/sub-account/assets": ("sapi-uid", 60),
 }
 
 _API: Mapping[tuple[str, str], int] = {
@@ -71,6 +79,8 @@ _API: Mapping[tuple[str, str], int] = {
 
 def endpoint_cost(method: str, path: str, params: Mapping[str, object]) -> Cost:
     """The weight of one request, from the reference §3 tables (parameter-dependent where it is)."""
+    if (method, path) == ("POST", "/sapi/v1/sub-account/universalTransfer"):
+        return Cost(f"sapi:{method} {path}", 360, "sapi-uid")  # the GET (history) is Weight(IP) 1
     if path.startswith("/sapi/"):
         kind, weight = _SAPI.get(path, ("sapi-ip", 1))
         per_second = 180_000 if path == "/sapi/v1/capital/withdraw/history" else None

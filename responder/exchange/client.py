@@ -68,6 +68,9 @@ Recorder = Callable[[str, dict[str, object], int, Any], None]
 Params = Sequence[tuple[str, object]]
 T = TypeVar("T")
 
+# Parameters that carry another API key (a sub-account's): kept masked in recorded evidence.
+_MASKED_PARAMS = frozenset({"subAccountApiKey"})
+
 # httpx failures after which the request certainly never reached Binance.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
@@ -157,6 +160,11 @@ class BinanceClient:
                 continue
             raise error
 
+    def call(self, method: str, path: str, params: Params = ()) -> Any:
+        """A signed request through the chokepoint, for endpoint families kept in their own module
+        (`exchange/subaccounts.py`). A non-GET is a mutation: never retried once it may have been sent."""
+        return self._request(method, path, params)
+
     def _send(self, method: str, path: str, sent: list[tuple[str, object]], signed: bool) -> httpx.Response:
         query = encode_params(sent)
         headers = {"Accept": "application/json"}
@@ -194,6 +202,7 @@ class BinanceClient:
 
     def _record(self, endpoint: str, sent: list[tuple[str, object]], status: int, body: Body) -> None:
         data = body.json if body.is_json else body.text[:2000]
+        sent = [(k, mask_key(str(v)) if k in _MASKED_PARAMS else v) for k, v in sent]
         with self._last_lock:
             self._last[endpoint] = RawResponse(endpoint, dict(sent), status, data)
         if self._recorder is not None:

@@ -1,30 +1,33 @@
-"""The evidence store: raw material a support agent can check, written once and never rewritten.
+"""The evidence store and the bundle's files: each written once through the write seam and journaled.
 
 `<incident>/evidence/<name>.json` holds what the exchange said (or what an action measured), each
-file journaled as an `evidence` entry with its SHA-256. `MANIFEST.sha256` (sha256sum format, relative
-paths) covers `evidence/*`, `journal.jsonl`, and `findings.json` and `report.{md,txt,html}` when
-present, so `sha256sum -c MANIFEST.sha256` works without responder, and `verify_manifest` names
-every file that is missing, changed or unlisted.
+file journaled as an `evidence` entry with its SHA-256. The findings and every rendering of the report
+(`findings.json`, `report.{md,txt,html}`) are journaled as `file` entries each time they are written,
+so the journal accounts for every file of the incident. When the case closes, `MANIFEST.sha256`
+(sha256sum format, relative paths) lists every file the journal records — not the journal itself,
+whose own anchor is its head hash — and the `case-closed` entry records the manifest's SHA-256, so
+`sha256sum -c MANIFEST.sha256` works without responder and `verify` checks it against the journal.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from responder.errors import JournalError
-from responder.incident.journal import JOURNAL_NAME, Journal, canonical, verify_chain
+from responder.incident.journal import JOURNAL_NAME, Journal, canonical
+from responder.incident.store import OS_WRITER, write_failed
 from responder.secrets import SecretRegistry
 
 MANIFEST_NAME: Final = "MANIFEST.sha256"
 EVIDENCE_DIR: Final = "evidence"
-# Top-level files the manifest covers besides the journal, when present: the findings and the reports.
+# Top-level files of the bundle besides the journal: the findings and the reports.
 BUNDLE_FILES: Final = ("findings.json", "report.md", "report.txt", "report.html")
+RECORD_KINDS: Final = ("evidence", "file")  # journal entries that record a file and its SHA-256
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
 
 
@@ -70,15 +73,16 @@ class EvidenceStore:
         if self._secrets.find_in(text):
             raise JournalError(f"refusing to write evidence {name}: it contains a loaded secret")
         folder = self.incident_dir / EVIDENCE_DIR
-        folder.mkdir(exist_ok=True)
         path = self._free_path(folder, name.removesuffix(".json"))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        data_bytes = text.encode("utf-8")
+        writer = self._journal.writer
         try:
-            os.write(fd, text.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        ref = EvidenceRef(path.relative_to(self.incident_dir).as_posix(), sha256_file(path))
+            writer.make_dir(folder)
+            writer.write_new(path, data_bytes)
+        except OSError as e:
+            raise write_failed(f"the evidence file {path.name}", self.incident_dir, e) from None
+        rel = path.relative_to(self.incident_dir).as_posix()
+        ref = EvidenceRef(rel, hashlib.sha256(data_bytes).hexdigest())
         payload = {"path": ref.path, "sha256": ref.sha256, "source": source, "description": description}
         self._journal.append("evidence", step, payload)
         return ref
@@ -101,80 +105,87 @@ class EvidenceStore:
         return candidate
 
 
-def write_bundle_file(
-    incident_dir: Path, name: str, text: str, *, secrets: SecretRegistry | None = None
-) -> Path:
-    """Write one of the bundle's files (`findings.json`, `report.<fmt>`) atomically, private (0600).
-
-    Refuses a text holding a loaded secret, and any name outside the bundle."""
+def _bundle_bytes(name: str, text: str, secrets: SecretRegistry | None) -> bytes:
     if name not in BUNDLE_FILES:
         raise JournalError(f"{name!r} is not a file of the incident bundle ({', '.join(BUNDLE_FILES)})")
     if secrets is not None and secrets.find_in(text):
         raise JournalError(f"refusing to write {name}: it would contain a loaded secret")
+    return text.encode("utf-8")
+
+
+def write_bundle_file(
+    incident_dir: Path, name: str, text: str, *, secrets: SecretRegistry | None = None
+) -> Path:
+    """Write one of the bundle's files outside a case (`investigate --out`): atomic, private (0600).
+
+    Refuses a text holding a loaded secret, and any name outside the bundle."""
+    data = _bundle_bytes(name, text, secrets)
     path = incident_dir / name
-    tmp = path.with_name(f".{name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, text.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        OS_WRITER.replace(path, data)
+    except OSError as e:
+        raise write_failed(name, incident_dir, e) from None
     return path
 
 
-def _covered(incident_dir: Path) -> list[str]:
-    files = [name for name in (JOURNAL_NAME, *BUNDLE_FILES) if (incident_dir / name).is_file()]
-    folder = incident_dir / EVIDENCE_DIR
-    if folder.is_dir():
-        files += sorted(p.relative_to(incident_dir).as_posix() for p in folder.rglob("*") if p.is_file())
-    return files
+def record_bundle_file(
+    journal: Journal, name: str, text: str, *, what: str, secrets: SecretRegistry | None = None
+) -> Path:
+    """Write one of the bundle's files into the case and journal it (a `file` entry with its SHA-256).
 
-
-def write_manifest(incident_dir: Path) -> Path:
-    """(Re)write `MANIFEST.sha256` over the journal, every evidence file, the findings and the reports."""
-    lines = [f"{sha256_file(incident_dir / rel)}  {rel}\n" for rel in _covered(incident_dir)]
-    path = incident_dir / MANIFEST_NAME
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(lines), encoding="utf-8")
-    os.replace(tmp, path)
+    Every rendering is journaled, so a re-rendered report is accounted for and never hides a change."""
+    data = _bundle_bytes(name, text, secrets)
+    incident_dir = journal.path.parent
+    path = incident_dir / name
+    payload: dict[str, Any] = {"path": name, "what": what}
+    record = recorded_files(journal.entries).get(name)
+    if path.is_file() and (on_disk := sha256_file(path)) != (record[0] if record else None):
+        # the file being replaced is not the one the journal recorded: say so, never hide it
+        payload["replaced_unrecorded"] = on_disk
+    try:
+        journal.writer.replace(path, data)
+    except OSError as e:
+        raise write_failed(name, incident_dir, e) from None
+    journal.append("file", None, {**payload, "sha256": hashlib.sha256(data).hexdigest()})
     return path
 
 
-def verify_manifest(incident_dir: Path) -> list[str]:
-    """One line per problem: a file missing, changed, or not listed; a malformed manifest line."""
-    path = incident_dir / MANIFEST_NAME
-    problems: list[str] = []
-    listed: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-        m = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line)
-        if not m or ".." in Path(m.group(2)).parts or Path(m.group(2)).is_absolute():
-            problems.append(f"{MANIFEST_NAME}:{number}: not a `sha256  relative/path` line")
-            continue
-        listed[m.group(2)] = m.group(1)
-    for rel, digest in listed.items():
-        file = incident_dir / rel
-        if not file.is_file():
-            problems.append(f"{rel}: listed in {MANIFEST_NAME} but missing")
-        elif sha256_file(file) != digest:
-            problems.append(f"{rel}: sha256 differs from {MANIFEST_NAME} (changed after the case closed)")
-    problems += [
-        f"{rel}: not listed in {MANIFEST_NAME}" for rel in _covered(incident_dir) if rel not in listed
-    ]
-    return problems
+def recorded_files(entries: Any) -> dict[str, tuple[str, int]]:
+    """Every file the journal accounts for: relative path -> (SHA-256 of its latest record, entry seq).
+
+    The manifest a `case-closed` entry records counts as a file record too."""
+    latest: dict[str, tuple[str, int]] = {}
+    for e in entries:
+        p = e.payload
+        if e.kind in RECORD_KINDS and isinstance(p.get("path"), str) and isinstance(p.get("sha256"), str):
+            latest[p["path"]] = (p["sha256"], e.seq)
+        manifest = p.get("manifest") if e.kind == "case-closed" else None
+        if isinstance(manifest, dict) and isinstance(manifest.get("sha256"), str):
+            latest[MANIFEST_NAME] = (manifest["sha256"], e.seq)
+    return latest
 
 
-def verify_incident(incident_dir: Path) -> list[str]:
-    """Every problem with an incident directory's record: the journal chain, then the manifest if any."""
-    if not incident_dir.is_dir():
-        return [f"{incident_dir}: not a directory"]
+def close_case(journal: Journal, status: str, **extra: Any) -> str:
+    """Anchor the end of a case: write `MANIFEST.sha256` over every file the journal records, then
+    journal `case-closed` carrying the manifest's SHA-256. Returns the journal's new head hash."""
+    incident_dir = journal.path.parent
+    files = {
+        rel: digest for rel, (digest, _) in recorded_files(journal.entries).items() if rel != MANIFEST_NAME
+    }
+    text = "".join(f"{digest}  {rel}\n" for rel, digest in sorted(files.items()))
+    data = text.encode("utf-8")
     try:
-        problems = verify_chain(incident_dir / JOURNAL_NAME)
-    except JournalError as e:
-        problems = [e.one_line()]
-    if (incident_dir / MANIFEST_NAME).exists():
-        problems += verify_manifest(incident_dir)
-    return problems
+        journal.writer.replace(incident_dir / MANIFEST_NAME, data)
+    except OSError as e:
+        raise write_failed(MANIFEST_NAME, incident_dir, e) from None
+    manifest = {"path": MANIFEST_NAME, "sha256": hashlib.sha256(data).hexdigest(), "files": len(files)}
+    return journal.append("case-closed", None, {"status": status, **extra, "manifest": manifest}).hash
+
+
+def closed_status(journal: Journal) -> str | None:
+    """The status of the case's last `case-closed`, None while the case is open."""
+    last = next((e for e in reversed(journal.entries) if e.kind == "case-closed"), None)
+    return None if last is None else str(last.payload.get("status", "done"))
 
 
 def is_case(directory: Path) -> bool:
@@ -187,17 +198,3 @@ def bundle_path(incident_dir: Path, name: str) -> Path:
     if name not in BUNDLE_FILES:
         raise ValueError(f"{name!r} is not a file of the incident bundle")
     return incident_dir / name
-
-
-def refresh_manifest(incident_dir: Path) -> None:
-    """Re-write MANIFEST.sha256 after the reports were re-rendered, unless anything else no longer
-    matches it: never bless changed evidence."""
-    if (incident_dir / MANIFEST_NAME).exists():
-        problems = [p for p in verify_manifest(incident_dir) if not p.startswith("report.")]
-        if problems:
-            raise JournalError(
-                f"reports written, but {MANIFEST_NAME} was left as it is: {problems[0]}"
-                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-                hint="run `responder verify DIR`; the report marks changed evidence",
-            )
-    write_manifest(incident_dir)

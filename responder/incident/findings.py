@@ -16,7 +16,9 @@ from typing import Any, Final
 from responder.errors import JournalError, UsageError
 from responder.exchange.models import Order
 from responder.forensics.model import Findings, ItemVerdict, OrderVerdict
-from responder.incident.evidence import write_bundle_file
+from responder.incident.evidence import record_bundle_file, write_bundle_file
+from responder.incident.journal import Journal
+from responder.incident.store import DIR_MODE, OS_WRITER, write_failed
 from responder.jsonable import iso, plain
 from responder.secrets import SecretRegistry
 
@@ -76,10 +78,18 @@ def to_json(f: Findings, *, heuristics: str = HEURISTICS, swept: bool = True) ->
 
 
 def write_findings(
-    directory: Path, data: Mapping[str, Any], *, secrets: SecretRegistry | None = None
+    directory: Path,
+    data: Mapping[str, Any],
+    *,
+    secrets: SecretRegistry | None = None,
+    journal: Journal | None = None,
 ) -> Path:
-    """Write `findings.json` (from `to_json`) into `directory`, private, refusing a loaded secret."""
-    return write_bundle_file(directory, FINDINGS_NAME, json.dumps(data, indent=2) + "\n", secrets=secrets)
+    """Write `findings.json` (from `to_json`) into `directory`, private, refusing a loaded secret;
+    journaled (a `file` entry with its SHA-256) when written into a case (`journal` given)."""
+    text = json.dumps(data, indent=2) + "\n"
+    if journal is not None:
+        return record_bundle_file(journal, FINDINGS_NAME, text, what="findings", secrets=secrets)
+    return write_bundle_file(directory, FINDINGS_NAME, text, secrets=secrets)
 
 
 def read_findings(directory: Path) -> Mapping[str, Any] | None:
@@ -98,11 +108,13 @@ def read_findings(directory: Path) -> Mapping[str, Any] | None:
 
 def write(f: Findings, out_dir: Path, *, secrets: SecretRegistry | None = None) -> dict[str, Path]:
     """Write findings.json and the evidence files into `out_dir`; returns what was written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"cannot create {out_dir}: {err.strerror}") from None
     written = {"findings": write_findings(out_dir, to_json(f), secrets=secrets)}
     if f.evidence is not None:
         ev_dir = out_dir / "evidence"
-        ev_dir.mkdir(exist_ok=True)
         e = f.evidence
         for name, rows in (
             ("orders", e.orders), ("trades", e.trades), ("withdrawals", e.withdrawals),
@@ -113,6 +125,10 @@ def write(f: Findings, out_dir: Path, *, secrets: SecretRegistry | None = None) 
             text = json.dumps(plain(list(rows)), indent=1) + "\n"
             if secrets is not None and secrets.find_in(text):
                 raise JournalError(f"refusing to write {path.name}: it would contain a loaded secret")
-            path.write_text(text, encoding="utf-8")
+            try:
+                OS_WRITER.make_dir(ev_dir)
+                OS_WRITER.replace(path, text.encode("utf-8"))
+            except OSError as err:
+                raise write_failed(f"evidence/{path.name}", out_dir, err) from None
             written[name] = path
     return written

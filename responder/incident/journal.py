@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,8 @@ from typing import Any, Final
 
 from responder.clock import Clock
 from responder.errors import JournalError, UsageError
+from responder.incident.store import OS_WRITER, Writer, write_failed
+from responder.incident.torn import recover
 from responder.secrets import Secret, SecretRegistry
 
 ZERO_HASH: Final = "0" * 64
@@ -44,6 +45,7 @@ KINDS: Final = frozenset(
         "case-closed",
         "resumed",
         "checkpoint",
+        "file",
     }
 )
 _FIELDS: Final = ("seq", "time", "kind", "step", "payload", "prev", "hash")
@@ -98,8 +100,17 @@ class Entry:
 class Journal:
     """The writer. Create with `Journal.create` (new case) or `Journal.open` (resume, chain verified)."""
 
-    def __init__(self, path: Path, clock: Clock, secrets: SecretRegistry, entries: list[Entry]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        clock: Clock,
+        secrets: SecretRegistry,
+        entries: list[Entry],
+        *,
+        writer: Writer = OS_WRITER,
+    ) -> None:
         self.path = path
+        self.writer = writer  # the write seam every file of this incident goes through
         # step id -> its role (set by the runner from the playbook): every entry of that step records it
         self.step_roles: Mapping[str, str] = {}
         self._clock = clock
@@ -107,23 +118,32 @@ class Journal:
         self._entries = entries
 
     @classmethod
-    def create(cls, incident_dir: Path, clock: Clock, secrets: SecretRegistry) -> Journal:
+    def create(
+        cls, incident_dir: Path, clock: Clock, secrets: SecretRegistry, *, writer: Writer = OS_WRITER
+    ) -> Journal:
         path = incident_dir / JOURNAL_NAME
         if path.exists():
             raise JournalError(f"{path} already exists; a journal is never overwritten")
-        return cls(path, clock, secrets, [])
+        return cls(path, clock, secrets, [], writer=writer)
 
     @classmethod
-    def open(cls, incident_dir: Path, clock: Clock, secrets: SecretRegistry) -> Journal:
-        """Open an existing journal to append to it; refuses a broken chain."""
+    def open(
+        cls, incident_dir: Path, clock: Clock, secrets: SecretRegistry, *, writer: Writer = OS_WRITER
+    ) -> Journal:
+        """Open an existing journal to append to it; refuses a broken chain. A torn last line (a write
+        cut off by a power cut) is first set aside and the recovery journaled (`torn.recover`)."""
         path = incident_dir / JOURNAL_NAME
+        recovered = recover(path, writer, _is_whole_entry)
         problems = verify_chain(path)
         if problems:
             raise JournalError(
                 f"{path} is damaged ({problems[0]}); it cannot be continued",
                 hint=f"run `responder verify {incident_dir}` for every problem",
             )
-        return cls(path, clock, secrets, read_entries(path))
+        journal = cls(path, clock, secrets, read_entries(path), writer=writer)
+        if recovered is not None:
+            journal.append("file", None, recovered.payload())
+        return journal
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -160,15 +180,10 @@ class Journal:
         return entry
 
     def _write(self, data: bytes) -> None:
-        new = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if new:
-            _fsync_dir(self.path.parent)
+            self.writer.append(self.path, data)
+        except OSError as e:
+            raise write_failed(f"the journal entry #{len(self._entries) + 1}", self.path.parent, e) from None
 
 
 def _strings(value: object) -> list[str]:
@@ -180,19 +195,6 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, (list, tuple, set, frozenset)):
         return [s for v in value for s in _strings(v)]
     return []
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 def _parse_line(raw: bytes) -> Entry:
@@ -237,6 +239,25 @@ def read_entries(path: Path) -> list[Entry]:
     return entries
 
 
+def _is_whole_entry(raw: bytes) -> bool:
+    try:
+        entry = _parse_line(raw)
+    except ValueError:
+        return False
+    return line_hash(entry.as_dict()) == entry.hash
+
+
+def readable_entries(path: Path) -> list[Entry]:
+    """Every line that parses as an entry, skipping the rest: for `verify`, which reports the rest."""
+    entries = []
+    for raw in _raw_lines(path):
+        try:
+            entries.append(_parse_line(raw))
+        except ValueError:
+            continue
+    return entries
+
+
 def verify_chain(path: Path) -> list[str]:
     """Every place the chain breaks, as `journal.jsonl:LINE: why`; an empty list means intact."""
     problems: list[str] = []
@@ -244,7 +265,10 @@ def verify_chain(path: Path) -> list[str]:
     if not lines:
         return [f"{path.name}: empty journal"]
     if not path.read_bytes().endswith(b"\n"):
-        problems.append(f"{path.name}:{len(lines)}: last line has no newline (truncated write)")
+        problems.append(
+            f"{path.name}:{len(lines)}: torn last line (a write was cut off, e.g. by a power cut); "
+            "`responder resume` sets it aside and continues"
+        )
     prev_hash: str | None = ZERO_HASH
     prev_seq = 0
     for number, raw in enumerate(lines, start=1):
@@ -291,3 +315,31 @@ def read_verified(incident_dir: Path) -> tuple[Entry, ...]:
 def case_opened(incident_dir: Path) -> Entry:
     """The verified `case-opened` entry: mode (live, dry-run, drill), playbook, base URL, scenario."""
     return read_verified(incident_dir)[0]  # verify_chain refuses a first entry of another kind
+
+
+def journal_head(incident_dir: Path) -> str | None:
+    """The hash of the journal's last entry, to anchor it elsewhere; None when it does not verify."""
+    try:
+        entries = read_verified(incident_dir)
+    except (JournalError, UsageError):
+        return None
+    return entries[-1].hash if entries else None
+
+
+def recover_torn_line(incident_dir: Path, clock: Clock) -> str | None:
+    """Before continuing a case: set a torn last line aside and journal it (see `incident.torn`).
+    Returns what was done, to tell the person, or None when the journal ended cleanly."""
+    path = incident_dir / JOURNAL_NAME
+    if not path.is_file():
+        return None
+    before = path.read_bytes()
+    if not before or before.endswith(b"\n"):
+        return None
+    journal = Journal.open(incident_dir, clock, SecretRegistry())
+    last = journal.entries[-1]
+    if last.kind == "file" and last.payload.get("what") == "torn-line":
+        return (
+            f"the journal's last line was cut off mid-write (a power cut?); its {last.payload.get('bytes')} "
+            f"bytes are kept in {last.payload.get('path')} and the recovery is journaled (entry #{last.seq})"
+        )
+    return "the journal's last line lacked only its newline; it was completed"

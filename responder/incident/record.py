@@ -2,7 +2,9 @@
 
 What the report is built from. The journal is read through `journal.read_verified` (a damaged chain is
 refused); each evidence file's actual SHA-256 is kept next to the one the journal recorded, so the
-report says whether the bundle is intact.
+report says whether the bundle is intact. `findings.json` is believed only when it matches its journal
+record: a changed one is replaced by the journaled copy in `evidence/` (and the report says so), so
+editing verdicts cannot make the attacker's orders disappear from a re-rendered report.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from responder.errors import JournalError, UsageError
-from responder.incident.findings import read_findings
+from responder.incident.findings import FINDINGS_NAME, read_findings
 from responder.incident.journal import JOURNAL_NAME, read_verified
 
 
@@ -48,6 +50,7 @@ class IncidentRecord:
     entries: tuple[JournalEntry, ...]
     evidence: tuple[EvidenceFile, ...]
     findings: Mapping[str, Any] | None
+    findings_note: str | None = None  # why the findings shown are not findings.json as it is on disk
 
 
 def parse_time(text: str) -> datetime:
@@ -99,8 +102,32 @@ def _read_evidence(directory: Path, payload: Mapping[str, Any]) -> EvidenceFile:
     )
 
 
+def _trusted_findings(
+    directory: Path, entries: tuple[JournalEntry, ...], evidence: tuple[EvidenceFile, ...]
+) -> tuple[Mapping[str, Any] | None, str | None]:
+    """findings.json if it is what the journal recorded; else the intact journaled copy, and why."""
+    recorded = next(
+        (str(e.payload.get("sha256")) for e in reversed(entries)
+         if e.kind == "file" and e.payload.get("path") == FINDINGS_NAME),
+        None,
+    )  # fmt: skip
+    path = directory / FINDINGS_NAME
+    if recorded is None or not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() == recorded:
+        return read_findings(directory), None
+    copy = next(
+        (ev for ev in reversed(evidence)
+         if ev.path.startswith("evidence/findings") and ev.actual_sha256 == ev.recorded_sha256
+         and isinstance(ev.content, Mapping)),
+        None,
+    )  # fmt: skip
+    if copy is None:
+        return None, f"{FINDINGS_NAME} was changed after it was journaled and no intact copy exists"
+    return copy.content, f"{FINDINGS_NAME} was changed after it was journaled; shown from {copy.path}"
+
+
 def read_incident(directory: Path) -> IncidentRecord:
     """Everything the report needs, read from `directory` (nothing else is consulted)."""
     entries = read_journal(directory)
     evidence = tuple(_read_evidence(directory, e.payload) for e in entries if e.kind == "evidence")
-    return IncidentRecord(directory, entries, evidence, read_findings(directory))
+    findings, note = _trusted_findings(directory, entries, evidence)
+    return IncidentRecord(directory, entries, evidence, findings, note)

@@ -34,7 +34,8 @@ def connect_investigation(ctx: ActionContext, params: JsonMap) -> ActionResult:
     if ctx.drill and control is not None:
         api_key, secret = control.create_read_only_key()
     else:
-        api_key = str(params.get("api_key") or "").strip()
+        held = ctx.vault.get(str(params.get("api_key_ref") or ""))  # the key, kept whole only in memory
+        api_key = held.reveal() if held is not None else ""
         secret = ctx.vault.get(str(params.get("secret_ref") or ""))
         if not api_key or secret is None:
             return ActionResult(
@@ -147,7 +148,7 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
         err = ctx.secrets.scrub(exc.one_line())
         return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}")
     data = to_json(findings)
-    write_findings(ctx.incident_dir, data, secrets=ctx.secrets)
+    write_findings(ctx.incident_dir, data, secrets=ctx.secrets, journal=ctx.journal)
     refs = [ctx.save_evidence("findings", data, source="responder forensics", description="findings.json")]
     if findings.evidence is not None:
         ev = findings.evidence
@@ -226,7 +227,7 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
     )
     heuristics = "withdrawals judged from the snapshot taken before revoking"
     data = to_json(findings, heuristics=heuristics, swept=False)
-    write_findings(ctx.incident_dir, data, secrets=ctx.secrets)
+    write_findings(ctx.incident_dir, data, secrets=ctx.secrets, journal=ctx.journal)
     ref = ctx.save_evidence(
         "findings",
         data,
@@ -444,7 +445,12 @@ def render_report(ctx: ActionContext, params: JsonMap) -> ActionResult:
     from responder.report.service import report_incident
 
     written = report_incident(
-        ctx.incident_dir, ("md", "txt", "html"), now=ctx.clock.now(), zone=None, secrets=ctx.secrets
+        ctx.incident_dir,
+        ("md", "txt", "html"),
+        now=ctx.clock.now(),
+        zone=None,
+        secrets=ctx.secrets,
+        journal=ctx.journal,
     )
     lines: list[tuple[Level, str]] = [("ok", f"report        {', '.join(p.name for p in written)}")]
     lines.append(("info", f"in {ctx.incident_dir}"))
@@ -455,7 +461,7 @@ def register(registry: ActionRegistry) -> None:
     registry.register(
         "leak.connect_investigation",
         connect_investigation,
-        optional=("api_key", "secret_ref"),
+        optional=("api_key_ref", "secret_ref"),
         description="connect the fresh read-only key for the investigation",
     )
     registry.register(

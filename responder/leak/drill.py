@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from responder.clock import Clock, from_ms
 from responder.incident.findings import read_findings
 from responder.incident.journal import read_verified
+from responder.leak import subaccount_drill
 from responder.secrets import Secret, SecretRegistry
 from responder.simulator import Simulator, load_scenario, serve
 from responder.simulator.keys import SimSecret, make_key
@@ -135,6 +136,7 @@ def auto_answers(sim: Simulator) -> dict[str, Any]:
             "Anti-phishing code set",
             "Login history checked",
         ],
+        **subaccount_drill.auto_answers(sim),
     }
 
 
@@ -172,6 +174,8 @@ def self_check(sim: Simulator, incident_dir: Path) -> SelfCheck:
     _check_own_orders(sim, incident_dir, result)
     _check_confirmations(truth, incident_dir, result)
     _check_findings(truth, incident_dir, result)
+    for ok, good, bad in subaccount_drill.self_check(sim, incident_dir):
+        result.expect(ok, good, bad)
     return result
 
 
@@ -315,3 +319,9 @@ def replay(setup: DrillSetup, incident_dir: Path, clock: Clock) -> None:
             elif entry.kind == "action-result" and payload.get("action") == "drill.act":
                 for what in payload.get("summary", {}).get("do", []):
                     setup.control.act(str(what))
+    master = subaccount_drill.master_credentials(setup.sim, SecretRegistry())
+    if master is not None:  # an organisation: redo the sub-account key deletions through the master
+        from responder.exchange.subaccounts import SubAccounts
+
+        with connect(setup.base_url, master, clock=clock) as client:
+            subaccount_drill.replay(SubAccounts(client), entries)

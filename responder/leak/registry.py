@@ -1,9 +1,10 @@
 """The action registry of this build, composed explicitly: the engine's generic actions and the leak
-playbook's containment and aftercare actions. No discovery by name, no import-time side effects."""
+playbook's containment, aftercare and sub-account actions. No discovery by name, no import-time
+side effects."""
 
 from __future__ import annotations
 
-from responder.leak import aftercare, containment, orders
+from responder.leak import aftercare, containment, orders, subaccount, subaccount_others
 from responder.playbook import actions_generic
 from responder.playbook.actions import ActionRegistry
 
@@ -15,4 +16,6 @@ def build_registry() -> ActionRegistry:
     containment.register(registry)
     aftercare.register(registry)
     orders.register(registry)
+    subaccount.register(registry)
+    subaccount_others.register(registry)
     return registry

@@ -26,7 +26,7 @@ from responder.playbook.model import QUESTION_TYPES, STEP_KINDS, Playbook, Quest
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 _REF = re.compile(r"^\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}$")
 _TOP_KEYS = {"id", "title", "description", "version", "steps"}
-_COMMON = {"id", "kind", "title", "when", "role", "skipped"}
+_COMMON = {"id", "kind", "title", "when", "role", "skipped", "if_unknown"}
 _ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _KIND_KEYS = {
     "note": {"text"},
@@ -34,7 +34,7 @@ _KIND_KEYS = {
     "manual": {"instructions", "checklist", "url", "verify", "drill"},
     "action": {"text", "action", "params", "mutating", "confirm"},
 }
-_QUESTION_KEYS = {"id", "type", "prompt", "choices", "default", "help", "role"}
+_QUESTION_KEYS = {"id", "type", "prompt", "choices", "default", "help", "role", "masked"}
 _VERIFY_KEYS = {"action", "params", "interval", "attempts"}
 
 
@@ -179,7 +179,11 @@ class _Checker:
         if not isinstance(skipped, str) or (skipped and when is None):
             self.add(line, name, "`skipped` is the text shown when `when` is false: a string, with a `when`")
             skipped = ""
-        base = Step(name, kind, title, line, when, role=role, skipped=skipped.strip())
+        if_unknown = raw.get("if_unknown", "run")
+        if if_unknown not in ("run", "skip"):
+            self.add(line, name, "`if_unknown` is `run` (the default: the safe branch) or `skip`")
+            if_unknown = "run"
+        base = Step(name, kind, title, line, when, role=role, skipped=skipped.strip(), if_unknown=if_unknown)
         step = getattr(self, f"_{kind}")(line, name, raw, base)
         self.seen.setdefault(name, step if len(self.problems) == before else None)
         return step if isinstance(step, Step) else None
@@ -278,9 +282,13 @@ class _Checker:
             self.add(line, name, f"{label}: default {default!r} does not fit a {qtype} question")
             default = None
         role = self.role(line, name, raw.get("role"))
+        masked = raw.get("masked", False)
+        if not isinstance(masked, bool) or (masked and qtype != "text"):
+            self.add(line, name, f"{label}: `masked` is true or false, on a text question")
+            masked = False
         if not ok:
             return None
-        return Question(str(qid), qtype, prompt, choices, default, _text(raw.get("help")), role)
+        return Question(str(qid), qtype, prompt, choices, default, _text(raw.get("help")), role, masked)
 
     def role(self, line: int, name: str, raw: object) -> str | None:
         """A `role`: lower-case words joined by '-', recorded in the journal for its readers."""

@@ -40,6 +40,7 @@ class Question:
     default: str | bool | None = None
     help: str = ""
     role: str | None = None  # what the answer means to readers of the journal (e.g. `leak-time`)
+    masked: bool = False  # an API key: journaled masked (first 4 + last 4), the whole kept in the vault
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class Step:
     line: int
     when: Condition | None = None
     skipped: str = ""  # shown when `when` is false: why the step is not needed ("the key cannot withdraw")
+    # When `when` cannot be decided (a fact is unknown): "run" (the safe branch for containment) or
+    # "skip" (a step that makes no sense without the fact, e.g. one that acts on what a failed read found).
+    if_unknown: str = "run"
     text: str = ""  # note text, manual instructions, or an action's explanation
     questions: tuple[Question, ...] = ()  # ask
     checklist: tuple[str, ...] = ()  # manual

@@ -19,14 +19,14 @@ from typing import Any
 from responder.clock import Clock
 from responder.errors import Aborted, AnswersError, ExchangeError
 from responder.exchange.protocol import Exchange
-from responder.incident.evidence import EvidenceStore, write_manifest
+from responder.incident.evidence import EvidenceStore, close_case
 from responder.incident.journal import SECRET_WITHHELD, Journal, format_time
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, ActionUnavailable
 from responder.playbook.conditions import Unknown, as_unknown, decide, unknown
 from responder.playbook.model import Playbook, Question, Ref, Step, Verify
 from responder.playbook.protocols import Display, DrillControl, Prompt, Prompter, Purpose
 from responder.playbook.state import CaseState, StepRecord
-from responder.secrets import Secret, SecretRegistry
+from responder.secrets import Secret, SecretRegistry, mask_key
 
 _REF_IN_TEXT = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}")
 WAIT_AGAIN = "Check again now"
@@ -173,13 +173,13 @@ class Runner:
     # --- one step ------------------------------------------------------------------------------------
     def _step(self, index: int, total: int, step: Step) -> None:
         decided = decide(step.when, self._lookup) if step.when is not None else True
-        if decided is False:
+        if decided is False or (isinstance(decided, Unknown) and step.if_unknown == "skip"):
             assert step.when is not None
-            self.journal.append("step-skipped", step.id, {"reason": f"condition not met: {step.when.source}"})
+            why = f"could not read {decided.reason}" if isinstance(decided, Unknown) else self._why_not(step)
+            reason = f"condition not met: {step.when.source}" if decided is False else why
+            self.journal.append("step-skipped", step.id, {"reason": reason})
             self.state.finished[step.id] = StepRecord(step.id, "skipped", {})
-            self.env.display.show(
-                "info", f"Step {index}/{total} · {step.title} — skipped: {self._why_not(step)}"
-            )
+            self.env.display.show("info", f"Step {index}/{total} · {step.title} — skipped: {why}")
             return
         started: dict[str, Any] = {"index": index, "total": total, "title": step.title}
         if isinstance(decided, Unknown):  # the safe branch: do the step, and say why
@@ -238,6 +238,11 @@ class Runner:
             return format_time(ask.when(p))
         if q.type == "confirm":
             return ask.confirm(p)
+        if q.masked:  # an API key: the journal gets its mask, the action reads it from the vault
+            value = ask.text(p).strip()
+            if value:
+                self.env.vault[f"{step.id}.{q.id}"] = Secret(value)
+            return mask_key(value) if value else ""
         return ask.choice(p) if q.type == "choice" else ask.text(p)
 
     def _manual(self, step: Step) -> tuple[str, dict[str, Any]]:
@@ -424,6 +429,5 @@ class Runner:
     def _close(self) -> None:
         statuses = {rec.status for rec in self.state.finished.values()}
         status = "unresolved" if statuses & {"unresolved", "failed"} else "done"
-        self.journal.append("case-closed", None, {"status": status})
+        close_case(self.journal, status)  # the manifest, then `case-closed` recording it: the end is anchored
         self.state.closed = status
-        write_manifest(self.dir)

@@ -14,16 +14,18 @@ from typing import Any
 from responder.errors import JournalError
 from responder.incident.record import IncidentRecord, JournalEntry
 from responder.report import facts, fmt
+from responder.report.findings_view import account_events, flagged_fill_times
 from responder.report.findings_view import findings as findings_section
-from responder.report.findings_view import flagged_fill_times
 from responder.report.model import (
     Check,
     EvidenceRow,
+    Findings,
     Happened,
     Header,
     Metrics,
     ReportContext,
     Revocation,
+    Summary,
     TimelineRow,
 )
 from responder.report.text import clean
@@ -154,6 +156,68 @@ def _done_by_user(entries: tuple[JournalEntry, ...], revocation: Revocation) -> 
     return tuple(done)
 
 
+def cancels_by_user(entries: tuple[JournalEntry, ...]) -> dict[str, str]:
+    """orderId -> when the user cancelled it through responder (a confirmed cancel), from the journal."""
+    out: dict[str, str] = {}
+    for e in entries:
+        response = e.payload.get("response") if e.kind == "outcome" else None
+        if e.payload.get("status") not in ("ok", "reconciled") or not isinstance(response, Mapping):
+            continue
+        for order in response.get("cancelled") or ():
+            if isinstance(order, Mapping) and order.get("orderId") is not None:
+                out[clean(str(order["orderId"]))] = f"{fmt.stamp(e.time)} UTC (entry #{e.seq})"
+    return out
+
+
+def _summary(
+    header: Header, happened: Happened, revocation: Revocation, found: Findings, head: str
+) -> Summary:
+    if header.permissions is None:
+        permissions = "not read: no snapshot was taken with the leaked key before it was revoked"
+    else:
+        allowed = ", ".join(header.permissions) or "none"
+        ip = "IP-restricted" if header.ip_restricted else "no IP restriction (usable from anywhere)"
+        withdrawals = "withdrawals ENABLED" if header.withdrawals_enabled else "withdrawals off"
+        permissions = f"{allowed}; {withdrawals}; {ip} (read {header.permissions_read_at})"
+    dead = next((c for c in revocation.checks if c.proven), None)
+    status = (
+        f"proven dead at {dead.time} (check #{dead.seq})"
+        if dead
+        else f"NOT proven dead. {revocation.conclusion}"
+    )
+    loss = found.loss
+    if not found.present:
+        amount, method = "not investigated", ""
+    elif found.gaps:
+        least = (
+            f"; at least {loss.estimated} USDT" if loss and loss.estimated and not loss.nothing_lost else ""
+        )
+        amount, method = (
+            f"not known yet: the investigation was incomplete{least}",
+            loss.method if loss else "",
+        )
+    elif loss and loss.estimated:
+        amount, method = f"{loss.estimated} USDT (estimated)", loss.method
+    else:
+        amount, method = "no estimate recorded", loss.method if loss else ""
+    return Summary(
+        account_uid=header.account_uid or "not read",
+        key=f"{header.key_masked} ({header.key_type})",
+        permissions=permissions,
+        suspected_leak=happened.leak_time or "unknown",
+        key_status=status,
+        key_dead=dead is not None,
+        loss=amount,
+        loss_method=method,
+        attacker_orders=found.attacker_orders,
+        suspicious_orders=found.suspicious_orders,
+        withdrawals=len(found.withdrawals),
+        transfers=len(found.transfers),
+        investigated=found.present,
+        journal_head=head,
+    )
+
+
 def _evidence(record: IncidentRecord) -> tuple[EvidenceRow, ...]:
     rows = []
     for ev in record.evidence:
@@ -188,7 +252,10 @@ def build_context(record: IncidentRecord, *, generated_at: datetime, zone: tzinf
         case_opened=fmt.when(opened.time, zone),
     )
     revocation = _revocation(entries)
-    rows: tuple[TimelineRow, ...] = timeline_rows(entries, opened.time)
+    noticed_at = noticed.moment if noticed else None
+    events = account_events(record.findings, leak_at, noticed_at)
+    rows: tuple[TimelineRow, ...] = timeline_rows(entries, opened.time, events)
+    found = findings_section(record.findings, leak_at, cancels_by_user(entries))
     fills = [
         Point(t, f"{verdict}: {label} at {fmt.stamp(t)} UTC", None, f"fill-{verdict}")
         for t, label, verdict in flagged_fill_times(record.findings)
@@ -204,15 +271,22 @@ def build_context(record: IncidentRecord, *, generated_at: datetime, zone: tzinf
         checks=checks,
     )
     evidence = _evidence(record)
+    warnings = tuple(
+        f"{row.path} is {row.status} since it was journaled: run `responder verify` on the incident directory"
+        for row in evidence
+        if row.status != "intact"
+    ) + ((clean(record.findings_note),) if record.findings_note else ())
     return ReportContext(
         title=f"Incident report · leaked Binance API key · case {header.case_id}",
         generated_at=fmt.when(generated_at, zone),
+        warnings=warnings,
+        summary=_summary(header, happened, revocation, found, entries[-1].hash),
         header=header,
         happened=happened,
         timeline=rows,
         metrics=_metrics(entries, noticed.moment if noticed else None, opened.time, generated_at),
         revocation=revocation,
-        findings=findings_section(record.findings, leak_at),
+        findings=found,
         done_by_user=_done_by_user(entries, revocation),
         evidence=evidence,
         evidence_intact=all(r.status == "intact" for r in evidence),

@@ -18,11 +18,18 @@ from responder.exchange.models import WITHDRAW_STATUS
 from responder.incident.record import parse_time
 from responder.report import fmt
 from responder.report.explorer import tx_url
+from responder.report.legend import legend
 from responder.report.model import Findings, Loss, OrderRow, TransferRow, WithdrawalRow
 from responder.report.text import clean
 
 FLAGGED = ("attacker", "suspicious")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Quote assets, longest first, to name the unit of an order's quote amount from its symbol.
+_QUOTES = ("FDUSD", "USDT", "USDC", "TUSD", "BUSD", "EURI", "BTC", "ETH", "BNB", "EUR", "TRY", "BRL",
+           "JPY", "GBP", "AUD", "DAI", "XRP", "TRX", "DOGE")  # fmt: skip
+_STATUS = {"FILLED": "filled", "NEW": "open", "PARTIALLY_FILLED": "partly filled", "EXPIRED": "expired",
+           "EXPIRED_IN_MATCH": "expired (self-trade prevention)", "REJECTED": "rejected",
+           "PENDING_CANCEL": "being cancelled", "CANCELED": "cancelled (not by responder)"}  # fmt: skip
 
 
 def _s(d: Mapping[str, Any], *keys: str) -> str:
@@ -58,7 +65,25 @@ def _rules(d: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(clean(str(r)) for r in rules) if isinstance(rules, list) else ()
 
 
-def order_row(d: Mapping[str, Any]) -> tuple[datetime | None, OrderRow]:
+def quote_unit(symbol: str) -> str:
+    """The quote asset of a symbol (`PHBUSDT` -> `USDT`), or "" when it is not a known one."""
+    return next((q for q in _QUOTES if symbol.endswith(q) and len(symbol) > len(q)), "")
+
+
+def _status(d: Mapping[str, Any], cancels: Mapping[str, str]) -> str:
+    raw = _s(d, "status")
+    by_me = cancels.get(_s(d, "orderId"))
+    if by_me is not None and raw in ("CANCELED", "NEW", "PARTIALLY_FILLED", "PENDING_CANCEL"):
+        filled = fmt.amount(d.get("executedQty"))
+        part = f" after {filled} filled" if filled and filled != "0" else ""
+        return f"cancelled by the user at {by_me}{part}"
+    return _STATUS.get(raw, raw.lower())
+
+
+def order_row(
+    d: Mapping[str, Any], cancels: Mapping[str, str] | None = None
+) -> tuple[datetime | None, OrderRow]:
+    """One order; `cancels` maps orderIds the user cancelled through responder to when (and entry)."""
     moment = _time(d, "time")
     executed, ordered = fmt.amount(d.get("executedQty")), fmt.amount(d.get("origQty"))
     qty = f"{executed} / {ordered}" if executed and ordered and executed != ordered else executed or ordered
@@ -69,14 +94,19 @@ def order_row(d: Mapping[str, Any]) -> tuple[datetime | None, OrderRow]:
         type=_s(d, "type"),
         qty=qty,
         price=fmt.amount(d.get("price")),
-        quote=fmt.amount(d.get("quoteQty", d.get("cummulativeQuoteQty"))),
+        quote=_with_unit(fmt.amount(d.get("quoteQty", d.get("cummulativeQuoteQty"))), _s(d, "symbol")),
         client_order_id=_s(d, "clientOrderId"),
         order_id=_s(d, "orderId"),
-        status=_s(d, "status"),
+        status=_status(d, cancels or {}),
         verdict=_s(d, "verdict"),
         rules=_rules(d),
         reason=_reason(d),
     )
+
+
+def _with_unit(amount: str, symbol: str) -> str:
+    unit = quote_unit(symbol)
+    return f"{amount} {unit}" if amount and unit else amount
 
 
 def withdrawal_row(d: Mapping[str, Any]) -> tuple[datetime | None, WithdrawalRow]:
@@ -93,6 +123,7 @@ def withdrawal_row(d: Mapping[str, Any]) -> tuple[datetime | None, WithdrawalRow
         tx_url=tx_url(network, tx),
         status=_withdraw_status(d.get("status")),
         reason=_reason(d),
+        rules=_rules(d),
     )
 
 
@@ -111,6 +142,7 @@ def transfer_row(d: Mapping[str, Any]) -> tuple[datetime | None, TransferRow]:
         type=_s(d, "type"),
         tran_id=_s(d, "tranId", "tran_id", "id"),
         reason=_reason(d),
+        rules=_rules(d),
     )
 
 
@@ -154,23 +186,37 @@ def _gaps(summary: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(clean(str(g)) for g in gaps if g) if isinstance(gaps, list) else ()
 
 
-def findings(data: Mapping[str, Any] | None, leak: datetime | None) -> Findings:
-    """The findings section; `present=False` when no investigation was recorded."""
+def findings(
+    data: Mapping[str, Any] | None, leak: datetime | None, cancels: Mapping[str, str] | None = None
+) -> Findings:
+    """The findings section; `present=False` when no investigation was recorded. `cancels`: orderId ->
+    when the user cancelled it through responder (from the journal)."""
     if data is None:
         return Findings(False, 0, (), (), (), None)
     orders = _dicts(data.get("orders"))
-    flagged = [order_row(o) for o in orders if str(o.get("verdict", "")) in FLAGGED]
+    flagged = [order_row(o, cancels) for o in orders if str(o.get("verdict", "")) in FLAGGED]
     flagged.sort(key=_by_time)
     summary = data.get("summary")
     summary = summary if isinstance(summary, Mapping) else {}
+    withdrawals = _after([withdrawal_row(w) for w in _dicts(data.get("withdrawals"))], leak)
+    transfers = _after([transfer_row(t) for t in _dicts(data.get("transfers"))], leak)
+    order_rows = tuple(r for _, r in flagged)
+    loss, gaps = _loss(summary), _gaps(summary)
+    if gaps and loss is not None and loss.nothing_lost:  # "0" from an incomplete sweep is not a figure
+        loss = Loss(None, None, None, None, None, loss.method)
+    rules = [rule for o in order_rows for rule in o.rules]
+    rules += [rule for item in (*withdrawals, *transfers) for rule in item.rules]
     return Findings(
         True,
         len(orders),
-        tuple(r for _, r in flagged),
-        _after([withdrawal_row(w) for w in _dicts(data.get("withdrawals"))], leak),
-        _after([transfer_row(t) for t in _dicts(data.get("transfers"))], leak),
-        _loss(summary),
-        _gaps(summary),
+        order_rows,
+        withdrawals,
+        transfers,
+        loss,
+        gaps,
+        legend(rules),
+        sum(1 for o in order_rows if o.verdict == "attacker"),
+        sum(1 for o in order_rows if o.verdict == "suspicious"),
     )
 
 
@@ -185,3 +231,39 @@ def flagged_fill_times(data: Mapping[str, Any] | None) -> list[tuple[datetime, s
                 (moment, f"{_s(o, 'side')} {_s(o, 'symbol')} {fmt.amount(o.get('executedQty'))}", verdict)
             )
     return out
+
+
+def account_events(
+    data: Mapping[str, Any] | None, leak: datetime | None, noticed: datetime | None
+) -> tuple[tuple[datetime, str, str], ...]:
+    """What happened to the account, for the timeline: (time, mark, sentence). Marks as the timeline's."""
+    out: list[tuple[datetime, str, str]] = []
+    if leak is not None:
+        out.append((leak, "!", "Suspected leak of the key"))
+    if noticed is not None:
+        out.append((noticed, "·", "I first noticed something was wrong"))
+    attacker = sorted(
+        (m, o)
+        for m, o in (order_row(o) for o in _dicts((data or {}).get("orders")))
+        if m and o.verdict == "attacker"
+    )
+    if attacker:
+        (first, o), (last, z) = attacker[0], attacker[-1]
+        out.append(
+            (
+                first,
+                "!",
+                f"First of {len(attacker)} attacker orders: {o.side} {o.qty} {o.symbol} at {o.price}",
+            )
+        )
+        if len(attacker) > 1:
+            out.append((last, "!", f"Last attacker order: {z.side} {z.qty} {z.symbol} at {z.price}"))
+    moved = [withdrawal_row(w) for w in _dicts((data or {}).get("withdrawals"))]
+    for m, w in [(m, w) for m, w in moved if m and (leak is None or m >= leak)][:10]:
+        out.append(
+            (m, "!", f"Withdrawal of {w.amount} {w.coin} to {w.address} ({w.status or 'status unknown'})")
+        )
+    shifted = [transfer_row(t) for t in _dicts((data or {}).get("transfers"))]
+    for m, t in [(m, t) for m, t in shifted if m and (leak is None or m >= leak)][:10]:
+        out.append((m, "!", f"Transfer of {t.amount} {t.asset} ({t.type})"))
+    return tuple(out)

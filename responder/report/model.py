@@ -38,8 +38,36 @@ class Happened:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """The first thing an agent reads: who, which key, what it could do, when, proven dead, how much."""
+
+    account_uid: str
+    key: str  # masked, with its type
+    permissions: str  # at the leak, or why they are not known
+    suspected_leak: str
+    key_status: str  # "proven dead at …" or "NOT proven dead: …"
+    key_dead: bool
+    loss: str  # "3,793.23 USDT" or why there is no figure
+    loss_method: str
+    attacker_orders: int
+    suspicious_orders: int
+    withdrawals: int  # after the leak
+    transfers: int  # after the leak
+    investigated: bool
+    journal_head: str
+
+
+@dataclass(frozen=True)
+class RuleNote:
+    """A detection rule, explained once (the tables name rules by id only)."""
+
+    rule: str
+    meaning: str
+
+
+@dataclass(frozen=True)
 class TimelineRow:
-    seq: int
+    seq: int  # the journal entry; 0 for what happened to the account (from the findings)
     time: str  # HH:MM:SS UTC
     elapsed: str  # since the case opened, `+01:03`
     mark: str  # ✓ proven, ! needs attention, · informational
@@ -80,10 +108,10 @@ class OrderRow:
     type: str
     qty: str  # executed / ordered
     price: str
-    quote: str
+    quote: str  # with its unit when the symbol's quote asset is known: `877.5 USDT`
     client_order_id: str
     order_id: str
-    status: str
+    status: str  # in words: `filled`, `cancelled by the user at 10:53:50 UTC (entry #30)`, ...
     verdict: str
     rules: tuple[str, ...]
     reason: str
@@ -101,6 +129,7 @@ class WithdrawalRow:
     tx_url: str | None
     status: str
     reason: str
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +140,7 @@ class TransferRow:
     type: str
     tran_id: str
     reason: str
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +163,9 @@ class Findings:
     transfers: tuple[TransferRow, ...]
     loss: Loss | None
     gaps: tuple[str, ...] = ()  # what the investigation could not cover (its own words)
+    legend: tuple[RuleNote, ...] = ()  # every rule named in the tables, explained once
+    attacker_orders: int = 0
+    suspicious_orders: int = 0
 
 
 @dataclass(frozen=True)
@@ -195,6 +228,8 @@ class TimelineSvg:
 class ReportContext:
     title: str
     generated_at: str
+    warnings: tuple[str, ...]  # the record does not hold up as written: shown before anything else
+    summary: Summary
     header: Header
     happened: Happened
     timeline: tuple[TimelineRow, ...]

@@ -16,12 +16,14 @@ from typing import Any, Final
 import jinja2
 
 from responder.errors import JournalError, UsageError
-from responder.incident.evidence import write_bundle_file
+from responder.incident.evidence import record_bundle_file
+from responder.incident.journal import Journal
 from responder.report.model import ReportContext
-from responder.report.text import clean, is_safe_url, md_escape
+from responder.report.text import clean, is_safe_url, md_escape, wrap
 from responder.secrets import SecretRegistry
 
 FORMATS: Final = ("md", "txt", "html")
+TEXT_WIDTH: Final = 100  # report.txt fits an email and a terminal
 TEMPLATE: Final = "report.{fmt}.j2"
 
 
@@ -85,16 +87,19 @@ def render(
         text = environment(fmt, directory).get_template(TEMPLATE.format(fmt=fmt)).render(r=ctx)
     except jinja2.TemplateError as e:
         raise UsageError(f"report template {TEMPLATE.format(fmt=fmt)} failed: {e}") from None
+    if fmt == "txt":
+        text = wrap(text, TEXT_WIDTH)
     if secrets is not None and secrets.find_in(text):
         raise JournalError(f"refusing to write report.{fmt}: it would contain a loaded secret")
     return text
 
 
 def write_reports(
-    ctx: ReportContext, directory: Path, formats: Iterable[str], *, secrets: SecretRegistry | None = None
+    ctx: ReportContext, journal: Journal, formats: Iterable[str], *, secrets: SecretRegistry | None = None
 ) -> list[Path]:
-    """Render every format first, then write each `report.<fmt>` atomically; returns the paths."""
+    """Render every format first, then write each `report.<fmt>` atomically and journal it."""
     texts = {fmt: render(ctx, fmt, secrets=secrets) for fmt in formats}
     return [
-        write_bundle_file(directory, f"report.{fmt}", text, secrets=secrets) for fmt, text in texts.items()
+        record_bundle_file(journal, f"report.{fmt}", text, what="report", secrets=secrets)
+        for fmt, text in texts.items()
     ]

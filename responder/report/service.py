@@ -1,8 +1,10 @@
 """`report_incident`: rebuild the report of one incident directory and write it there.
 
 The one entry point the CLI (`responder report DIR`) and the wizard's Report step call: read the
-directory, build the context, render each format, write `report.<fmt>`, re-write the manifest through
-`responder.incident.evidence`. Time and zone are passed in (the clock is a seam).
+directory, build the context, render each format, write `report.<fmt>` and journal each rendering
+through `responder.incident.evidence` (a changed rendering it replaces is named in the record). On a
+closed case the case is closed again with a new manifest, so its end stays anchored. Time and zone
+are passed in (the clock is a seam).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from responder.errors import UsageError
-from responder.incident.evidence import refresh_manifest
+from responder.incident.evidence import close_case, closed_status
+from responder.incident.journal import Journal
 from responder.incident.record import read_incident
 from responder.report.context import build_context
 from responder.report.render import FORMATS, write_reports
@@ -49,12 +52,15 @@ def report_incident(
     *,
     now: datetime,
     zone: tzinfo | None,
+    journal: Journal,
     secrets: SecretRegistry | None = None,
 ) -> list[Path]:
-    """Write `report.<fmt>` for each format into `directory`; returns the written paths."""
+    """Write `report.<fmt>` for each format into `directory`, each journaled; returns the paths."""
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a directory", hint="pass the incident directory")
     ctx = build_context(read_incident(directory), generated_at=now, zone=zone)
-    written = write_reports(ctx, directory, formats, secrets=secrets)
-    refresh_manifest(directory)
+    written = write_reports(ctx, journal, formats, secrets=secrets)
+    status = closed_status(journal)
+    if status is not None:
+        close_case(journal, status, reason="report re-rendered")
     return written

@@ -7,6 +7,7 @@ renderer (per-format escaping applied to every `{{ }}` output). HTML escaping is
 from __future__ import annotations
 
 import re
+import textwrap
 from typing import Final
 
 # C0 and C1 controls, DEL, and the bidirectional overrides/isolates that can reorder what a reader sees.
@@ -15,7 +16,8 @@ _CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u20
 _ANSI: Final = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?)")
 # Inline markup starters. `(` and `:` alone are harmless once `[` is escaped; `://` and `www.` are
 # broken so chat clients do not turn an attacker's clientOrderId into a live link.
-_MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>|~&]|:(?=//)|(?<=[wW]{3})\.)")
+# `&` only where it would start an entity (`&lt;`), so "spot & margin" pastes into a chat as written.
+_MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>|~]|&(?=#?[A-Za-z0-9]+;)|:(?=//)|(?<=[wW]{3})\.)")
 _MD_BLOCK_MARK: Final = re.compile(r"^([#+=-])(?=[\s#=-]|$)")
 _MD_LIST_NUMBER: Final = re.compile(r"^(\d+)([.)])(?=\s|$)")
 
@@ -49,3 +51,30 @@ _SAFE_URL: Final = re.compile(r"^https://[A-Za-z0-9.\-]+/[A-Za-z0-9/#?=._\-]*$")
 def is_safe_url(url: str) -> bool:
     """A URL we built ourselves from a fixed template: https, plain characters, nothing to escape."""
     return bool(_SAFE_URL.fullmatch(url))
+
+
+_TIMELINE_ROW: Final = re.compile(r"^( +(?:#\d+)? +\d[\d:-]+(?: [\d:]+)? +\S+(?: \S+ \S+)? +[✓!·] )\S")
+_LABELLED: Final = re.compile(r"^( +[^ :][^:]{0,40}: +)\S")
+_ITEM: Final = re.compile(r"^( *(?:[-*]|\d+[.)]) +)\S")
+
+
+def _hang(line: str) -> str:
+    """The indent of a wrapped line's continuation: under the value of `  Label:  value`, under the
+    text of a list item, else the line's own indent (a paragraph stays flush)."""
+    for pattern in (_TIMELINE_ROW, _ITEM, _LABELLED):
+        m = pattern.match(line)
+        if m and len(m.group(1)) <= 60:
+            return " " * len(m.group(1))
+    return line[: len(line) - len(line.lstrip(" "))]
+
+
+def wrap(text: str, width: int) -> str:
+    """Every line at most `width` columns: long lines wrap at spaces with the line's own indent plus two
+    (a list item's text lines up after its dash); words longer than a line (hashes, TxIDs) are cut."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        out += textwrap.wrap(line, width, subsequent_indent=_hang(line), break_on_hyphens=False)
+    return "\n".join(out)

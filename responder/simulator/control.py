@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from responder.simulator.faults import Faults
     from responder.simulator.limits import Limits
+    from responder.simulator.org import Org
     from responder.simulator.requestlog import RequestLog
     from responder.simulator.state import ExchangeState
 
@@ -40,6 +41,7 @@ class Host(Protocol):
     limits: Limits
     request_log: RequestLog
     client_ip: str
+    org: Org | None  # the organisation (org.py) when the scenario has a master account
 
     def now_ms(self) -> int: ...
 
@@ -164,6 +166,13 @@ class Control:
         self._sim.limits.preused = int(weight)
         return self._event("set_weight_used", weight=int(weight))
 
+    def set_kyc_ip_check(self, passes: bool) -> dict[str, Any]:
+        """Whether the master's key-management calls pass Binance's KYC IP-restriction check."""
+        if self._sim.org is None:
+            raise KeyError("this scenario has no master account")
+        self._sim.org.kyc_ip_check = bool(passes)
+        return self._event("set_kyc_ip_check", passes=bool(passes))
+
     def ground_truth(self) -> dict[str, Any]:
         with self._sim.lock:
             st = self._sim.state
@@ -196,6 +205,7 @@ class Control:
                     {"symbol": o.symbol, "orderId": o.order_id, "source": o.source, "label": o.label}
                     for o in st.open_orders(None)
                 ],
+                **({"organisation": self._sim.org.truth()} if self._sim.org is not None else {}),
             }
 
     # --- HTTP ----------------------------------------------------------------------------------------
@@ -239,6 +249,9 @@ class Control:
             "inject_fault": lambda: self._inject_from_http(args),
             "set_client_ip": lambda: self.set_client_ip(str(args["ip"])),
             "set_weight_used": lambda: self.set_weight_used(int(args["weight"])),
+            "set_kyc_ip_check": lambda: self.set_kyc_ip_check(
+                str(args.get("passes", "true")).lower() == "true"
+            ),
         }
         if name not in actions:
             raise KeyError(f"unknown control action {name}")

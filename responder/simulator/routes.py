@@ -29,6 +29,7 @@ class Ctx:
     req: SimRequest
     key: SimKey | None = None
     weight_limit: int = 6000
+    org: Any = None  # the organisation (org.py) when the scenario has a master account
 
     def symbol(self, required: bool = True) -> str | None:
         sym = self.params.get("symbol")

@@ -152,6 +152,7 @@ class Scenario:
     account_flags: dict[str, bool] = field(default_factory=dict)
     faults: tuple[dict[str, Any], ...] = ()
     source: str = ""
+    org: Any = None  # OrgSpec (org_scenario.py): a master account and its sub-accounts, or None
 
 
 def _key(d: dict[str, Any], where: str) -> KeySpec:
@@ -261,6 +262,9 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
         if not markets and not data.get("generated_markets"):
             raise ValueError("a scenario needs [[markets]] or generated_markets")
         flags = {k: bool(v) for k, v in acct.items() if isinstance(v, bool)}
+        from responder.simulator.org_scenario import parse_org
+
+        org = parse_org(data, key=_key, dec=_dec, offset=offset_seconds)
         return Scenario(
             name=str(data.get("name", Path(source).stem)),
             description=str(data.get("description", "")),
@@ -276,6 +280,7 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
             account_flags=flags,
             faults=tuple(data.get("faults", [])),
             source=source,
+            org=org,
         )
     except (KeyError, ValueError, TypeError) as e:
         detail = f"missing field {e}" if isinstance(e, KeyError) else str(e)

@@ -15,6 +15,7 @@ from typing import Any
 
 from responder.simulator.api_sapi import ENDPOINTS as SAPI_ENDPOINTS
 from responder.simulator.api_spot import ENDPOINTS as SPOT_ENDPOINTS
+from responder.simulator.api_subaccount import ENDPOINTS as SUBACCOUNT_ENDPOINTS
 from responder.simulator.auth import (
     check_access,
     check_key_header,
@@ -27,6 +28,7 @@ from responder.simulator.control import Control
 from responder.simulator.faults import Fault, Faults, fault_response
 from responder.simulator.keys import SimKey
 from responder.simulator.limits import Limits
+from responder.simulator.org import build_org
 from responder.simulator.requestlog import LogEntry, RequestLog, mask_key
 from responder.simulator.routes import Ctx, Endpoint, table
 from responder.simulator.scenario import Scenario
@@ -34,7 +36,7 @@ from responder.simulator.state import ExchangeState
 from responder.simulator.trading import apply_due
 from responder.simulator.wire import ApiError, SimRequest, SimResponse
 
-ROUTES = table(SPOT_ENDPOINTS + SAPI_ENDPOINTS)
+ROUTES = table(SPOT_ENDPOINTS + SAPI_ENDPOINTS + SUBACCOUNT_ENDPOINTS)
 
 
 class Simulator:
@@ -58,6 +60,7 @@ class Simulator:
         self.request_log = RequestLog(log_path)
         self.client_ip = scenario.client_ip
         self.state = ExchangeState(scenario, self.now_ms())
+        self.org = build_org(scenario, self.state, self.state.anchor_ms)  # None without a [master]
         for spec in scenario.faults:
             self.faults.add(str(spec.get("kind")), **{k: v for k, v in spec.items() if k != "kind"})
         self.control = Control(self)
@@ -65,8 +68,8 @@ class Simulator:
     # --- the public surface ---------------------------------------------------------------------------
     @property
     def keys(self) -> list[SimKey]:
-        """Every key of the account, the leaked one first."""
-        return list(self.state.keys)
+        """Every key of the account, the leaked one first; then the organisation's (master first)."""
+        return list(self.state.keys) + (self.org.other_keys(self.state) if self.org else [])
 
     @property
     def ground_truth(self) -> dict[str, Any]:
@@ -123,9 +126,11 @@ class Simulator:
                 params = parse_params(req)
                 weight = route.weight_for(params)
                 bucket = self._check_limits(req, route, weight, now)
-                ctx = Ctx(self.state, params, now, req, weight_limit=self.limits.weight_limit)
+                ctx = Ctx(self.state, params, now, req, weight_limit=self.limits.weight_limit, org=self.org)
                 if route.signed:
                     ctx.key = self._authenticate(req, route, params, now)
+                    if self.org is not None:  # a key of the master or another sub-account: its own wallet
+                        ctx.state = self.org.state_of(ctx.key) or self.state
                 body = route.handler(ctx)
                 resp = SimResponse.json(body)
                 if route.zero_on_success:
@@ -164,10 +169,11 @@ class Simulator:
     def _authenticate(self, req: SimRequest, route: Endpoint, params: dict[str, str], now: int) -> SimKey:
         api_key = check_key_header(req)
         key = self.state.key_by_api_key(api_key)
+        if key is None and self.org is not None:
+            key = self.org.key_by_api_key(api_key)
         sapi = route.path.startswith("/sapi/")
-        check_access(
-            key, req.client_ip, sapi=sapi, permission=None, account_disabled=self.state.flags.disabled
-        )
+        owner = (self.org.state_of(key) if self.org is not None and key is not None else None) or self.state
+        check_access(key, req.client_ip, sapi=sapi, permission=None, account_disabled=owner.flags.disabled)
         assert key is not None
         check_timing(params, now)
         check_signature(req, params, key)
@@ -176,7 +182,7 @@ class Simulator:
             req.client_ip,
             sapi=sapi,
             permission=route.permission,
-            account_disabled=self.state.flags.disabled,
+            account_disabled=owner.flags.disabled,
         )
 
     def _log(

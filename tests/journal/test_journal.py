@@ -13,6 +13,7 @@ import pytest
 from responder.clock import ManualClock
 from responder.errors import JournalError
 from responder.incident.journal import ZERO_HASH, Journal, canonical, read_entries, verify_chain
+from responder.incident.store import IncidentWriteError
 from responder.secrets import Secret, SecretRegistry
 
 T0 = datetime(2026, 11, 23, 14, 2, 3, 123456, tzinfo=UTC)
@@ -114,8 +115,53 @@ def test_a_truncated_last_line_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "journal.jsonl"
     path.write_bytes(path.read_bytes()[:-20])
     problems = verify_chain(path)
-    assert "journal.jsonl:5: last line has no newline (truncated write)" in problems
+    assert any(p.startswith("journal.jsonl:5: torn last line (a write was cut off") for p in problems)
     assert any(p.startswith("journal.jsonl:5: truncated or garbled") for p in problems)
+
+
+def test_reopening_sets_a_torn_last_line_aside_and_journals_the_recovery(tmp_path: Path) -> None:
+    from responder.incident.verify import verify_case
+
+    make_journal(tmp_path)
+    path = tmp_path / "journal.jsonl"
+    whole = path.read_bytes()
+    torn = whole[: whole.rstrip(b"\n").rfind(b"\n") + 1] + whole.splitlines(keepends=True)[-1][:37]
+    path.write_bytes(torn)  # the power went out while line 5 was being written
+    assert not verify_case(tmp_path).intact
+    with pytest.raises(IncidentWriteError, match="Read-only file system"):
+        Journal.open(tmp_path, ManualClock(T0), SecretRegistry(), writer=_ReadOnly())
+    assert path.read_bytes() == torn and not list(tmp_path.glob("journal.torn-*"))  # nothing touched
+    journal = Journal.open(tmp_path, ManualClock(T0), SecretRegistry())
+    kept = tmp_path / "journal.torn-5"
+    assert kept.read_bytes() == whole.splitlines(keepends=True)[-1][:37]
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    last = journal.entries[-1]
+    assert (last.seq, last.kind, last.payload["what"], last.payload["line"]) == (5, "file", "torn-line", 5)
+    assert last.payload["sha256"] == hashlib.sha256(kept.read_bytes()).hexdigest()
+    assert verify_chain(path) == []
+    v = verify_case(tmp_path)
+    assert v.intact and v.closed is None
+    assert any(n.startswith("a torn journal line was recovered: line 5") for n in v.notes)
+    kept.write_bytes(b"x")  # the bytes set aside are evidence too
+    assert any(p.startswith("journal.torn-5: changed") for p in verify_case(tmp_path).problems)
+
+
+def test_a_whole_last_line_missing_only_its_newline_gets_it_back(tmp_path: Path) -> None:
+    make_journal(tmp_path)
+    path = tmp_path / "journal.jsonl"
+    path.write_bytes(path.read_bytes()[:-1])
+    journal = Journal.open(tmp_path, ManualClock(T0), SecretRegistry())
+    assert len(journal.entries) == 5 and not list(tmp_path.glob("journal.torn-*"))
+    assert verify_chain(path) == []
+
+
+class _ReadOnly:
+    """A folder that refuses every write (a read-only mount)."""
+
+    def make_dir(self, path: Path) -> None:
+        raise OSError(30, "Read-only file system")
+
+    write_new = replace = append = lambda self, path, data: self.make_dir(path)
 
 
 def test_a_rehashed_forgery_still_breaks_the_next_link(tmp_path: Path) -> None:

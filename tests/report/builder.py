@@ -8,13 +8,13 @@ what a real run produces) and findings.json as forensics pins it, on a manual cl
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from responder.clock import ManualClock
-from responder.incident.evidence import EvidenceStore, write_manifest
+from responder.incident.evidence import MANIFEST_NAME, EvidenceStore, close_case
+from responder.incident.findings import write_findings
 from responder.incident.journal import Journal
 from responder.secrets import Secret, SecretRegistry
 
@@ -49,10 +49,12 @@ class IncidentBuilder:
         return self.dir / ref.path
 
     def findings(self, data: dict[str, Any]) -> None:
-        (self.dir / "findings.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+        write_findings(self.dir, data, secrets=self.secrets, journal=self.journal)
 
-    def manifest(self) -> Path:
-        return write_manifest(self.dir)
+    def close(self, status: str = "done") -> Path:
+        """Close the case as the runner does: the manifest, then `case-closed` recording it."""
+        close_case(self.journal, status)
+        return self.dir / MANIFEST_NAME
 
 
 def open_case(b: IncidentBuilder, mode: str = "drill", scenario: str | None = "pump-and-dump") -> None:
@@ -163,7 +165,6 @@ def full_incident(directory: Path) -> Path:
         {"action": "report", "summary": {"formats": ["md", "txt", "html"]}, "role": "report"},
         "report",
     )
-    b.advance(1).event("case-closed", {"status": "closed"})
     b.findings(
         {
             "orders": [
@@ -230,7 +231,7 @@ def full_incident(directory: Path) -> Path:
             },
         }
     )
-    b.manifest()  # written at close, after forensics saved findings.json
+    b.advance(1).close()  # the manifest and `case-closed`, after forensics saved findings.json
     return directory
 
 

@@ -47,18 +47,27 @@ def test_metrics_count_from_first_noticed_to_key_proven_dead_and_to_the_report(
     assert full_ctx.metrics.time_to_report == "12 min 43 s"
 
 
-def test_timeline_lists_actions_confirmations_checks_and_evidence_in_order(full_ctx: ReportContext) -> None:
+def test_timeline_speaks_of_the_account_and_the_person_not_the_engine(full_ctx: ReportContext) -> None:
     texts = [t.text for t in full_ctx.timeline]
-    assert any(t.startswith("Evidence saved: evidence/snapshot-before-revoke.json") for t in texts)
-    assert "Requested: Cancel 3 open orders on QKCUSDT" in texts
-    assert "Confirmed: Deleted the key in API Management" in texts
-    assert any(t.startswith("Key proven dead") for t in texts)
+    assert texts[:3] == [
+        "Suspected leak of the key",
+        "First of 2 attacker orders: BUY 10000 QKCUSDT at 0.0123",
+        "Last attacker order: BUY 10000 QKCUSDT at 0.0123",
+    ]
+    assert "Saved 1 evidence file(s) of the account as Binance returned it: snapshot-before-revoke" in texts
+    assert "Cancel 3 open orders on QKCUSDT: done, Binance confirmed" in texts
+    assert "I confirmed: Deleted the key in API Management" in texts
+    assert "I first noticed something was wrong" in texts
     assert not any("What leaked" in t for t in texts)  # answers are not timeline events
-    seqs = [t.seq for t in full_ctx.timeline]
-    assert seqs == sorted(seqs)
-    marks = {t.text.split(" —")[0]: t.mark for t in full_ctx.timeline}
-    assert marks["Key proven dead"] == "✓"
-    assert marks["Check revocation-check: alive"] == "!"
+    engine = ("status: ok", "condition not met", "leak.", "Step ", "report.md", "action-result")
+    assert [t for t in texts if any(word in t for word in engine)] == []
+    journal_rows = [t.seq for t in full_ctx.timeline if t.seq]
+    assert journal_rows == sorted(journal_rows)
+    account = [t for t in full_ctx.timeline if not t.seq]
+    assert account and all(t.time.startswith("2026-11-23 ") and t.elapsed.startswith("-") for t in account)
+    marks = {t.text.split(":")[0]: t.mark for t in full_ctx.timeline}
+    assert marks["The leaked key was proven dead"] == "✓"
+    assert marks["The leaked key still worked"] == "!"
 
 
 def test_revocation_proof_lists_every_check_and_concludes_dead(full_ctx: ReportContext) -> None:
@@ -90,7 +99,7 @@ def test_abnormal_orders_keep_only_flagged_orders_sorted_by_time(full_ctx: Repor
     assert [o.verdict for o in f.orders] == ["attacker", "attacker", "suspicious"]
     first = f.orders[0]
     assert (first.time, first.symbol, first.side, first.qty, first.price, first.quote) == (
-        "2026-11-23 11:02:00", "QKCUSDT", "BUY", "10000", "0.0123", "123",
+        "2026-11-23 11:02:00", "QKCUSDT", "BUY", "10000", "0.0123", "123 USDT",
     )  # fmt: skip
     assert first.rules == ("after-leak", "off-market-price")
 
@@ -211,13 +220,14 @@ def test_the_shapes_a_real_run_writes(tmp_path: Path) -> None:
     assert ctx.header.permissions == ("read", "withdrawals", "FIX API read")
     assert (ctx.header.ip_restricted, ctx.header.withdrawals_enabled) == (True, True)
     texts = [r.text for r in ctx.timeline]
-    assert "Approved: Cancel every open order?" in texts
+    assert "I approved: Cancel every open order?" in texts
     assert [t for t in texts if "revocation_check" in t or "proven dead" in t] == [
-        "Key proven dead — rejected with -2015"
+        "The leaked key was proven dead: rejected with -2015"
     ]
     assert not any("Cancel every open order?" in d for d in ctx.done_by_user)
     assert [(w.time, w.address, w.address_tag) for w in ctx.findings.withdrawals] == [
         ("2026-11-23 11:00:00", "TN3W", "m1")
     ]
     assert ctx.findings.gaps == ("orders not swept: -2015",)
-    assert ctx.findings.loss is not None and ctx.findings.loss.nothing_lost
+    loss = ctx.findings.loss  # "0" from an incomplete sweep is not shown as a figure
+    assert loss is not None and loss.estimated is None and not loss.nothing_lost

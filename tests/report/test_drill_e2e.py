@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from responder.incident.evidence import MANIFEST_NAME, sha256_file, verify_manifest
+from responder.incident.evidence import MANIFEST_NAME, sha256_file
 from responder.incident.record import parse_time
+from responder.incident.verify import verify_case
 from responder.report import fmt
 from responder.simulator import Simulator, load_scenario
 
@@ -78,7 +79,7 @@ def _sha256sum(folder: Path) -> subprocess.CompletedProcess[str] | None:
 
 def _manifest_checks(folder: Path) -> bool:
     done = _sha256sum(folder)
-    return verify_manifest(folder) == [] if done is None else done.returncode == 0
+    return verify_case(folder).intact if done is None else done.returncode == 0
 
 
 def _journal(folder: Path) -> list[dict[str, Any]]:
@@ -116,6 +117,7 @@ class _Sections(HTMLParser):
         self.text: dict[str, str] = {}
         self.rows: dict[str, list[list[str]]] = {}
         self.tags: set[str] = set()
+        self.order: list[str] = []  # section ids in document order
         self._section: str | None = None
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
@@ -125,6 +127,7 @@ class _Sections(HTMLParser):
         ident = dict(attrs).get("id")
         if tag in ("section", "header") and ident:
             self._section = ident
+            self.order.append(ident)
             self.text.setdefault(ident, "")
             self.rows.setdefault(ident, [])
         elif tag == "tr" and self._section:
@@ -162,7 +165,7 @@ def test_the_manifest_covers_the_whole_bundle_and_sha256sum_accepts_it(
     folder = drills[scenario].dir
     listed = {line.split("  ", 1)[1] for line in (folder / MANIFEST_NAME).read_text().splitlines()}
     evidence = {p.relative_to(folder).as_posix() for p in (folder / "evidence").iterdir()}
-    assert {"journal.jsonl", "findings.json", "report.md", "report.txt", "report.html"} | evidence == listed
+    assert {"findings.json", "report.md", "report.txt", "report.html"} | evidence == listed
     assert _manifest_checks(folder)
     assert _run("verify", str(folder), home=folder.parent).returncode == 0
 
@@ -185,7 +188,7 @@ def test_one_changed_byte_fails_sha256sum_and_verify(
     assert victim in verify.stdout + verify.stderr
 
 
-def test_report_rerenders_and_rewrites_the_manifest_but_not_over_changed_evidence(
+def test_report_rerenders_journals_the_rendering_and_never_blesses_changed_evidence(
     drills: dict[str, Drill], tmp_path: Path
 ) -> None:
     folder = _copy(drills["pump-and-dump"], tmp_path)
@@ -194,14 +197,18 @@ def test_report_rerenders_and_rewrites_the_manifest_but_not_over_changed_evidenc
     assert (folder / "report.md").read_text() != before  # a new "generated at" and journal head
     assert _manifest_checks(folder)
     assert _run("verify", str(folder), home=tmp_path).returncode == 0
-    manifest = (folder / MANIFEST_NAME).read_bytes()
+    tail = _journal(folder)[-4:]
+    assert [(e["kind"], e["payload"].get("path")) for e in tail] == [
+        ("file", "report.md"), ("file", "report.txt"), ("file", "report.html"), ("case-closed", None),
+    ]  # fmt: skip
     evidence = folder / "evidence" / "open-orders.json"
     evidence.write_text(evidence.read_text().replace("PHBUSDT", "PHBUSDX"))
     again = _run("report", str(folder), home=tmp_path)
-    assert again.returncode == 1 and "was left as it is" in again.stderr
-    assert (folder / MANIFEST_NAME).read_bytes() == manifest
-    assert "| evidence/open-orders.json |" in (folder / "report.md").read_text()
+    assert again.returncode == 0
     assert "CHANGED" in (folder / "report.md").read_text()
+    assert not _manifest_checks(folder)  # the new manifest keeps the journaled hash
+    verify = _run("verify", str(folder), home=tmp_path)
+    assert verify.returncode == 1 and "evidence/open-orders.json: changed since" in verify.stdout
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -257,14 +264,32 @@ def test_pump_and_dump_time_to_contain_and_revocation_proof(drills: dict[str, Dr
 def test_pump_and_dump_orders_table_lists_exactly_the_attackers_orders(drills: dict[str, Drill]) -> None:
     page = _html(drills["pump-and-dump"].dir)
     header, *rows = page.rows["orders"]
-    assert header[:3] == ["Time", "Symbol", "Side"]
+    assert header == ["Time", "Symbol", "Side", "Qty", "Price", "Quote amount", "orderId", "clientOrderId",
+                      "Status", "Verdict", "Rules"]  # fmt: skip
     actions = _truth("pump-and-dump")["attacker_actions"]
     truth = [a for a in actions if a["kind"] == "order" and a["status"] == "done"]  # not future ones
     assert len(truth) >= 10
     col = header.index("clientOrderId")
     assert sorted(r[col] for r in rows) == sorted(a["clientOrderId"] for a in truth)
+    by_id = {r[header.index("orderId")]: r for r in rows}
+    assert sorted(by_id) == sorted(str(a["orderId"]) for a in truth)
     assert {r[1] for r in rows} == {"PHBUSDT"}
     assert all(r[header.index("Verdict")] == "attacker" for r in rows)
+    assert all(r[header.index("Quote amount")].endswith(" USDT") for r in rows)
+    # the open ones the person cancelled say so, with when (from the journal's confirmed cancels)
+    cancelled = [e for e in _journal(drills["pump-and-dump"].dir) if e["kind"] == "outcome"]
+    ids = {str(o["orderId"]): e for e in cancelled for o in e["payload"]["response"].get("cancelled", [])}
+    mine = [r for oid, r in by_id.items() if oid in ids]
+    assert mine and all(r[header.index("Status")].startswith("cancelled by the user at ") for r in mine)
+    assert all(
+        f"(entry #{ids[r[header.index('orderId')]]['seq']})" in r[header.index("Status")] for r in mine
+    )
+    assert all(r[header.index("Status")] == "filled" for oid, r in by_id.items() if oid not in ids)
+    # reasons once per rule, in the legend, not on every row
+    legend = page.text["rules"]
+    for rule in {rule for r in rows for rule in r[header.index("Rules")].split()}:
+        assert legend.count(rule) == 1, rule
+    assert "baseline 95th percentile (" not in page.text["orders"]  # per-row reasons are gone
     assert "USDT" in page.text["loss"] and "Method" in page.text["loss"]
     assert {"svg", "table"} <= page.tags and "script" not in page.tags
 
@@ -274,8 +299,10 @@ def test_withdrawal_drain_lists_the_withdrawal_and_transfer_after_the_leak(drill
     truth = _truth("withdrawal-drain")["attacker_actions"]
     drain = next(a for a in truth if a["kind"] == "withdrawal")
     transfer = next(a for a in truth if a["kind"] == "transfer")
-    withdrawals = page.rows["withdrawals"][1:]
-    assert [(r[1], r[3], r[4]) for r in withdrawals] == [(drain["coin"], drain["amount"], drain["address"])]
+    main, detail = page.rows["withdrawals"][1:]
+    assert (main[1], main[3]) == (drain["coin"], drain["amount"])
+    assert drain["address"] in detail[0].split()  # the whole address, never cut
+    assert "TxID" in detail[0]
     assert [r[4] for r in page.rows["transfers"][1:]] == [str(transfer["tranId"])]
     header = {row[0]: row[1] for row in page.rows["key"] if len(row) == 2}
     assert header["Withdrawals"] == "ENABLED"
@@ -304,8 +331,56 @@ def test_evidence_list_has_every_file_with_its_hash_and_the_journal_head(
     files = sorted((folder / "evidence").iterdir())
     assert rows == {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
     journal = _journal(folder)
-    reported = next(
-        e for e in journal if e["kind"] == "action-result" and e["payload"]["action"] == "leak.report"
-    )
-    head = journal[reported["seq"] - 2]  # the last entry before the report step recorded its result
+    rendered = next(e for e in journal if e["kind"] == "file" and e["payload"]["what"] == "report")
+    head = journal[rendered["seq"] - 2]  # the last entry before the first rendering was journaled
     assert head["hash"] in page.text["evidence"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_summary_comes_first_then_the_letter_then_the_tables(
+    drills: dict[str, Drill], scenario: str
+) -> None:
+    folder = drills[scenario].dir
+    page = _html(folder)
+    assert page.order[:4] == ["header", "summary", "request", "orders"]
+    summary = {row[0]: row[1] for row in page.rows["summary"] if len(row) == 2}
+    assert list(summary) == [
+        "Account UID", "Leaked API key", "Permissions at the leak", "Suspected leak", "The leaked key",
+        "Estimated loss", "After the leak", "Journal head",
+    ]  # fmt: skip
+    opened = _journal(folder)[0]["payload"]
+    assert summary["Leaked API key"].startswith(opened["key"]) and "…" in opened["key"]
+    assert summary["Account UID"].isdigit()
+    assert summary["The leaked key"].startswith("proven dead at ")
+    truth = _truth(scenario)["attacker_actions"]
+    orders = sum(1 for a in truth if a["kind"] == "order" and a["status"] == "done")
+    if scenario != "withdrawal-drain":  # there the account was disabled before orders could be swept
+        assert summary["After the leak"].startswith(f"{orders} attacker order(s)")
+    # the letter quotes the journal head it was written at, which `verify --expect` accepts
+    letter = page.text["request"]
+    head = next(h for h in letter.split() if len(h.rstrip(",.")) == 64).rstrip(",.")
+    assert head in {e["hash"] for e in _journal(folder)}
+    verify = _run("verify", str(folder), "--expect", head, home=folder.parent)
+    assert verify.returncode == 0, verify.stdout
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_report_txt_wraps_at_100_columns_and_the_timeline_has_no_engine_lines(
+    drills: dict[str, Drill], scenario: str
+) -> None:
+    folder = drills[scenario].dir
+    text = (folder / "report.txt").read_text(encoding="utf-8")
+    assert max(len(line) for line in text.splitlines()) <= 100
+    for name in ("report.txt", "report.md", "report.html"):
+        body = (folder / name).read_text(encoding="utf-8")
+        for engine in ("leak.open_case", "status: ok", "condition not met", "leak.snapshot"):
+            assert engine not in body, (name, engine)
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    letter = md.split("## Letter to Binance support", 1)[1].split("\n## ", 1)[0]
+    assert "|" not in letter and "**" not in letter  # pastes into a chat as plain text
+
+
+def test_the_letter_never_splits_across_printed_pages(drills: dict[str, Drill]) -> None:
+    css = (drills["pump-and-dump"].dir / "report.html").read_text(encoding="utf-8")
+    rule = css.split("#request {", 1)[1].split("}", 1)[0]
+    assert "break-inside: avoid" in rule

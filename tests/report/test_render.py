@@ -154,7 +154,7 @@ def test_support_request_makes_no_promise_of_recovery(
 ) -> None:
     for ctx in (full_ctx, quiet_ctx):
         text = render(ctx, "txt").lower()
-        request = text.split("request to binance support", 1)[1].split("what i have already done", 1)[0]
+        request = text.split("letter to binance support", 1)[1].split("\nthe attacker's orders\n", 1)[0]
         assert "recovery of funds is not guaranteed" in request
         assert "refund" not in request and "will be returned" not in request
     quiet = render(quiet_ctx, "txt")

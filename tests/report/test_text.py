@@ -73,3 +73,10 @@ def test_is_safe_url_refuses_anything_not_built_from_the_table() -> None:
     assert not is_safe_url("http://etherscan.io/tx/1")
     assert not is_safe_url("https://evil.example/x)[y](z")
     assert not is_safe_url("javascript:alert(1)")
+
+
+def test_markdown_keeps_a_plain_ampersand_and_escapes_an_entity() -> None:
+    from responder.report.text import md_escape
+
+    assert md_escape("spot & margin trading") == "spot & margin trading"
+    assert md_escape("&lt;script&gt; &#60;") == "\\&lt;script\\&gt; \\&#60;"

@@ -112,7 +112,7 @@ def answer(child: pexpect.spawn, script: list[tuple[str, str]]) -> None:
 
 def test_a_new_user_goes_from_the_first_question_to_the_report(drill: pexpect.spawn, tmp_path: Path) -> None:
     drill.expect("DRILL · scenario pump-and-dump · simulated Binance at 127.0.0.1:")
-    drill.expect("Step 1/19 · Open the case")
+    drill.expect("Step 1/35 · Open the case")
     answer(drill, TRIAGE[:3])
     drill.expect("UTC")  # the typed time is echoed back in UTC for confirmation
     answer(drill, TRIAGE[3:])
@@ -122,11 +122,19 @@ def test_a_new_user_goes_from_the_first_question_to_the_report(drill: pexpect.sp
     answer(drill, AFTER_CANCEL[1:])
     drill.expect("report.md, report.txt, report.html")
     drill.expect("What now")
+    drill.expect("Journal head hash: ([0-9a-f]{64})")
+    head = drill.match.group(1)  # what the person writes down
     drill.expect("✓ key proven dead")
     drill.expect(pexpect.EOF, timeout=60)
     drill.close()
     assert drill.exitstatus == 0
     assert (tmp_path / "case" / "report.html").exists()
+    kept = subprocess.run(
+        [RESPONDER, "verify", str(tmp_path / "case"), "--expect", head], env=env(tmp_path),
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert kept.returncode == 0, kept.stdout
+    assert "the head hash matches the one kept" in kept.stdout
 
 
 def test_ctrl_c_saves_and_resume_finishes(drill: pexpect.spawn, tmp_path: Path) -> None:
@@ -137,6 +145,13 @@ def test_ctrl_c_saves_and_resume_finishes(drill: pexpect.spawn, tmp_path: Path) 
     drill.expect(pexpect.EOF)
     drill.close()
     assert drill.exitstatus == 130
+    interrupted = subprocess.run(
+        [RESPONDER, "verify", str(case)], env=env(tmp_path), capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert interrupted.returncode == 0 and interrupted.stdout.startswith("intact so far, open"), (
+        interrupted.stdout
+    )
     journal = (case / "journal.jsonl").read_text(encoding="utf-8")
     assert '"kind": "outcome"' in journal or '"kind":"outcome"' in journal  # the cancel was recorded
     proc = subprocess.run(
@@ -191,6 +206,9 @@ bot_prefixes = ""
 [readonly-key]
 api_key = ""
 secret = ""
+
+[sub-account]
+belongs = "No: the main account"
 """
 
 

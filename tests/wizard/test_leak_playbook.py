@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from responder.errors import AnswersError
-from responder.incident.evidence import verify_manifest
 from responder.incident.journal import verify_chain
+from responder.incident.verify import verify_case
 from responder.leak.drill import self_check
 from responder.simulator import Simulator, load_scenario
 
@@ -48,7 +48,7 @@ def test_pump_and_dump_contains_proves_and_reports(leak: Any) -> None:
     assert {p.name for p in case.dir.glob("report.*")} == {"report.md", "report.txt", "report.html"}
     assert self_check(case.sim, case.dir).ok
     assert verify_chain(case.dir / "journal.jsonl") == []
-    assert verify_manifest(case.dir) == []
+    assert verify_case(case.dir).problems == ()
 
 
 def test_every_cancel_is_journaled_before_and_after(leak: Any) -> None:
@@ -299,3 +299,23 @@ def test_the_leaked_key_pasted_as_the_read_only_key_is_refused(leak: Any) -> Non
     )
     assert case.outputs("connect") == {"connected": False, "refused": "leaked key"}
     assert "not a new read-only one: it is refused" in case.display.text()
+
+
+def test_the_investigation_key_is_journaled_masked_and_still_used(leak: Any) -> None:
+    from responder.secrets import mask_key
+    from responder.simulator import Simulator, load_scenario
+
+    key = Simulator(load_scenario("pump-and-dump")).keys[0]  # the scenario's keys are fixed
+    assert key.secret is not None
+    secret = key.secret.reveal()
+    case = leak(
+        "pump-and-dump", mode="dry-run", change={"readonly-key": {"api_key": key.api_key, "secret": secret}}
+    )
+    raw = (case.dir / "journal.jsonl").read_text()
+    assert key.api_key not in raw and secret not in raw
+    answer = next(e for e in kinds(case, "answer") if e["payload"]["question"] == "api_key")
+    assert answer["payload"]["value"] == mask_key(key.api_key)
+    assert case.outputs("connect")["connected"] is True  # the whole key was used, from memory
+    for path in case.dir.rglob("*"):
+        if path.is_file():
+            assert key.api_key not in path.read_text(errors="replace"), path
