@@ -415,8 +415,7 @@ class BinanceClient:
         return _parse("DELETE /api/v3/openOrders", _cancel_reports, data)
 
     def cancel_order(self, symbol: str, order_id: int) -> Order:
-        """MUTATING. Cancel one open order (DELETE /api/v3/order). Never retried; -2011 (already gone)
-        raises NothingToCancel."""
+        """MUTATING. Cancel one open order. Never retried; -2011 (gone already): NothingToCancel."""
         data = self._request("DELETE", "/api/v3/order", [("symbol", symbol), ("orderId", order_id)])
         return _parse("DELETE /api/v3/order", Order.from_json, data)
 
