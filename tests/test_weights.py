@@ -24,7 +24,7 @@ CLIENT_PATHS = {
     m
     for f in EXCHANGE.glob("*.py")
     if f.name != "budget.py"
-    for m in re.findall(r'"(/(?:api|sapi)/v\d+/[A-Za-z0-9/-]+)"', f.read_text(encoding="utf-8"))
+    for m in re.findall(r'"(/(?:api|sapi|fapi)/v\d+/[A-Za-z0-9/-]+)"', f.read_text(encoding="utf-8"))
 }
 
 # (method, path, params, weight, bucket kind, costs 0 when it succeeds)
@@ -62,6 +62,42 @@ REFERENCE: list[tuple[str, str, dict[str, str], int, str, bool]] = [
     ("GET", "/sapi/v1/asset/transfer", {"type": "MAIN_FUNDING"}, 1, "sapi-ip", False),
     ("GET", "/sapi/v1/accountSnapshot", {"type": "SPOT"}, 2400, "sapi-ip", False),
     ("GET", "/sapi/v1/convert/tradeFlow", {"startTime": "0", "endTime": "1"}, 3000, "sapi-uid", False),
+    # §10 cross margin (SAPI, IP); weights from Binance's margin docs, noted in docs/futures.md
+    ("GET", "/sapi/v1/margin/account", {}, 10, "sapi-ip", False),
+    ("GET", "/sapi/v1/margin/openOrders", {}, 10, "sapi-ip", False),
+    ("DELETE", "/sapi/v1/margin/openOrders", {"symbol": "BTCUSDT"}, 1, "sapi-ip", False),
+    ("GET", "/sapi/v1/margin/allOrders", {"symbol": "BTCUSDT"}, 200, "sapi-ip", False),
+    ("GET", "/sapi/v1/margin/myTrades", {"symbol": "BTCUSDT"}, 10, "sapi-ip", False),
+    ("GET", "/sapi/v1/margin/borrow-repay", {"type": "BORROW"}, 10, "sapi-ip", False),
+    ("GET", "/sapi/v1/margin/forceLiquidationRec", {}, 1, "sapi-ip", False),
+    # §10 USDⓈ-M futures: fapi.binance.com, its own REQUEST_WEIGHT budget (the client's futures budget
+    # is a separate RateBudget whose "api" bucket is the fapi one); income is 30 per §10, the rest
+    # from Binance's USDⓈ-M docs, noted in docs/futures.md. Orders: 0 on the IP weight.
+    ("GET", "/fapi/v1/ping", {}, 1, "api", False),
+    ("GET", "/fapi/v1/time", {}, 1, "api", False),
+    ("GET", "/fapi/v1/exchangeInfo", {}, 1, "api", False),
+    ("GET", "/fapi/v1/klines", {"symbol": "BTCUSDT", "interval": "1m", "limit": "99"}, 1, "api", False),
+    ("GET", "/fapi/v1/klines", {"symbol": "BTCUSDT", "interval": "1m"}, 5, "api", False),
+    ("GET", "/fapi/v1/klines", {"symbol": "BTCUSDT", "interval": "1m", "limit": "1500"}, 10, "api", False),
+    ("GET", "/fapi/v1/premiumIndex", {"symbol": "BTCUSDT"}, 1, "api", False),
+    ("GET", "/fapi/v1/premiumIndex", {}, 10, "api", False),
+    ("GET", "/fapi/v2/account", {}, 5, "api", False),
+    ("GET", "/fapi/v3/account", {}, 5, "api", False),
+    ("GET", "/fapi/v2/balance", {}, 5, "api", False),
+    ("GET", "/fapi/v3/balance", {}, 5, "api", False),
+    ("GET", "/fapi/v2/positionRisk", {}, 5, "api", False),
+    ("GET", "/fapi/v3/positionRisk", {}, 5, "api", False),
+    ("GET", "/fapi/v1/leverageBracket", {}, 1, "api", False),
+    ("GET", "/fapi/v1/openOrders", {"symbol": "BTCUSDT"}, 1, "api", False),
+    ("GET", "/fapi/v1/openOrders", {}, 40, "api", False),
+    ("GET", "/fapi/v1/allOrders", {"symbol": "BTCUSDT"}, 5, "api", False),
+    ("GET", "/fapi/v1/userTrades", {"symbol": "BTCUSDT"}, 5, "api", False),
+    ("GET", "/fapi/v1/income", {}, 30, "api", False),
+    ("GET", "/fapi/v1/forceOrders", {"symbol": "BTCUSDT"}, 20, "api", False),
+    ("GET", "/fapi/v1/forceOrders", {}, 50, "api", False),
+    ("POST", "/fapi/v1/order", {"symbol": "BTCUSDT"}, 0, "api", False),
+    ("DELETE", "/fapi/v1/allOpenOrders", {"symbol": "BTCUSDT"}, 1, "api", False),
+    ("POST", "/fapi/v1/leverage", {"symbol": "BTCUSDT"}, 1, "api", False),
     # §3.3 the master account's sub-account endpoints ("All are Weight(UID) 3000"); the list, assets and
     # universal transfer are not in §3.3: binance-connector-python clients/sub_account (commit 29da329)
     # docstrings — list Weight(IP) 1, v3 assets Weight(UID) 60, transfer Weight(UID) 360, its history IP 1

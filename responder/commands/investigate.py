@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from responder.commands.settings import Settings
 from responder.credentials import load_credentials
@@ -19,7 +21,7 @@ from responder.forensics import render
 from responder.forensics.executor import Progress
 from responder.forensics.model import Findings
 from responder.forensics.sweep import Options, investigate
-from responder.incident.findings import to_json, write
+from responder.incident.findings import to_json, write, write_findings
 from responder.secrets import SecretRegistry
 from responder.timeparse import parse_when
 
@@ -30,12 +32,14 @@ class Investigation:
 
     findings: Findings
     written: Mapping[str, Path]
+    derivatives: Mapping[str, Any] = field(default_factory=dict)  # findings.json's futures/margin sections
 
     def text(self, *, as_json: bool) -> str:
         """What to print on stdout: the findings JSON, or a summary and where the file is."""
         if as_json:
-            return json.dumps(to_json(self.findings))
-        return f"{render.summary(self.findings)}\nfindings: {self.written['findings']}"
+            return json.dumps({**to_json(self.findings), **self.derivatives})
+        lines = [render.summary(self.findings), *derivatives_summary(self.derivatives)]
+        return "\n".join(lines) + f"\nfindings: {self.written['findings']}"
 
 
 def run_investigation(
@@ -53,6 +57,8 @@ def run_investigation(
 ) -> Investigation:
     """Sweep the account read-only and write findings.json and the rows into `out`."""
     from responder.exchange.client import connect
+    from responder.exchange.futures import futures_for
+    from responder.exchange.margin import MarginClient
 
     if symbols not in ("held", "all"):
         raise UsageError(f"--symbols must be 'held' or 'all', not {symbols!r}")
@@ -78,6 +84,40 @@ def run_investigation(
         findings = investigate(
             client, since=start, until=end, clock=clock, options=opts, progress=progress if show else None
         )
+        futures = futures_for(client, settings.futures_base_url)
+        derivatives = derivative_sections(findings, futures, MarginClient(client), now, bot_prefixes)
     if show:
         stderr.write("\n")
-    return Investigation(findings, write(findings, Path(out), secrets=secrets))
+    written = write(findings, Path(out), secrets=secrets)
+    write_findings(Path(out), {**to_json(findings), **derivatives}, secrets=secrets)
+    return Investigation(findings, written, derivatives)
+
+
+def derivative_sections(
+    findings: Findings, futures: Any, margin: Any, now: datetime, bot_prefixes: Sequence[str]
+) -> dict[str, Any]:
+    """The futures and margin sections over the same window (a key without futures: read false, gaps)."""
+    from responder.forensics.derivatives_collect import collect
+    from responder.forensics.derivatives_json import sections
+    from responder.forensics.derivatives_judge import judge
+
+    window = findings.window
+    evidence = collect(window, now, futures=futures, margin=margin, bot_prefixes=bot_prefixes)
+    return sections(judge(evidence))
+
+
+def derivatives_summary(data: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for part in ("futures", "margin"):
+        section = data.get(part) or {}
+        if not section:
+            continue
+        if not section.get("read"):
+            lines.append(f"{part}: unknown ({section.get('why', 'not read')})")
+            continue
+        flagged = sum(1 for o in section.get("orders", []) if o.get("verdict") == "attacker")
+        lines.append(f"{part}: {flagged} orders judged the attacker's")
+    loss = data.get("derivatives_loss")
+    if loss and any((data.get(p) or {}).get("read") for p in ("futures", "margin")):
+        lines.append(f"futures and margin estimated loss: {loss['estimated_loss']} USDT ({loss['method']})")
+    return lines

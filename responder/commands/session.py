@@ -62,13 +62,16 @@ def open_session(
     drill), also the `master` exchange the sub-account steps use. Every client is closed at the end."""
     from responder.credentials import credentials_from
     from responder.exchange.client import connect  # httpx: only once the first prompt is answered
+    from responder.exchange.futures import futures_for
     from responder.playbook.runner import Env
 
     with ExitStack() as stack:
 
         def client(creds: Any) -> Exchange:
             transport = settings.new_transport()
-            return stack.enter_context(connect(base_url, creds, clock=settings.clock, transport=transport))
+            spot = stack.enter_context(connect(base_url, creds, clock=settings.clock, transport=transport))
+            futures_for(spot, settings.futures_base_url)  # its futures host, fixed for the whole case
+            return spot
 
         def further_key(api_key: str, secret: Secret) -> Exchange:
             return client(credentials_from(api_key, secrets, secret=secret))

@@ -23,7 +23,8 @@ TransportFactory = Callable[[], Any]  # a new httpx.BaseTransport (httpx stays i
 @dataclass(frozen=True)
 class Settings:
     """`interactive`: a person at a terminal can be asked; `transport`: a new httpx transport for each
-    client (None: the network); `base_url`: BINANCE_BASE_URL, else Binance's own."""
+    client (None: the network); `base_url`: BINANCE_BASE_URL, else Binance's own; `futures_base_url`:
+    BINANCE_FUTURES_BASE_URL, else derived from `base_url` (fapi.binance.com, or the simulator itself)."""
 
     environ: Mapping[str, str]
     interactive: bool
@@ -31,6 +32,7 @@ class Settings:
     err: TextIO
     clock: Clock = field(default_factory=SystemClock)
     base_url: str = DEFAULT_BASE_URL
+    futures_base_url: str | None = None
     transport: TransportFactory | None = None
     launcher: str = "responder"  # how the person ran responder: `./dev`, `responder`, a full path
 
@@ -55,6 +57,7 @@ class Settings:
             err=stderr,
             base_url=environ.get("BINANCE_BASE_URL") or DEFAULT_BASE_URL,
             launcher=launcher(environ, sys.argv if argv is None else argv, sys.executable),
+            futures_base_url=environ.get("BINANCE_FUTURES_BASE_URL") or None,
         )
 
     def resume_command(self, directory: Path) -> str:

@@ -54,6 +54,13 @@ _SAPI: Mapping[str, tuple[str, int]] = {
     "/sapi/v1/asset/transfer": ("sapi-ip", 1),
     "/sapi/v1/accountSnapshot": ("sapi-ip", 2400),
     "/sapi/v1/convert/tradeFlow": ("sapi-uid", 3000),
+    # cross margin (reference §10; weights from Binance's margin docs, docs/futures.md)
+    "/sapi/v1/margin/account": ("sapi-ip", 10),
+    "/sapi/v1/margin/openOrders": ("sapi-ip", 10),
+    "/sapi/v1/margin/allOrders": ("sapi-ip", 200),
+    "/sapi/v1/margin/myTrades": ("sapi-ip", 10),
+    "/sapi/v1/margin/borrow-repay": ("sapi-ip", 10),
+    "/sapi/v1/margin/forceLiquidationRec": ("sapi-ip", 1),
     # The master account's sub-account endpoints (reference §3.3; weights from the sub-account SDK).
     "/sapi/v1/sub-account/list": ("sapi-ip", 1),
     "/sapi/v1/sub-account/subAccountApi": ("sapi-uid", 3000),
@@ -63,6 +70,39 @@ _SAPI: Mapping[str, tuple[str, int]] = {
     "/sapi/v1/sub-account/subAccountApiPermission": ("sapi-uid", 3000),
     "/sapi/v3/sub-account/assets": ("sapi-uid", 60),
 }
+
+# USDⓈ-M futures (fapi.binance.com): its own host and its own REQUEST_WEIGHT budget (2400/min), so a
+# futures client owns a separate `RateBudget`; the "api" bucket of that budget is the fapi bucket.
+FAPI_LIMIT = 2400
+_FAPI: Mapping[tuple[str, str], int] = {
+    ("GET", "/fapi/v1/time"): 1,
+    ("GET", "/fapi/v1/exchangeInfo"): 1,
+    ("GET", "/fapi/v3/account"): 5,
+    ("GET", "/fapi/v2/account"): 5,
+    ("GET", "/fapi/v3/positionRisk"): 5,
+    ("GET", "/fapi/v2/positionRisk"): 5,
+    ("GET", "/fapi/v2/balance"): 5,
+    ("GET", "/fapi/v3/balance"): 5,
+    ("GET", "/fapi/v1/allOrders"): 5,
+    ("GET", "/fapi/v1/userTrades"): 5,
+    ("GET", "/fapi/v1/income"): 30,
+    ("DELETE", "/fapi/v1/allOpenOrders"): 1,
+    ("POST", "/fapi/v1/order"): 0,  # 0 on the IP weight; counted on the order-rate limits instead
+}
+
+
+def _fapi_cost(method: str, path: str, params: Mapping[str, object]) -> Cost:
+    if (method, path) == ("GET", "/fapi/v1/openOrders"):
+        return Cost(API, 1 if "symbol" in params else 40)
+    if (method, path) == ("GET", "/fapi/v1/forceOrders"):
+        return Cost(API, 20 if "symbol" in params else 50)
+    if (method, path) == ("GET", "/fapi/v1/premiumIndex"):
+        return Cost(API, 1 if "symbol" in params else 10)
+    if (method, path) == ("GET", "/fapi/v1/klines"):
+        limit = int(str(params.get("limit", 500)))
+        return Cost(API, 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10)
+    return Cost(API, _FAPI.get((method, path), 1))
+
 
 _API: Mapping[tuple[str, str], int] = {
     ("GET", "/api/v3/ping"): 1,
@@ -77,20 +117,28 @@ _API: Mapping[tuple[str, str], int] = {
 }
 
 
+# /api weights that depend on one parameter: (parameter, weight when given, weight when absent).
+_API_BY_PARAM: Mapping[tuple[str, str], tuple[str, int, int]] = {
+    ("GET", "/api/v3/openOrders"): ("symbol", 6, 80),
+    ("GET", "/api/v3/ticker/price"): ("symbol", 2, 4),
+    ("GET", "/api/v3/myTrades"): ("orderId", 5, 20),
+}
+
+
 def endpoint_cost(method: str, path: str, params: Mapping[str, object]) -> Cost:
     """The weight of one request, from the reference §3 tables (parameter-dependent where it is)."""
     if (method, path) == ("POST", "/sapi/v1/sub-account/universalTransfer"):
         return Cost(f"sapi:{method} {path}", 360, "sapi-uid")  # the GET (history) is Weight(IP) 1
     if path.startswith("/sapi/"):
-        kind, weight = _SAPI.get(path, ("sapi-ip", 1))
+        cancel = (method, path) == ("DELETE", "/sapi/v1/margin/openOrders")  # 1; the table's 10 is the GET's
+        kind, weight = ("sapi-ip", 1) if cancel else _SAPI.get(path, ("sapi-ip", 1))
         per_second = 180_000 if path == "/sapi/v1/capital/withdraw/history" else None
         return Cost(f"sapi:{path}", weight, kind, per_second)
-    if (method, path) == ("GET", "/api/v3/openOrders"):
-        return Cost(API, 6 if "symbol" in params else 80)
-    if (method, path) == ("GET", "/api/v3/ticker/price"):
-        return Cost(API, 2 if "symbol" in params else 4)
-    if (method, path) == ("GET", "/api/v3/myTrades"):
-        return Cost(API, 5 if "orderId" in params else 20)
+    if path.startswith("/fapi/"):
+        return _fapi_cost(method, path, params)
+    if (method, path) in _API_BY_PARAM:
+        name, given, absent = _API_BY_PARAM[(method, path)]
+        return Cost(API, given if name in params else absent)
     return Cost(API, _API.get((method, path), 1))
 
 

@@ -24,7 +24,6 @@ from responder.clock import Clock, from_ms, to_ms
 from responder.errors import (
     ExchangeError,
     IpBanned,
-    OutcomeUnknown,
     RateLimited,
     TimestampRejected,
     Unreachable,
@@ -49,7 +48,14 @@ from responder.exchange.models import (
     Withdrawal,
 )
 from responder.exchange.protocol import RawResponse
-from responder.exchange.responses import Body, decode, rejection, retry_after, server_failure
+from responder.exchange.responses import (
+    Body,
+    decode,
+    rejection,
+    retry_after,
+    server_failure,
+    transport_error,
+)
 from responder.exchange.signing import Signer, encode_params
 from responder.exchange.timesync import TimeSync
 from responder.secrets import mask_key
@@ -68,11 +74,12 @@ Recorder = Callable[[str, dict[str, object], int, Any], None]
 Params = Sequence[tuple[str, object]]
 T = TypeVar("T")
 
+# Cancel-all endpoints whose -2011 means "nothing was open" (futures answers code 200 instead).
+_CANCEL_ALL = frozenset(  # -2011 on these: nothing (left) to cancel
+    {("DELETE", "/api/v3/openOrders"), ("DELETE", "/sapi/v1/margin/openOrders"), ("DELETE", "/api/v3/order")}
+)
 # Parameters that carry another API key (a sub-account's): kept masked in recorded evidence.
 _MASKED_PARAMS = frozenset({"subAccountApiKey"})
-
-# httpx failures after which the request certainly never reached Binance.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 class BinanceClient:
@@ -91,8 +98,10 @@ class BinanceClient:
         time_sync: TimeSync | None = None,
         read_attempts: int = 3,
         backoff_seconds: float = 0.5,
+        time_path: str = "/api/v3/time",
     ) -> None:
         self._base = check_base_url(base_url)
+        self._time_path = time_path  # each host has its own (`/fapi/v1/time` on the futures host)
         self._api_key = api_key
         self._signer = signer
         self._http = http
@@ -113,6 +122,10 @@ class BinanceClient:
     def base_url(self) -> str:
         return self._base
 
+    @property
+    def budget_clock(self) -> Clock:
+        return self._clock
+
     # --- the chokepoint --------------------------------------------------------------------------
     def _request(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
         """Send one request and return its decoded JSON, or raise a `responder.errors` type."""
@@ -128,7 +141,7 @@ class BinanceClient:
             try:
                 response = self._send(method, path, sent, signed)
             except httpx.TransportError as exc:
-                error = _transport_error(exc, endpoint, mutating)
+                error = transport_error(exc, endpoint, mutating)
                 if isinstance(error, Unreachable) and not mutating and attempt < self._attempts:
                     self._pause_before_retry(attempt)
                     continue
@@ -152,7 +165,7 @@ class BinanceClient:
                     self._pause_before_retry(attempt)
                     continue
                 raise server_failure(status, endpoint, mutating=mutating)
-            error = rejection(status, body, endpoint, cancel_all=method == "DELETE" and path in _CANCELS)
+            error = rejection(status, body, endpoint, cancel_all=(method, path) in _CANCEL_ALL)
             if isinstance(error, TimestampRejected) and not resynced:
                 resynced = True  # a -1021 was never executed: re-sync and retry once
                 self.time_sync.invalidate()
@@ -160,10 +173,11 @@ class BinanceClient:
                 continue
             raise error
 
-    def call(self, method: str, path: str, params: Params = ()) -> Any:
-        """A signed request through the chokepoint, for endpoint families kept in their own module
-        (`exchange/subaccounts.py`). A non-GET is a mutation: never retried once it may have been sent."""
-        return self._request(method, path, params)
+    def call(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
+        """A request through the chokepoint, for endpoint families kept in their own module
+        (`subaccounts.py`, `futures.py`, `margin.py`). A non-GET is a mutation: never retried once it may
+        have been sent."""
+        return self._request(method, path, params, signed=signed)
 
     def _send(self, method: str, path: str, sent: list[tuple[str, object]], signed: bool) -> httpx.Response:
         query = encode_params(sent)
@@ -215,8 +229,8 @@ class BinanceClient:
 
     # --- time --------------------------------------------------------------------------------------
     def _fetch_server_ms(self) -> int:
-        data = self._request("GET", "/api/v3/time", signed=False)
-        return _parse("GET /api/v3/time", lambda d: int(d["serverTime"]), data)
+        data = self._request("GET", self._time_path, signed=False)
+        return _parse(f"GET {self._time_path}", lambda d: int(d["serverTime"]), data)
 
     def _timestamp(self) -> int:
         if self.time_sync.needs_sync():
@@ -422,8 +436,14 @@ class BinanceClient:
     def _get(self, path: str, params: Params = (), *, signed: bool = True) -> Any:
         return self._request("GET", path, params, signed=signed)
 
-
-_CANCELS = ("/api/v3/openOrders", "/api/v3/order")  # -2011 on these: nothing (left) to cancel
+    def for_host(self, base_url: str, *, budget: RateBudget, time_path: str) -> BinanceClient:
+        """A client for another Binance host (futures) with this one's key, signer, clock offset,
+        recorder and connection pool, and that host's own weight budget and time endpoint."""
+        return BinanceClient(
+            base_url, self._api_key, self._signer, http=self._http, clock=self._clock, budget=budget,
+            recorder=self._recorder, time_sync=self.time_sync, read_attempts=self._attempts,
+            backoff_seconds=self._backoff, time_path=time_path,
+        )  # fmt: skip
 
 
 def _cancel_reports(data: Any) -> list[Order]:
@@ -436,21 +456,6 @@ def _cancel_reports(data: Any) -> list[Order]:
         else:
             orders.extend(Order.from_json(r) for r in reports)
     return orders
-
-
-def _transport_error(exc: httpx.TransportError, endpoint: str, mutating: bool) -> ExchangeError:
-    what = "timed out" if isinstance(exc, httpx.TimeoutException) else f"failed ({type(exc).__name__})"
-    if mutating and not isinstance(exc, _NOT_SENT):
-        return OutcomeUnknown(
-            f"{endpoint}: the connection {what} after the request was sent; it may or may not have happened",
-            endpoint=endpoint,
-            hint="do not repeat it blindly: read the current state first",
-        )
-    return Unreachable(
-        f"{endpoint}: could not reach Binance (the connection {what})",
-        endpoint=endpoint,
-        hint="check the network connection and the base URL",
-    )
 
 
 def _parse(endpoint: str, parse: Callable[[Any], T], data: Any) -> T:

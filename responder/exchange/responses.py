@@ -2,7 +2,8 @@
 
 Pure: the client's one chokepoint (`BinanceClient._request`) hands every non-2XX response here and
 raises what comes back, so the mapping lives in one table-like place and can be tested without a
-network. Messages name the endpoint and the Binance code and say what to do next.
+network. Messages name the endpoint and the Binance code and say what to do next. A transport
+failure (no answer at all) is mapped here too: unreachable, or an unknown outcome for a mutation.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import httpx
 
 from responder.errors import (
     BadKeyFormat,
@@ -23,6 +26,7 @@ from responder.errors import (
     ServerError,
     TimestampRejected,
     Unauthorized,
+    Unreachable,
     WafBlocked,
 )
 
@@ -121,4 +125,23 @@ def server_failure(status: int, endpoint: str, *, mutating: bool) -> ExchangeErr
         )
     return ServerError(
         f"{endpoint}: Binance answered HTTP {status} after retries", status=status, endpoint=endpoint
+    )
+
+
+# httpx failures after which the request certainly never reached Binance.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def transport_error(exc: httpx.TransportError, endpoint: str, mutating: bool) -> ExchangeError:
+    what = "timed out" if isinstance(exc, httpx.TimeoutException) else f"failed ({type(exc).__name__})"
+    if mutating and not isinstance(exc, NOT_SENT):
+        return OutcomeUnknown(
+            f"{endpoint}: the connection {what} after the request was sent; it may or may not have happened",
+            endpoint=endpoint,
+            hint="do not repeat it blindly: read the current state first",
+        )
+    return Unreachable(
+        f"{endpoint}: could not reach Binance (the connection {what})",
+        endpoint=endpoint,
+        hint="check the network connection and the base URL",
     )

@@ -19,6 +19,7 @@ from responder.exchange.protocol import Exchange
 from responder.jsonable import plain
 from responder.leak.common import evidence_body, parse_time
 from responder.leak.cursors import SweepCursors
+from responder.leak.derivatives import merge_findings
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
 from responder.playbook.protocols import Level
 from responder.secrets import mask_key
@@ -148,6 +149,7 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
         err = ctx.secrets.scrub(exc.one_line())
         return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}")
     data = to_json(findings)
+    extra = merge_findings(ctx, data)  # futures and margin, read while the leaked key could (issue 15)
     write_findings(ctx.incident_dir, data, secrets=ctx.secrets, journal=ctx.journal)
     refs = [ctx.save_evidence("findings", data, source="responder forensics", description="findings.json")]
     if findings.evidence is not None:
@@ -168,7 +170,7 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
                     description=f"{name} in the window",
                 )
             )
-    lines = _finding_lines(data)
+    lines = [*_finding_lines(data), *extra]
     lines.append(("info", refs[0].short))
     attackers = sum(1 for o in data["orders"] if o["verdict"] == "attacker")
     out = {
@@ -227,6 +229,7 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
     )
     heuristics = "withdrawals judged from the snapshot taken before revoking"
     data = to_json(findings, heuristics=heuristics, swept=False)
+    extra = merge_findings(ctx, data)  # futures and margin, read while the leaked key could (issue 15)
     write_findings(ctx.incident_dir, data, secrets=ctx.secrets, journal=ctx.journal)
     ref = ctx.save_evidence(
         "findings",
@@ -234,7 +237,7 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
         source="responder forensics (snapshot only)",
         description="findings.json from the snapshot",
     )
-    lines = [("warn", f"{why}; judged the snapshot's withdrawals instead"), *_finding_lines(data)]
+    lines = [("warn", f"{why}; judged the snapshot's withdrawals instead"), *_finding_lines(data), *extra]
     lines.append(("info", ref.short))
     flagged = data["summary"]["withdrawals_flagged"]
     return ActionResult(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from responder.clock import Clock, from_ms
 from responder.incident.findings import read_findings
 from responder.incident.journal import read_verified
-from responder.leak import subaccount_drill
+from responder.leak import derivatives_check, subaccount_drill
 from responder.secrets import Secret, SecretRegistry
 from responder.simulator import Simulator, load_scenario, serve
 from responder.simulator.keys import SimSecret, make_key
@@ -121,6 +121,9 @@ def auto_answers(sim: Simulator) -> dict[str, Any]:
         },
         "cancel": True,
         "cancel-own": False,  # a person keeps their own bot's orders
+        "cancel-futures": True,
+        "cancel-margin": True,
+        "close-positions": False,  # market risk: a person keeps them unless they decide otherwise
         "delete-key": ["I deleted the key in API Management"],
         "delete-key.keep-checking": False,
         "disable-account": ["I disabled the account (or I am sure no withdrawal can leave)"],
@@ -174,6 +177,8 @@ def self_check(sim: Simulator, incident_dir: Path) -> SelfCheck:
     _check_own_orders(sim, incident_dir, result)
     _check_confirmations(truth, incident_dir, result)
     _check_findings(truth, incident_dir, result)
+    entries = ((e.kind, e.payload) for e in read_verified(incident_dir))
+    derivatives_check.check(truth, entries, read_findings(incident_dir), result)
     for ok, good, bad in subaccount_drill.self_check(sim, incident_dir):
         result.expect(ok, good, bad)
     return result
@@ -316,6 +321,9 @@ def replay(setup: DrillSetup, incident_dir: Path, clock: Clock) -> None:
             elif entry.kind == "intent" and payload.get("action") == "leak.cancel_orders":
                 with suppress(ExchangeError):
                     client.cancel_order(str(request["params"]["symbol"]), int(request["params"]["orderId"]))
+            elif entry.kind == "intent" and payload.get("action") in derivatives_check.REPLAYED:
+                with suppress(ExchangeError):
+                    derivatives_check.replay(client, payload)
             elif entry.kind == "action-result" and payload.get("action") == "drill.act":
                 for what in payload.get("summary", {}).get("do", []):
                     setup.control.act(str(what))

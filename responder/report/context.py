@@ -14,6 +14,8 @@ from typing import Any
 from responder.errors import JournalError
 from responder.incident.record import IncidentRecord, JournalEntry
 from responder.report import facts, fmt
+from responder.report.derivatives_view import flagged_fill_times as derivative_fills
+from responder.report.derivatives_view import section as derivatives_section
 from responder.report.findings_view import account_events, flagged_fill_times
 from responder.report.findings_view import findings as findings_section
 from responder.report.model import (
@@ -258,7 +260,7 @@ def build_context(record: IncidentRecord, *, generated_at: datetime, zone: tzinf
     found = findings_section(record.findings, leak_at, cancels_by_user(entries))
     fills = [
         Point(t, f"{verdict}: {label} at {fmt.stamp(t)} UTC", None, f"fill-{verdict}")
-        for t, label, verdict in flagged_fill_times(record.findings)
+        for t, label, verdict in (*flagged_fill_times(record.findings), *derivative_fills(record.findings))
     ]
     actions, checks = response_points(entries)
     svg = build(
@@ -293,4 +295,5 @@ def build_context(record: IncidentRecord, *, generated_at: datetime, zone: tzinf
         journal_head=entries[-1].hash,
         journal_entries=len(entries),
         svg=svg,
+        derivatives=derivatives_section(record.findings),
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from responder.report.derivatives_view import DerivativesSection
+
 
 @dataclass(frozen=True)
 class Header:
@@ -242,3 +244,4 @@ class ReportContext:
     journal_head: str
     journal_entries: int
     svg: TimelineSvg
+    derivatives: DerivativesSection | None = None  # futures and margin (issue 15); None: spot only

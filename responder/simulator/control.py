@@ -205,6 +205,7 @@ class Control:
                     {"symbol": o.symbol, "orderId": o.order_id, "source": o.source, "label": o.label}
                     for o in st.open_orders(None)
                 ],
+                **st.derivatives.ground_truth(),  # futures and margin open orders, positions
                 **({"organisation": self._sim.org.truth()} if self._sim.org is not None else {}),
             }
 

@@ -17,6 +17,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from responder.simulator.scenario_derivatives import (
+    DERIVATIVE_KINDS,
+    FuturesSpec,
+    MarginSpec,
+    parse_futures,
+    parse_margin,
+)
 from responder.simulator.signature import KEY_TYPES
 
 
@@ -39,7 +46,7 @@ PERMISSIONS = (
     "permitsUniversalTransfer",
     "enableVanillaOptions",
 )
-ACTION_KINDS = ("order", "address", "withdrawal", "transfer")
+ACTION_KINDS = ("order", "address", "withdrawal", "transfer", *DERIVATIVE_KINDS)
 _OFFSET = re.compile(r"^([+-])?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -152,6 +159,8 @@ class Scenario:
     account_flags: dict[str, bool] = field(default_factory=dict)
     faults: tuple[dict[str, Any], ...] = ()
     source: str = ""
+    futures: FuturesSpec | None = None  # the USDⓈ-M futures wallet and the user's futures bot
+    margin: MarginSpec | None = None  # the cross-margin account
     org: Any = None  # OrgSpec (org_scenario.py): a master account and its sub-accounts, or None
 
 
@@ -280,6 +289,8 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
             account_flags=flags,
             faults=tuple(data.get("faults", [])),
             source=source,
+            futures=parse_futures(data.get("futures")),
+            margin=parse_margin(data.get("margin")),
             org=org,
         )
     except (KeyError, ValueError, TypeError) as e:

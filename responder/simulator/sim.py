@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from responder.simulator.api_futures import ENDPOINTS as FUTURES_ENDPOINTS
+from responder.simulator.api_margin import ENDPOINTS as MARGIN_ENDPOINTS
 from responder.simulator.api_sapi import ENDPOINTS as SAPI_ENDPOINTS
 from responder.simulator.api_spot import ENDPOINTS as SPOT_ENDPOINTS
 from responder.simulator.api_subaccount import ENDPOINTS as SUBACCOUNT_ENDPOINTS
@@ -36,7 +38,7 @@ from responder.simulator.state import ExchangeState
 from responder.simulator.trading import apply_due
 from responder.simulator.wire import ApiError, SimRequest, SimResponse
 
-ROUTES = table(SPOT_ENDPOINTS + SAPI_ENDPOINTS + SUBACCOUNT_ENDPOINTS)
+ROUTES = table(SPOT_ENDPOINTS + SAPI_ENDPOINTS + SUBACCOUNT_ENDPOINTS + FUTURES_ENDPOINTS + MARGIN_ENDPOINTS)
 
 
 class Simulator:
@@ -57,6 +59,8 @@ class Simulator:
         self.lock = threading.RLock()
         self.faults = Faults(latency_ms)
         self.limits = Limits(weight_limit=weight_limit, preused=preused_weight, strikes_to_ban=strikes_to_ban)
+        # The futures host (fapi) counts its own REQUEST_WEIGHT, 2400 a minute (reference §10).
+        self.fapi_limits = Limits(weight_limit=2400, strikes_to_ban=strikes_to_ban)
         self.request_log = RequestLog(log_path)
         self.client_ip = scenario.client_ip
         self.state = ExchangeState(scenario, self.now_ms())
@@ -142,9 +146,12 @@ class Simulator:
             resp.headers.extend(self._charge(req, route, weight, now, bucket))
             return resp, weight
 
+    def _host_limits(self, route: Endpoint) -> Limits:
+        return self.fapi_limits if route.path.startswith("/fapi/") else self.limits
+
     def _check_limits(self, req: SimRequest, route: Endpoint, weight: int, now: int) -> str | None:
         if route.sapi_scope is None:
-            self.limits.check_api(req.client_ip, weight, now)
+            self._host_limits(route).check_api(req.client_ip, weight, now)
             return None
         ident = req.client_ip if route.sapi_scope == "IP" else str(self.scenario.uid)
         bucket = self.limits.sapi_bucket(route.sapi_scope, ident, route.path)
@@ -157,8 +164,8 @@ class Simulator:
         self, req: SimRequest, route: Endpoint, weight: int, now: int, bucket: str | None
     ) -> list[tuple[str, str]]:
         if route.sapi_scope is None:
-            self.limits.charge_api(req.client_ip, weight, now)
-            return self.limits.api_headers(req.client_ip, now)
+            self._host_limits(route).charge_api(req.client_ip, weight, now)
+            return self._host_limits(route).api_headers(req.client_ip, now)
         if bucket is None:
             ident = req.client_ip if route.sapi_scope == "IP" else str(self.scenario.uid)
             bucket = self.limits.sapi_bucket(route.sapi_scope, ident, route.path)

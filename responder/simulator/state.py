@@ -21,6 +21,7 @@ from responder.simulator.keys import SimKey, make_key
 from responder.simulator.market import Market, generated_markets
 from responder.simulator.records import ZERO, SimOrder, WalletRecord
 from responder.simulator.scenario import AttackAction, Scenario
+from responder.simulator.scenario_derivatives import DERIVATIVE_KINDS
 
 _DAY_MS = 86_400_000
 _OTHER_ASSETS = ("ADA", "DOGE", "FDUSD", "LTC", "SOL", "TRX", "USDC", "XRP")
@@ -88,6 +89,9 @@ class ExchangeState:
         self.rng = random.Random(f"state:{scenario.seed}")
         self._past_wallet()
         self._past_attack()
+        from responder.simulator.derivatives_play import Derivatives  # it builds on this state
+
+        self.derivatives = Derivatives(self, TruthEntry)  # USDⓈ-M futures and cross margin (issue 15)
 
     # --- construction ----------------------------------------------------------------------------
     def _plans(self) -> dict[str, Plan]:
@@ -128,6 +132,8 @@ class ExchangeState:
             return
         past_orders: dict[str, list[AttackAction]] = {}
         for action in attack.actions:
+            if action.kind in DERIVATIVE_KINDS:
+                continue  # futures and margin actions are played by `derivatives_play.py`
             if action.at_s > 0:
                 self.pending.append(action)
                 self.truth.append(

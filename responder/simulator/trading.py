@@ -242,6 +242,7 @@ def apply_due(state: ExchangeState, now_ms: int) -> None:
             entry.status = "done"
         except ApiError as e:
             entry.status, entry.reason = "prevented", e.msg
+    state.derivatives.apply_due(now_ms)  # futures and margin actions (derivatives_play.py)
 
 
 def _prevented(state: ExchangeState, action: AttackAction) -> str:

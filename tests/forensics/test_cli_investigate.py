@@ -18,7 +18,16 @@ from tests.exchange.cli_run import Run, run
 
 from .simulated import truth_orders
 
-FINDINGS_KEYS = {"orders", "withdrawals", "transfers", "addresses", "summary"}
+FINDINGS_KEYS = {
+    "orders",
+    "withdrawals",
+    "transfers",
+    "addresses",
+    "summary",
+    "futures",
+    "margin",
+    "derivatives_loss",
+}
 
 
 @dataclass

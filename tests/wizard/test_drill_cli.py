@@ -112,7 +112,7 @@ def answer(child: pexpect.spawn, script: list[tuple[str, str]]) -> None:
 
 def test_a_new_user_goes_from_the_first_question_to_the_report(drill: pexpect.spawn, tmp_path: Path) -> None:
     drill.expect("DRILL · scenario pump-and-dump · simulated Binance at 127.0.0.1:")
-    drill.expect("Step 1/35 · Open the case")
+    drill.expect("Step 1/40 · Open the case")
     answer(drill, TRIAGE[:3])
     drill.expect("UTC")  # the typed time is echoed back in UTC for confirmation
     answer(drill, TRIAGE[3:])

@@ -113,8 +113,12 @@ def test_drill_deletes_the_leaked_key_through_the_api_proves_it_dead_and_reports
     assert check.ok, check.problems
     assert any("deleted through the master account's API" in p for p in check.passed)
     report = (case.dir / "report.md").read_text(encoding="utf-8")
-    assert "Requested: delete the leaked API key" in report and "Time to contain" in report
-    assert verify_chain(case.dir / "journal.jsonl") == [] and verify_case(case.dir).problems == ()
+    deletion = next(line for line in report.splitlines() if "Delete the leaked API key" in line)
+    assert "through the master account's API: done, Binance confirmed" in deletion
+    assert "Time to contain" in report
+    assert verify_chain(case.dir / "journal.jsonl") == []
+    verdict = verify_case(case.dir)
+    assert verdict.intact and verdict.closed, verdict.problems
     everything = "".join(p.read_text(errors="replace") for p in case.dir.rglob("*") if p.is_file())
     everything += "".join(text for _, text in case.display.lines)
     for key in case.sim.keys:  # full API keys and secrets of every account stay out of every file and line
