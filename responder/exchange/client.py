@@ -46,6 +46,7 @@ from responder.exchange.models import (
     TransferPage,
     WithdrawAddress,
     Withdrawal,
+    cancel_reports,
 )
 from responder.exchange.protocol import RawResponse
 from responder.exchange.responses import (
@@ -426,7 +427,7 @@ class BinanceClient:
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         """MUTATING. Cancel every open order on `symbol` (order-list legs included). Never retried."""
         data = self._request("DELETE", "/api/v3/openOrders", [("symbol", symbol)])
-        return _parse("DELETE /api/v3/openOrders", _cancel_reports, data)
+        return _parse("DELETE /api/v3/openOrders", cancel_reports, data)
 
     def cancel_order(self, symbol: str, order_id: int) -> Order:
         """MUTATING. Cancel one open order. Never retried; -2011 (gone already): NothingToCancel."""
@@ -444,18 +445,6 @@ class BinanceClient:
             recorder=self._recorder, time_sync=self.time_sync, read_attempts=self._attempts,
             backoff_seconds=self._backoff, time_path=time_path,
         )  # fmt: skip
-
-
-def _cancel_reports(data: Any) -> list[Order]:
-    """DELETE openOrders returns plain cancel reports and order-list entries with `orderReports`."""
-    orders: list[Order] = []
-    for entry in data:
-        reports = entry.get("orderReports")
-        if reports is None:
-            orders.append(Order.from_json(entry))
-        else:
-            orders.extend(Order.from_json(r) for r in reports)
-    return orders
 
 
 def _parse(endpoint: str, parse: Callable[[Any], T], data: Any) -> T:

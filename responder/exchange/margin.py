@@ -12,8 +12,8 @@ from typing import Any
 
 from responder.errors import UsageError
 from responder.exchange import pagination as rules
-from responder.exchange.client import BinanceClient, Params, _cancel_reports, _ms, _parse, _rows
-from responder.exchange.models import Order, Trade
+from responder.exchange.client import BinanceClient, Params, _ms, _parse, _rows
+from responder.exchange.models import Order, Trade, cancel_reports
 from responder.exchange.models_derivatives import LoanRecord, MarginAccount, MarginLiquidation
 from responder.exchange.protocol import RawResponse
 
@@ -122,4 +122,4 @@ class MarginClient:
         NothingToCancel (-2011) when none are open; OutcomeUnknown on 5XX/timeout (never retried)."""
         path = "/sapi/v1/margin/openOrders"
         data = self._core.call("DELETE", path, [("symbol", symbol)])
-        return _parse(f"DELETE {path}", _cancel_reports, data)
+        return _parse(f"DELETE {path}", cancel_reports, data)

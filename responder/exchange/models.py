@@ -475,3 +475,15 @@ class ConvertPage:
         return cls(
             tuple(ConvertTrade.from_json(r) for r in d.get("list", [])), bool(d.get("moreData", False))
         )
+
+
+def cancel_reports(data: Any) -> list[Order]:
+    """DELETE openOrders returns plain cancel reports and order-list entries with `orderReports`."""
+    orders: list[Order] = []
+    for entry in data:
+        reports = entry.get("orderReports")
+        if reports is None:
+            orders.append(Order.from_json(entry))
+        else:
+            orders.extend(Order.from_json(r) for r in reports)
+    return orders
