@@ -135,21 +135,28 @@ class Runner:
                 self._step(index, total, step)
 
     def _ask_secrets_again(self, step: Step, ahead: list[Step]) -> None:
+        """Secret and masked answers (an API key) live only in the vault: ask them again."""
         for q in step.questions:
             key = f"{step.id}.{q.id}"
             named = any(key in (v for v in s.params.values() if isinstance(v, str)) for s in ahead)
-            if q.type != "secret" or key in self.env.vault or not named:
+            if not (q.type == "secret" or q.masked) or key in self.env.vault or not named:
                 continue
             text = f"{q.prompt} (kept only in memory, so asked again; empty to skip)"
+            ask = Prompt(step.id, q.id, text, "question")
             try:
-                secret = self.env.prompter.secret(Prompt(step.id, q.id, text, "question"))
+                value = (
+                    self.env.prompter.secret(ask)
+                    if q.type == "secret"
+                    else Secret(self.env.prompter.text(ask))
+                )
             except AnswersError:  # an answers file without it: go on; the step that needs it says so
                 continue
-            again = {"question": q.id, "value": SECRET_WITHHELD, "again": True}
-            self.journal.append("answer", step.id, again)
-            if secret:
-                self.env.secrets.add(secret)
-                self.env.vault[key] = secret
+            shown = SECRET_WITHHELD if q.type == "secret" else mask_key(value.reveal()) if value else ""
+            self.journal.append("answer", step.id, {"question": q.id, "value": shown, "again": True})
+            if value and q.type == "secret":
+                self.env.secrets.add(value)
+            if value:
+                self.env.vault[key] = value
 
     def result(self) -> RunResult:
         steps = []

@@ -59,6 +59,7 @@ def run_leak(
     mode: str = "drill",
     change: dict[str, Any] | None = None,
     faults: list[dict[str, Any]] | None = None,
+    prepare: Any = None,
 ) -> Case:
     """The leak playbook on a fresh simulator; `faults` are injected before the first request
     (`{"kind": "server_error", "path": "/sapi/v1/account/apiRestrictions", "count": None}`)."""
@@ -67,7 +68,8 @@ def run_leak(
     for fault in faults or []:
         sim.control.inject_fault(**fault)
     answers = auto_answers(sim)
-    for key, value in (change or {}).items():
+    change = {**(change or {}), **(prepare(sim) if prepare is not None else {})}  # e.g. a key made in the sim
+    for key, value in change.items():
         if isinstance(value, dict) and isinstance(answers.get(key), dict):
             answers[key] = {**answers[key], **value}
         elif value is None:

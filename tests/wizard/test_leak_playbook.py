@@ -302,20 +302,23 @@ def test_the_leaked_key_pasted_as_the_read_only_key_is_refused(leak: Any) -> Non
 
 
 def test_the_investigation_key_is_journaled_masked_and_still_used(leak: Any) -> None:
+    from responder.leak.drill import DrillControl
     from responder.secrets import mask_key
-    from responder.simulator import Simulator, load_scenario
 
-    key = Simulator(load_scenario("pump-and-dump")).keys[0]  # the scenario's keys are fixed
-    assert key.secret is not None
-    secret = key.secret.reveal()
-    case = leak(
-        "pump-and-dump", mode="dry-run", change={"readonly-key": {"api_key": key.api_key, "secret": secret}}
-    )
+    made: dict[str, str] = {}
+
+    def read_only_key(sim: Any) -> dict[str, Any]:  # a new key, as the person creates in API Management
+        api_key, secret = DrillControl(sim).create_read_only_key()
+        made.update(api_key=api_key, secret=secret.reveal())
+        return {"readonly-key": {"api_key": api_key, "secret": made["secret"]}}
+
+    case = leak("pump-and-dump", mode="dry-run", prepare=read_only_key)
+    key_api, secret = made["api_key"], made["secret"]
     raw = (case.dir / "journal.jsonl").read_text()
-    assert key.api_key not in raw and secret not in raw
+    assert key_api not in raw and secret not in raw
     answer = next(e for e in kinds(case, "answer") if e["payload"]["question"] == "api_key")
-    assert answer["payload"]["value"] == mask_key(key.api_key)
+    assert answer["payload"]["value"] == mask_key(key_api)
     assert case.outputs("connect")["connected"] is True  # the whole key was used, from memory
     for path in case.dir.rglob("*"):
         if path.is_file():
-            assert key.api_key not in path.read_text(errors="replace"), path
+            assert key_api not in path.read_text(errors="replace"), path

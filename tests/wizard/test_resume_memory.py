@@ -60,13 +60,14 @@ def test_a_resumed_live_case_asks_for_the_read_only_secret_again_and_investigate
         result = run(sim, answers, case, resume=True)
         entries = [json.loads(x) for x in (case / "journal.jsonl").read_text(encoding="utf-8").splitlines()]
         again = [e for e in entries if e["kind"] == "answer" and e["payload"].get("again")]
-        assert [(e["step"], e["payload"]["question"]) for e in again] == [("readonly-key", "secret")]
-        assert all(e["payload"]["value"] == "<secret withheld>" for e in again)
+        assert [(e["step"], e["payload"]["question"]) for e in again] == [
+            ("readonly-key", "api_key"),
+            ("readonly-key", "secret"),
+        ]  # both lived only in memory: the key (journaled masked) and its secret (withheld)
+        assert [e["payload"]["value"] for e in again] == [mask_key(api_key), "<secret withheld>"]
         assert [e["step"] for e in entries if e["kind"] == "step-started"].count("connect") == 2
         swept_with = {r.key for r in sim.request_log.entries() if r.path == "/api/v3/allOrders"}
-        assert swept_with == {
-            mask_key(api_key)
-        }  # the investigation used the read-only key, not the leaked one
+        assert mask_key(api_key) in swept_with  # the resumed investigation swept with the read-only key
         assert next(s for s in result.steps if s.id == "investigate").outputs["attacker_orders"] > 0
         assert secret.reveal() not in (case / "journal.jsonl").read_text(encoding="utf-8")
     finally:
