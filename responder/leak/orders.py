@@ -141,8 +141,10 @@ def _cancel(ex: Any, symbol: str, order_id: int) -> dict[str, Any]:
     try:
         o = ex.cancel_order(symbol, order_id)
     except NothingToCancel:
-        return {"note": "already gone (-2011 Unknown order sent.)"}
-    return {"orderId": o.order_id, "status": o.status, "side": o.side, "price": str(o.price)}
+        return {"cancelled": [], "note": "already gone (-2011 Unknown order sent.)"}
+    report = {"orderId": o.order_id, "clientOrderId": o.placement_client_order_id, "status": o.status,
+              "side": o.side, "price": str(o.price), "origQty": str(o.orig_qty)}  # fmt: skip
+    return {"cancelled": [report]}  # the shape of DELETE openOrders' summary: the report reads both
 
 
 def _is_open(ex: Any, symbol: str, order_id: int) -> bool:
