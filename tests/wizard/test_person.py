@@ -226,7 +226,7 @@ def test_a_drill_whose_self_check_fails_exits_1(tmp_path: Path, children: list[p
     say(child, "I deleted the key", NO)
     say(child, "What now", UP + ENTER)  # up from the first choice wraps to the last: "Move on"
     child.expect("recorded as unresolved")
-    child.expect("Step 8/19")
+    child.expect("Step 28/40 · Lock down withdrawals")
     child.expect("!! KEY STILL ALIVE at [0-9:]+ UTC: a signed read with it succeeded — not resolved")
     checklist(child, LOCKDOWN)
     checklist(child, SECURITY)
