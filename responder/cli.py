@@ -22,6 +22,7 @@ from responder.cli_startup import LightGroup, terminate_like_ctrl_c
 from responder.commands.settings import Settings
 from responder.errors import EXIT_ABORTED, EXIT_USAGE, ResponderError
 from responder.exchange.baseurl import DEFAULT_BASE_URL
+from responder.untrusted import shown, shown_line
 
 # fmt: off
 app = typer.Typer(
@@ -97,7 +98,7 @@ def _key_check(
                  ask_secret=_ask_secret(settings))
     typer.echo(json.dumps(to_json(done.check)) if as_json else render_text(done.check, done.now))
     if done.check.unreachable:  # exit 3 through main(); the verdict above is already printed
-        raise errors.Unreachable("the key check could not reach Binance", hint="the verdict is indeterminate")
+        raise errors.Unreachable("the key check got no answer about the key", hint=done.check.reason)
 
 
 @_group("keys", "Every API key of an organisation, with a master-account key.").command("sweep", help="With a master-account key (BINANCE_MASTER_API_KEY and _SECRET, or a masked prompt), audit every sub-account's API keys and the master key. Reads only. Exit 0 when the sweep completed, 2 on bad input, 3 when Binance could not be reached.")  # noqa: E501
@@ -129,7 +130,7 @@ def _verify(
     from responder.commands.verify import verify
 
     lines, code = verify(directory, expect=expect)
-    typer.echo("\n".join(lines))
+    typer.echo(shown("\n".join(lines)))  # problems may quote an edited file
     raise typer.Exit(code)
 
 
@@ -204,7 +205,7 @@ def _investigate(
         usual_symbols=tuple(usual_symbol or ()), symbols=symbols, base_url=base_url, out=out,
         ask_secret=_ask_secret(settings),
     )
-    typer.echo(done.text(as_json=as_json))
+    typer.echo(shown(done.text(as_json=as_json)))  # findings quote the server: its controls made visible
 
 
 @app.command("drill")
@@ -304,7 +305,7 @@ def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> 
     except ResponderError as e:
         sys.stderr.write(f"responder: {e.one_line()}\n")
         for problem in getattr(e, "problems", []):
-            sys.stderr.write(f"  {problem}\n")
+            sys.stderr.write(f"  {shown_line(problem)}\n")  # a playbook's text is not ours either
         return e.exit_code
     except Exception as e:  # the one place a bug meets the person: no traceback, nothing lost
         sys.stderr.write(f"responder: internal error ({type(e).__name__}); nothing recorded was lost. "

@@ -83,7 +83,7 @@ def load_credentials(
     registry: SecretRegistry,
     *,
     ask_secret: AskSecret | None = None,
-    read_text: Callable[[Path], str] = lambda p: p.read_text(encoding="utf-8"),
+    read_text: Callable[[Path], str] | None = None,
 ) -> Credentials:
     """Credentials from `env`, asking `ask_secret` (a masked prompt) for whatever is missing."""
     raw_key = env.get("BINANCE_API_KEY") or _ask(ask_secret, "Binance API key", "BINANCE_API_KEY")
@@ -95,7 +95,7 @@ def load_credentials(
             hint="set only the one that fits this key",
         )
     if pem_path:
-        signer: Signer = _pem_signer(Path(pem_path), env, registry, ask_secret, read_text)
+        signer: Signer = _pem_signer(Path(pem_path), env, registry, ask_secret, read_text or read_key_file)
     else:
         raw = secret_env or _ask(
             ask_secret, "API secret (HMAC)", "BINANCE_API_SECRET or BINANCE_PRIVATE_KEY_FILE"
@@ -105,6 +105,16 @@ def load_credentials(
             raise CredentialError("the API secret is empty")
         signer = HmacSigner(secret)
     return Credentials(api_key, signer, signer.key_type, warnings)
+
+
+MAX_KEY_FILE = 64 * 1024  # a PEM private key is a few hundred bytes
+
+
+def read_key_file(path: Path) -> str:
+    """The private key file: a regular UTF-8 file of at most 64 KiB (not /dev/zero, not /bin/ls)."""
+    from responder.smallfile import read_small_text
+
+    return read_small_text(path, what="private key file", limit=MAX_KEY_FILE, error=CredentialError)
 
 
 def _ask(ask_secret: AskSecret | None, prompt: str, variable: str) -> str:

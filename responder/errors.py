@@ -21,8 +21,11 @@ place that turns them into a one-line message and an exit code; nothing else pri
         │   ├── BadSignature   -1022  the secret/private key does not match the key
         │   ├── TimestampRejected -1021
         │   └── NothingToCancel   -2011 "Unknown order sent." on cancel-all
-        ├── RateLimited        429 (Retry-After)
-        ├── IpBanned           418 (until)
+        ├── RateLimited        429 (Retry-After): not executed
+        │   └── RateLimitStall 429 again after waiting a minute: ends the run at once
+        ├── IpBanned           418 (until): not executed; ends the run at once
+        ├── ServerFault        an answer Binance never sends (too big, too deep, NaN, absurd waits):
+        │                      the server at the base URL is faulty or hostile; ends the run at once
         ├── WafBlocked         403 (HTML page)
         ├── GeoBlocked         451
         ├── ServerError        5XX on a read, after bounded retries
@@ -52,10 +55,14 @@ class ResponderError(Exception):
         self.hint = hint
 
     def one_line(self) -> str:
+        """The message and hint on one line, control characters made visible (a server may have written
+        part of it: a Binance `msg`, an endpoint's echo), so printing it can never drive the terminal."""
+        from responder.untrusted import shown_line
+
         text = self.message
         if self.hint:
             text += f" — {self.hint}"
-        return " ".join(text.split())
+        return shown_line(" ".join(text.split()))
 
 
 class UsageError(ResponderError):
@@ -91,7 +98,15 @@ class Aborted(ResponderError):
 
 
 class ExchangeError(ResponderError):
-    """Anything that went wrong talking to the exchange. `endpoint` is `METHOD /path`."""
+    """Anything that went wrong talking to the exchange. `endpoint` is `METHOD /path`.
+
+    `executed` is what the error proves about the request: False when Binance refused it (a rejection,
+    429, 418, WAF, geo block), None when unknown. `fatal` errors end a run at once (a ban, a hostile
+    server): carrying on would only repeat them.
+    """
+
+    executed: bool | None = None
+    fatal = False
 
     def __init__(self, message: str, *, endpoint: str = "", hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
@@ -104,6 +119,8 @@ class Unreachable(ExchangeError):
 
 class Rejected(ExchangeError):
     """Binance answered with a JSON error body `{code, msg}`: the request was not executed."""
+
+    executed = False
 
     def __init__(
         self, code: int, msg: str, *, status: int, endpoint: str = "", hint: str | None = None
@@ -140,12 +157,23 @@ class NothingToCancel(Rejected):
 
 
 class RateLimited(ExchangeError):
+    executed = False
+
     def __init__(self, message: str, *, retry_after: float, endpoint: str = "") -> None:
         super().__init__(message, endpoint=endpoint, hint=f"wait {retry_after:.0f} s before calling again")
         self.retry_after = retry_after
 
 
+class RateLimitStall(RateLimited):
+    """429 after 429: the server keeps refusing after responder already waited; stop, do not hang."""
+
+    fatal = True
+
+
 class IpBanned(ExchangeError):
+    executed = False
+    fatal = True
+
     def __init__(self, message: str, *, until: datetime | None, endpoint: str = "") -> None:
         when = until.strftime("%Y-%m-%d %H:%M:%S UTC") if until else "an unknown time"
         super().__init__(
@@ -157,11 +185,18 @@ class IpBanned(ExchangeError):
 
 
 class WafBlocked(ExchangeError):
-    pass
+    executed = False
 
 
 class GeoBlocked(ExchangeError):
-    pass
+    executed = False
+
+
+class ServerFault(ExchangeError):
+    """The server answered with something Binance never sends: a body too large or too deeply nested,
+    a non-finite or absurdly precise number, an absurd wait. Treated as hostile: nothing in it is used."""
+
+    fatal = True
 
 
 class ServerError(ExchangeError):

@@ -29,6 +29,7 @@ from responder.errors import (
 )
 from responder.exchange.models import ApiRestrictions
 from responder.exchange.protocol import Exchange
+from responder.untrusted import shown
 
 Status = Literal["live", "revoked", "indeterminate"]
 Severity = Literal["critical", "high", "medium", "low"]
@@ -231,7 +232,7 @@ def check_key(
         return KeyCheck(
             "indeterminate", f"Binance refused the check ({e.code} {e.msg})", key, profile=name, code=e.code
         )
-    except ExchangeError as e:
+    except ExchangeError as e:  # no answer about the key (a ban and a hostile server included)
         return KeyCheck("indeterminate", e.one_line(), key, profile=name, unreachable=True)
     return KeyCheck("live", "a signed read succeeded", key, r, audit(r, profile, now), name)
 
@@ -252,7 +253,8 @@ def to_json(check: KeyCheck) -> dict[str, Any]:
 
 
 def render_text(check: KeyCheck, now: datetime) -> str:
-    """Human output: the verdict first, then permissions and findings, worst first."""
+    """Human output: the verdict first, then permissions and findings, worst first. The reason may quote
+    the server (a -2015 message): the text comes back through `untrusted.shown`."""
     lines = [f"{check.key}: {check.status.upper()} — {check.reason}"]
     r = check.restrictions
     if r is not None:
@@ -265,4 +267,4 @@ def render_text(check: KeyCheck, now: datetime) -> str:
         lines.append(f"  ! {f.severity:<8} {f.message}")
     if check.status == "live" and not check.findings:
         lines.append("  ✓ no findings")
-    return "\n".join(lines)
+    return shown("\n".join(lines))

@@ -6,8 +6,6 @@ be in the future), relative forms (`now`, `2h ago`, `90 minutes ago`, `1 day 3 h
 `yesterday 09:00`, `today 8am`, `last night`?). Relative phrases are parsed here, never by dateutil's
 fuzzy mode, which silently ignores words like "ago" and "yesterday" and returns a wrong time.
 A time without a zone is in the user's local zone. Anything else is a `UsageError` with an example.
-A time that cannot be a leak — in the future, before Binance opened (2017-07-14), or too far away to
-represent — is refused the same way, so the person is asked again instead of the case failing later.
 """
 
 from __future__ import annotations
@@ -19,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from responder.errors import UsageError
 
 EXAMPLES = "e.g. 2026-11-23 14:05, 14:05 CET, 2h ago, yesterday 09:00"
-BINANCE_OPENED = datetime(2017, 7, 14, tzinfo=UTC)  # no Binance key can have leaked before this
-FUTURE_SLACK = timedelta(minutes=2)  # a clock a little ahead of ours is not "the future"
+EARLIEST = datetime(2017, 7, 14, tzinfo=UTC)  # Binance opened; an incident time before it is a typo
+FUTURE_SLACK = timedelta(minutes=5)  # a clock a little ahead of ours is not "in the future"
 
 # Common abbreviations people type. Ambiguous ones (IST, CST) take their most common trading-world
 # meaning and the echo-back shows the UTC result for the user to confirm.
@@ -146,11 +144,10 @@ def _relative(text: str, now: datetime) -> datetime | None:
     for amount, unit in _REL_PART.findall(m.group(1)):
         if unit not in _UNITS:
             raise UsageError(f"unknown time unit {unit!r} in {text!r}", hint=EXAMPLES)
-        seconds += float(amount) * _UNITS[unit]
-    try:
-        return now - timedelta(seconds=seconds)
-    except OverflowError:
-        raise UsageError(f"{text!r} is before Binance opened ({BINANCE_OPENED:%Y-%m-%d})") from None
+        seconds += float(amount[:20]) * _UNITS[unit]
+    if seconds > (now - EARLIEST).total_seconds():
+        raise UsageError(f"{text!r} is before Binance existed ({EARLIEST:%Y-%m-%d})", hint=EXAMPLES)
+    return now - timedelta(seconds=seconds)
 
 
 def _clock_time(text: str) -> tuple[int, int] | None:
@@ -168,29 +165,38 @@ def _clock_time(text: str) -> tuple[int, int] | None:
 
 
 def parse_when(text: str, *, now: datetime, local_zone: tzinfo | None = None) -> datetime:
-    """Parse a user-typed time into an aware UTC datetime. `now` must be aware.
+    """Parse a user-typed time into an aware UTC datetime. `now` must be aware. Every time asked of a
+    person is in the past: one in the future or before Binance existed is a UsageError, not a crash."""
+    when = _parse_when(text[:200], now=now, local_zone=local_zone)
+    return check_past(when, now=now, label=repr(text[:40]))
 
-    Refuses a time in the future or before Binance opened: no leak can have happened then."""
-    when = _parse(text, now=now, local_zone=local_zone)
+
+def check_past(when: datetime, *, now: datetime, label: str) -> datetime:
+    """`when` (aware) if it is a plausible incident time: not in the future, not before Binance."""
     if when > now + FUTURE_SLACK:
-        raise UsageError(
-            f"{text.strip()!r} is in the future ({when:%Y-%m-%d %H:%M} UTC)",
-            hint="give a past time; " + EXAMPLES,
-        )
-    if when < BINANCE_OPENED:
-        raise UsageError(
-            f"{text.strip()!r} is before Binance opened ({BINANCE_OPENED:%Y-%m-%d})", hint=EXAMPLES
-        )
+        raise UsageError(f"{label} is in the future ({when:%Y-%m-%d %H:%M} UTC)", hint=EXAMPLES)
+    if when < EARLIEST:
+        raise UsageError(f"{label} is before Binance existed ({EARLIEST:%Y-%m-%d})", hint=EXAMPLES)
     return when
 
 
-def is_yesterday(when: datetime, *, now: datetime, local_zone: tzinfo | None = None) -> bool:
-    """True when `when` falls on the day before `now`'s day in the person's zone (for the echo-back)."""
-    zone = local_zone or now.astimezone().tzinfo or UTC
-    return when.astimezone(zone).date() == now.astimezone(zone).date() - timedelta(days=1)
+def parse_window(
+    since: str, until: str | None, *, now: datetime, local_zone: tzinfo | None = None
+) -> tuple[datetime, datetime | None]:
+    """`--since` and `--until` as instants; `until` must come after `since`."""
+    start = parse_when(since, now=now, local_zone=local_zone)
+    end = parse_when(until, now=now, local_zone=local_zone) if until else None
+    if end is None and start >= now:
+        raise UsageError(f"--since ({start:%Y-%m-%d %H:%M} UTC) is not in the past", hint=EXAMPLES)
+    if end is not None and end <= start:
+        raise UsageError(
+            f"--until ({end:%Y-%m-%d %H:%M} UTC) is not after --since ({start:%Y-%m-%d %H:%M} UTC)",
+            hint="the window runs from --since forward to --until",
+        )
+    return start, end
 
 
-def _parse(text: str, *, now: datetime, local_zone: tzinfo | None = None) -> datetime:
+def _parse_when(text: str, *, now: datetime, local_zone: tzinfo | None = None) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     raw = " ".join(text.strip().split())
@@ -214,7 +220,7 @@ def _parse(text: str, *, now: datetime, local_zone: tzinfo | None = None) -> dat
     if hm is not None:
         today = now.astimezone(zone).date()
         when = datetime(today.year, today.month, today.day, *hm, tzinfo=zone)
-        if when > now + FUTURE_SLACK:  # a time of day still to come today: yesterday (echoed as such)
+        if when > now + FUTURE_SLACK:  # a time of day still to come: yesterday (echoed as such)
             when -= timedelta(days=1)
         return when.astimezone(UTC)
     return _absolute(body, zone, text)
@@ -227,8 +233,18 @@ def _absolute(body: str, zone: tzinfo, original: str) -> datetime:
         raise UsageError(f"cannot read {original!r}", hint=EXAMPLES)
     try:
         parsed = du.parse(body, fuzzy=False, dayfirst=False, yearfirst=True)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=zone)
-        return parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         raise UsageError(f"cannot read {original!r} as a time", hint=EXAMPLES) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    try:
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # 9999-12-31 in a zone east of UTC, year 1 west of it
+        raise UsageError(f"{original!r} is out of range", hint=EXAMPLES) from None
+
+
+def is_yesterday(when: datetime, *, now: datetime, local_zone: tzinfo | None = None) -> bool:
+    """True when `when` falls on the day before `now`'s day in the person's zone (the echo-back says
+    "(yesterday)": a time of day later than now was taken as yesterday's)."""
+    zone = local_zone or now.astimezone().tzinfo or UTC
+    return when.astimezone(zone).date() == now.astimezone(zone).date() - timedelta(days=1)

@@ -52,6 +52,11 @@ REFERENCE: list[tuple[str, str, dict[str, str], int, str, bool]] = [
     # §2.1 weight-0 change: order placement and cancel (listed weight 1 when they fail)
     ("POST", "/api/v3/order", {"symbol": "BTCUSDT"}, 1, "api", True),
     ("DELETE", "/api/v3/order", {"symbol": "BTCUSDT", "orderId": "1"}, 1, "api", True),
+    # §11 order lists; weights not in §3.1: binance-spot-openapi.yaml ("Weight(IP): 20" for allOrderList,
+    # "Weight(IP): 6" for openOrderList); placing an OCO is an order placement (§2.1: 0 when it succeeds)
+    ("GET", "/api/v3/allOrderList", {}, 20, "api", False),
+    ("GET", "/api/v3/openOrderList", {}, 6, "api", False),
+    ("POST", "/api/v3/orderList/oco", {"symbol": "BTCUSDT"}, 1, "api", True),
     # §3.2 SAPI
     ("GET", "/sapi/v1/account/apiRestrictions", {}, 1, "sapi-ip", False),
     ("GET", "/sapi/v1/account/status", {}, 1, "sapi-ip", False),

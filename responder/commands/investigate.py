@@ -23,7 +23,7 @@ from responder.forensics.model import Findings
 from responder.forensics.sweep import Options, investigate
 from responder.incident.findings import to_json, write, write_findings
 from responder.secrets import SecretRegistry
-from responder.timeparse import parse_when
+from responder.timeparse import parse_window
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,7 @@ def run_investigation(
         raise UsageError(f"--symbols must be 'held' or 'all', not {symbols!r}")
     clock, stderr = settings.clock, settings.err
     now = clock.now()
-    start = parse_when(since, now=now)
-    end = parse_when(until, now=now) if until else None
+    start, end = parse_window(since, until, now=now)
     base = check_base_url(base_url or settings.base_url)
     secrets = SecretRegistry()
     credentials = load_credentials(settings.environ, secrets, ask_secret=ask_secret)

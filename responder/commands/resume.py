@@ -20,6 +20,7 @@ from responder.commands.session import (
     terminal_display,
 )
 from responder.commands.settings import Settings
+from responder.errors import UsageError
 from responder.secrets import SecretRegistry
 
 
@@ -33,6 +34,8 @@ def resume(settings: Settings, directory: Path, *, force: bool, answers: Path | 
         terminal_display(settings, "").show("warn", f"Recovered: {recovered}")
     opened = case_opened(directory)  # verified: a damaged journal is refused (JournalError)
     mode = str(opened.payload.get("mode"))
+    if mode not in ("live", "dry-run", "drill") or not isinstance(opened.payload.get("playbook_id"), str):
+        raise UsageError(f"{directory}: the case-opened entry lacks a valid mode or playbook_id")
     if mode == "drill":
         auto = answers is not None or not settings.interactive  # unattended: the scenario's script
         return resume_drill(settings, directory, opened, force=force, auto=auto)

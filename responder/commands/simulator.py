@@ -13,9 +13,13 @@ def serve(
 ) -> None:
     """Serve; once listening, print one JSON line: the base URL and the simulated keys."""
     from responder.errors import UsageError
+    from responder.listen import check_listen, check_log_file
     from responder.simulator import ScenarioError, Simulator, load_scenario
     from responder.simulator.server import serve_until_signalled
 
+    check_listen(host, port)  # a typo is one line and exit 2, not an OverflowError or a gaierror
+    if log:
+        check_log_file(Path(log))
     try:
         loaded = load_scenario(scenario)
     except ScenarioError as e:  # the simulator stands alone: its errors become ours here

@@ -16,8 +16,21 @@ DEFAULT_BASE_URL = "https://api.binance.com"  # the one place it is written
 
 
 def check_base_url(url: str) -> str:
-    """`https://…` anywhere; plain `http://` only to this machine (the simulator)."""
-    parts = urlsplit(url.strip())
+    """`https://…` anywhere; plain `http://` only to this machine (the simulator). No whitespace or
+    control characters inside (a CR/LF would split the request line: header injection)."""
+    stripped = url.strip()
+    if len(stripped) > 2048 or any(c.isspace() or ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in stripped):
+        shown = stripped[:80].encode("unicode_escape").decode("ascii")
+        raise UsageError(
+            f"base URL {shown!r} contains spaces or control characters", hint="e.g. https://api.binance.com"
+        )
+    try:
+        parts = urlsplit(stripped)
+        parts.port  # noqa: B018 — reading it validates the port (ValueError when out of range)
+    except ValueError:
+        raise UsageError(
+            f"base URL {stripped[:80]!r} is not a valid URL", hint="e.g. https://api.binance.com"
+        ) from None
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host:
         raise UsageError(f"base URL {url!r} is not an http(s) URL", hint=f"e.g. {DEFAULT_BASE_URL}")

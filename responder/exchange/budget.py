@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from responder.clock import Clock
-from responder.errors import IpBanned
+from responder.errors import IpBanned, RateLimited, RateLimitStall
 
 API = "api"
 API_LIMIT = 6000
 SAPI_IP_LIMIT = 12_000
 SAPI_UID_LIMIT = 180_000
 SLOW_DOWN = 0.8  # after a 429, a bucket's ceiling drops to 80 % of its limit for the rest of the run
+MAX_STARVED = 2  # minutes in a row we may be made to wait while spending under 10 % of the weight
+MAX_WAIT = 130.0  # a 429 pause longer than this is an error (RateLimited), never a silent hang
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ _API: Mapping[tuple[str, str], int] = {
     ("GET", "/api/v3/allOrders"): 20,
     ("GET", "/api/v3/order"): 4,
     ("GET", "/api/v3/rateLimit/order"): 40,
+    ("GET", "/api/v3/allOrderList"): 20,
+    ("GET", "/api/v3/openOrderList"): 6,
     ("DELETE", "/api/v3/openOrders"): 1,  # 0 when it succeeds (2026-04-02); reserve the failure cost
 }
 
@@ -154,16 +158,22 @@ class _Bucket:
         self.used = 0
         self.paused_until = 0.0
         self.in_flight: list[tuple[float, int]] = []
+        self.own = 0  # weight we reserved in this window
+        self.starved = 0  # windows in a row spent waiting while the server said the weight was used up
+        self.starved_in = -1.0
 
     def roll(self, t: float) -> None:
         start = math.floor(t / self.window) * self.window
         if start != self.start:
-            self.start, self.used = start, 0
+            self.start, self.used, self.own = start, 0, 0
             # A request unanswered for two windows failed without a response (transport error):
             # stop counting it, so a lost answer cannot shrink the budget for good.
             self.in_flight = [f for f in self.in_flight if f[0] >= start - self.window]
 
     def take(self, weight: int) -> None:
+        self.own += weight
+        if self.own * 10 >= self.limit:
+            self.starved = 0
         self.used += weight
         self.in_flight.append((self.start, weight))
 
@@ -254,13 +264,16 @@ class RateBudget:
         return wait
 
     def reserve(self, cost: Cost) -> float:
-        """Take `cost` from its bucket, sleeping until it fits. Returns the seconds waited."""
+        """Take `cost` from its bucket, sleeping until it fits. Returns the seconds waited. Waiting for
+        a turn among threads is progress; a 429 pause longer than MAX_WAIT raises RateLimited instead."""
         waited = 0.0
         while True:
             with self._lock:
                 if cost.per_second is not None and cost.bucket + ":1s" not in self._buckets:
                     self._buckets[cost.bucket + ":1s"] = _Bucket(cost.per_second, 1.0)
-                wait = self._needed(cost, self._now())
+                t = self._now()
+                wait = self._needed(cost, t)
+                paused = self._bucket(cost.bucket, cost.kind).paused_until - t
                 if wait <= 0:
                     self._bucket(cost.bucket, cost.kind).take(cost.weight)
                     if cost.per_second is not None:
@@ -269,12 +282,37 @@ class RateBudget:
                         self._waits += 1
                         self._waited += waited
                     return waited
+                self._check_starved(cost, t)
             # A small margin past the boundary: the server's minute must have turned too.
             pause = wait + 0.05
+            if paused > MAX_WAIT:
+                raise RateLimited(
+                    f"the server paused requests for {paused:.0f} s (HTTP 429), more than responder waits "
+                    f"({MAX_WAIT:.0f} s)",
+                    retry_after=paused,
+                    endpoint=cost.bucket,
+                )
             if self.on_wait is not None and pause >= 1.0:
                 self.on_wait(pause, self._clock.now() + timedelta(seconds=pause))
             self._clock.sleep(pause)
             waited += pause
+
+    def _check_starved(self, cost: Cost, t: float) -> None:
+        """Waiting for a new minute although we spent under a tenth of it: the server (or another
+        client on this IP) says the weight is used up. Twice in a row is a stall, not a pace."""
+        bucket = self._bucket(cost.bucket, cost.kind)
+        if t < bucket.paused_until or bucket.used < bucket.ceiling or bucket.own * 10 >= bucket.limit:
+            return
+        if bucket.starved_in != bucket.start:
+            bucket.starved_in = bucket.start
+            bucket.starved += 1
+        if bucket.starved > MAX_STARVED:
+            raise RateLimitStall(
+                f"the server says this IP's request weight ({bucket.limit}/min) is used up minute after "
+                "minute while responder used almost none; another client on this IP, or not Binance",
+                retry_after=60.0,
+                endpoint=cost.bucket,
+            )
 
     def observe(self, cost: Cost, headers: Mapping[str, str]) -> None:
         """A response arrived: the request is no longer in flight, and its used-weight header (other
@@ -287,6 +325,13 @@ class RateBudget:
             bucket = self._bucket(cost.bucket, cost.kind)
             bucket.roll(self._now())
             bucket.answered(cost.weight, int(raw) if raw.isdigit() else None)
+
+    def refund(self, cost: Cost) -> None:
+        """A request that cost nothing after all (a successful cancel, 0 weight since 2026-04-02),
+        when no used-weight header already said so."""
+        with self._lock:
+            bucket = self._bucket(cost.bucket, cost.kind)
+            bucket.used = max(0, bucket.used - cost.weight)
 
     def pause(self, cost: Cost, retry_after: float) -> None:
         """A 429: stop using this bucket for Retry-After seconds, then use less of it."""
@@ -340,13 +385,21 @@ def calendar_minimum_seconds(
     return (60.0 - second) + (minutes - 1) * 60.0 + latency
 
 
+MAX_BAN = timedelta(days=4)  # Binance's bans last 2 minutes to 3 days
+
+
 def ban_end(now: datetime, retry_after: float | None, message: str) -> datetime:
-    """When a 418 ban ends: `IP banned until <epoch ms>` in the body, else now + Retry-After."""
+    """When a 418 ban ends: `IP banned until <epoch ms>` in the body, else now + Retry-After (the
+    client bounds it), else two minutes. A time past `MAX_BAN` from now is not Binance's: it is
+    capped there, so a hostile body cannot overflow a date or park responder for years."""
     import re
 
     from responder.clock import from_ms
 
-    found = re.search(r"banned until (\d{12,16})", message)
+    found = re.search(r"banned until (\d{12,16})", message[:1000])
     if found:
-        return from_ms(int(found.group(1)))
+        try:
+            return min(from_ms(int(found.group(1))), now + MAX_BAN)
+        except (ValueError, OverflowError):
+            return now + MAX_BAN
     return now + timedelta(seconds=retry_after if retry_after is not None else 120)

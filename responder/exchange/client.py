@@ -5,13 +5,19 @@ Binance error bodies: it reserves weight, stamps and signs (percent-encoded quer
 the exact bytes sent), records the response for evidence (never the signature), and maps failures to
 `responder.errors`. Reads are retried with backoff on 5XX, timeouts and 429; a mutation is never
 retried after it may have reached Binance (5XX, timeout, reset → OutcomeUnknown). A -1021 was never
-executed, so it re-syncs the clock and retries once. The client is handed its `httpx.Client`
-(transport seam): tests and drills run the real signing and parsing against a server app.
+executed: a read re-syncs the clock and retries once; a mutation re-syncs and raises, so the caller
+that journals mutations (`ActionContext.mutate`) records the refused attempt before re-sending it.
+What answers is untrusted: the body is streamed and cut off past `limits.MAX_BODY_BYTES` or
+`limits.REQUEST_DEADLINE` seconds (a trickled body), decoded within `limits` (depth, values,
+numbers), and an absurd Retry-After or weight limit is a `ServerFault`, never a wait without end.
+The client is handed its `httpx.Client` (transport seam): tests and drills run the real signing and
+parsing against a server app.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -25,41 +31,42 @@ from responder.errors import (
     ExchangeError,
     IpBanned,
     RateLimited,
+    RateLimitStall,
+    ServerFault,
     TimestampRejected,
     Unreachable,
     UsageError,
 )
+from responder.exchange import limits
 from responder.exchange import pagination as rules
 from responder.exchange.baseurl import check_base_url
 from responder.exchange.budget import Cost, RateBudget, ban_end, endpoint_cost
 from responder.exchange.models import (
     Account,
-    ApiRestrictions,
-    ApiTradingStatus,
-    ConvertPage,
-    DailySnapshot,
-    Deposit,
     ExchangeInfo,
     Kline,
     Order,
     Trade,
-    TransferPage,
-    WithdrawAddress,
-    Withdrawal,
-    cancel_reports,
+    dec,
 )
+from responder.exchange.orderlists import OrderList
 from responder.exchange.protocol import RawResponse
-from responder.exchange.responses import (
-    Body,
-    decode,
-    rejection,
-    retry_after,
-    server_failure,
-    transport_error,
-)
+from responder.exchange.responses import Body, decode, rejection, retry_after, server_failure
+from responder.exchange.sapi_reads import SapiReads
 from responder.exchange.signing import Signer, encode_params
 from responder.exchange.timesync import TimeSync
+from responder.exchange.wire import Answer as _Answer
+from responder.exchange.wire import cancel_reports as _cancel_reports
+from responder.exchange.wire import parse_body as _parse
+from responder.exchange.wire import read_bounded, within_deadline
+from responder.exchange.wire import rows as _rows
+from responder.exchange.wire import transport_error as _transport_error
+from responder.exchange.wire import unknown_after_fault as _unknown_after_fault
 from responder.secrets import mask_key
+
+MAX_RETRY_WAIT = 61.0  # a read waits out a 429 itself only up to the next minute; longer → RateLimited
+MAX_429_WAITS = 65.0  # seconds of 429 pauses per client; another 429 past it is a RateLimitStall
+MIN_WEIGHT_LIMIT = 600  # a tenth of Binance's 6000/min; below it a sweep would take days: a server fault
 
 
 class KeyPair(Protocol):
@@ -75,6 +82,7 @@ Recorder = Callable[[str, dict[str, object], int, Any], None]
 Params = Sequence[tuple[str, object]]
 T = TypeVar("T")
 
+BAN_RETRY_AFTER_LIMIT = 4 * 86_400.0  # a 418 ban lasts from 2 minutes to 3 days
 # Cancel-all endpoints whose -2011 means "nothing was open" (futures answers code 200 instead).
 _CANCEL_ALL = frozenset(  # -2011 on these: nothing (left) to cancel
     {("DELETE", "/api/v3/openOrders"), ("DELETE", "/sapi/v1/margin/openOrders"), ("DELETE", "/api/v3/order")}
@@ -83,7 +91,7 @@ _CANCEL_ALL = frozenset(  # -2011 on these: nothing (left) to cancel
 _MASKED_PARAMS = frozenset({"subAccountApiKey"})
 
 
-class BinanceClient:
+class BinanceClient(SapiReads):
     """`responder.exchange.protocol.Exchange` over Binance REST. Safe to share between threads."""
 
     def __init__(
@@ -99,6 +107,7 @@ class BinanceClient:
         time_sync: TimeSync | None = None,
         read_attempts: int = 3,
         backoff_seconds: float = 0.5,
+        deadline_seconds: float = limits.REQUEST_DEADLINE,
         time_path: str = "/api/v3/time",
     ) -> None:
         self._base = check_base_url(base_url)
@@ -114,6 +123,8 @@ class BinanceClient:
         self.time_sync = time_sync or TimeSync(clock)
         self._attempts = max(1, read_attempts)
         self._backoff = backoff_seconds
+        self._deadline = deadline_seconds
+        self._paused_429 = 0.0
 
     @property
     def masked_key(self) -> str:
@@ -140,23 +151,17 @@ class BinanceClient:
             self.budget.reserve(cost)
             sent = [*given, ("timestamp", self._timestamp())] if signed else given
             try:
-                response = self._send(method, path, sent, signed)
-            except httpx.TransportError as exc:
-                error = transport_error(exc, endpoint, mutating)
-                if isinstance(error, Unreachable) and not mutating and attempt < self._attempts:
+                response, body = self._attempt(method, path, sent, signed)
+            except Unreachable:
+                if not mutating and attempt < self._attempts:
                     self._pause_before_retry(attempt)
                     continue
-                raise error from None
-            body = decode(response.content)
+                raise
             self.budget.observe(cost, response.headers)
             self._record(endpoint, sent, response.status_code, body)
             status = response.status_code
             if 200 <= status < 300:
-                if not body.is_json:
-                    raise ExchangeError(
-                        f"{endpoint}: HTTP {status} but the body is not JSON", endpoint=endpoint
-                    )
-                return body.json
+                return self._ok(cost, response, body, endpoint)
             if status in (418, 429):
                 if status == 429 and self._rate_limited(cost, response, endpoint, mutating, attempt):
                     continue
@@ -167,11 +172,12 @@ class BinanceClient:
                     continue
                 raise server_failure(status, endpoint, mutating=mutating)
             error = rejection(status, body, endpoint, cancel_all=(method, path) in _CANCEL_ALL)
-            if isinstance(error, TimestampRejected) and not resynced:
-                resynced = True  # a -1021 was never executed: re-sync and retry once
-                self.time_sync.invalidate()
-                attempt -= 1
-                continue
+            if isinstance(error, TimestampRejected):
+                self.time_sync.invalidate()  # a -1021 was never executed: re-sync before any re-send
+                if not resynced and not mutating:
+                    resynced = True  # a read is re-sent once here; a mutation by its journaling caller
+                    attempt -= 1
+                    continue
             raise error
 
     def call(self, method: str, path: str, params: Params = (), *, signed: bool = True) -> Any:
@@ -180,31 +186,82 @@ class BinanceClient:
         have been sent."""
         return self._request(method, path, params, signed=signed)
 
-    def _send(self, method: str, path: str, sent: list[tuple[str, object]], signed: bool) -> httpx.Response:
+    def _attempt(
+        self, method: str, path: str, sent: list[tuple[str, object]], signed: bool
+    ) -> tuple[_Answer, Body]:
+        """One request on the wire and its bounded, decoded answer; failures as our errors."""
+        endpoint, mutating = f"{method} {path}", method != "GET"
+        try:
+            response = self._send(method, path, sent, signed)
+            return response, decode(response.content, endpoint)
+        except httpx.TransportError as exc:
+            raise _transport_error(exc, endpoint, mutating) from None
+        except ServerFault as fault:
+            if mutating:  # it reached the server: whatever came back, it may have happened
+                raise _unknown_after_fault(fault, endpoint) from None
+            raise
+
+    def _ok(self, cost: Cost, response: _Answer, body: Body, endpoint: str) -> Any:
+        if not endpoint.startswith("GET ") and "x-mbx-used-weight-1m" not in response.headers:
+            self.budget.refund(cost)  # successful orders and cancels weigh 0 (2026-04-02)
+        if not body.is_json:
+            raise ExchangeError(
+                f"{endpoint}: HTTP {response.status_code} but the body is not JSON", endpoint=endpoint
+            )
+        return body.json
+
+    def _send(self, method: str, path: str, sent: list[tuple[str, object]], signed: bool) -> _Answer:
         query = encode_params(sent)
         headers = {"Accept": "application/json"}
         if signed:
             query += ("&" if query else "") + "signature=" + self._signer.sign(query)
             headers["X-MBX-APIKEY"] = self._api_key
-        url = f"{self._base}{path}" + (f"?{query}" if query else "")
-        return self._http.request(method, url, headers=headers)
+        request = self._http.build_request(
+            method, f"{self._base}{path}" + (f"?{query}" if query else ""), headers=headers
+        )
+        return within_deadline(lambda: self._exchange(request), self._deadline, f"{method} {path}")
+
+    def _exchange(self, request: httpx.Request) -> _Answer:
+        started = time.monotonic()  # a network deadline is wall time, whatever the injected clock says
+        response = self._http.send(request, stream=True)
+        try:
+            body = read_bounded(response, started, self._deadline, f"{request.method} {request.url.path}")
+            return _Answer(response.status_code, response.headers, body)
+        finally:
+            response.close()
 
     def _rate_limited(
-        self, cost: Cost, response: httpx.Response, endpoint: str, mutating: bool, attempt: int
+        self, cost: Cost, response: _Answer, endpoint: str, mutating: bool, attempt: int
     ) -> bool:
         """A 429: pause the bucket; True when the caller should retry (reads, bounded)."""
-        wait = retry_after(response.headers) or 60.0
+        wait = retry_after(response.headers, endpoint)
+        wait = 60.0 if wait is None else wait
+        if self._paused_429 + wait > MAX_429_WAITS and self._paused_429 > 0:
+            raise RateLimitStall(
+                f"{endpoint}: the server answered HTTP 429 again after responder had already waited "
+                f"{self._paused_429:.0f} s; it keeps refusing, so responder stops rather than wait on",
+                retry_after=wait,
+                endpoint=endpoint,
+            )
+        self._paused_429 += wait
         self.budget.pause(cost, wait)
-        if not mutating and attempt < self._attempts:
+        if not mutating and attempt < self._attempts and wait <= MAX_RETRY_WAIT:
             return True
+        if mutating:
+            raise RateLimited(
+                f"{endpoint}: Binance refused it with HTTP 429 (too many requests): it was NOT executed",
+                retry_after=wait,
+                endpoint=endpoint,
+            )
         raise RateLimited(
             f"{endpoint}: Binance says too many requests (HTTP 429); responder slowed down",
             retry_after=wait,
             endpoint=endpoint,
         )
 
-    def _banned(self, response: httpx.Response, body: Body, endpoint: str) -> IpBanned:
-        until = ban_end(self._server_now(), retry_after(response.headers), body.msg)
+    def _banned(self, response: _Answer, body: Body, endpoint: str) -> IpBanned:
+        wait = retry_after(response.headers, endpoint, limit=BAN_RETRY_AFTER_LIMIT)
+        until = ban_end(self._server_now(), wait, body.msg)
         self.budget.ban(until)
         return IpBanned(
             f"{endpoint}: Binance banned this IP for too many requests (HTTP 418)",
@@ -247,12 +304,12 @@ class BinanceClient:
         return from_ms(self._fetch_server_ms())
 
     def exchange_info(self) -> ExchangeInfo:
-        info = _parse(
-            "GET /api/v3/exchangeInfo",
-            ExchangeInfo.from_json,
-            self._get("/api/v3/exchangeInfo", signed=False),
-        )
-        self.budget.set_api_limit(info.weight_limit_per_minute())
+        endpoint = "GET /api/v3/exchangeInfo"
+        info = _parse(endpoint, ExchangeInfo.from_json, self._get("/api/v3/exchangeInfo", signed=False))
+        limit = info.weight_limit_per_minute()
+        if limit < MIN_WEIGHT_LIMIT:
+            raise limits.fault(endpoint, f"a request weight limit of {limit} per minute (Binance's is 6000)")
+        self.budget.set_api_limit(limit)
         return info
 
     def klines(
@@ -278,7 +335,7 @@ class BinanceClient:
         data = self._get("/api/v3/ticker/price", signed=False)
         return _parse(
             "GET /api/v3/ticker/price",
-            lambda rows: {str(r["symbol"]): Decimal(str(r["price"])) for r in rows},
+            lambda rows: {str(r["symbol"]): dec(r["price"]) for r in rows},
             data,
         )
 
@@ -334,100 +391,33 @@ class BinanceClient:
         ]
         return _rows("GET /api/v3/myTrades", Trade.from_json, self._get("/api/v3/myTrades", params))
 
-    def api_restrictions(self) -> ApiRestrictions:
-        path = "/sapi/v1/account/apiRestrictions"
-        return _parse(f"GET {path}", ApiRestrictions.from_json, self._get(path))
+    # --- order lists (OCO/OTO/OTOCO): no symbol needed, so none hides on an unswept market ---------
+    def open_order_lists(self) -> list[OrderList]:
+        path = "/api/v3/openOrderList"
+        return _rows(f"GET {path}", OrderList.from_json, self._get(path))
 
-    def account_status(self) -> str:
-        path = "/sapi/v1/account/status"
-        return _parse(f"GET {path}", lambda d: str(d["data"]), self._get(path))
-
-    def api_trading_status(self) -> ApiTradingStatus:
-        path = "/sapi/v1/account/apiTradingStatus"
-        return _parse(f"GET {path}", ApiTradingStatus.from_json, self._get(path))
-
-    def withdraw_history(
+    def all_order_lists(
         self,
         *,
         start: datetime | None = None,
         end: datetime | None = None,
-        offset: int = 0,
+        from_id: int | None = None,
         limit: int = 1000,
-    ) -> list[Withdrawal]:
-        rules.check_window(start, end, rules.WALLET_WINDOW, "withdraw history")
+    ) -> list[OrderList]:
+        """Order lists of every symbol; `start`–`end` at most 24 h apart (like allOrders)."""
+        if from_id is not None and (start is not None or end is not None):
+            raise UsageError("all order lists: fromId cannot be combined with startTime/endTime")
+        rules.check_day_window(start, end)
         rules.check_limit(limit, 1000)
-        path = "/sapi/v1/capital/withdraw/history"
-        params = [("startTime", _ms(start)), ("endTime", _ms(end)), ("offset", offset), ("limit", limit)]
-        return _rows(f"GET {path}", Withdrawal.from_json, self._get(path, params))
-
-    def deposit_history(
-        self,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        offset: int = 0,
-        limit: int = 1000,
-    ) -> list[Deposit]:
-        rules.check_window(start, end, rules.WALLET_WINDOW, "deposit history")
-        rules.check_limit(limit, 1000)
-        path = "/sapi/v1/capital/deposit/hisrec"
-        params = [("startTime", _ms(start)), ("endTime", _ms(end)), ("offset", offset), ("limit", limit)]
-        return _rows(f"GET {path}", Deposit.from_json, self._get(path, params))
-
-    def withdraw_addresses(self) -> list[WithdrawAddress]:
-        path = "/sapi/v1/capital/withdraw/address/list"
-        return _rows(f"GET {path}", WithdrawAddress.from_json, self._get(path))
-
-    def universal_transfers(
-        self,
-        transfer_type: str,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        current: int = 1,
-        size: int = 100,
-    ) -> TransferPage:
-        rules.check_limit(size, 100)
-        path = "/sapi/v1/asset/transfer"
-        params = [
-            ("type", transfer_type),
-            ("startTime", _ms(start)),
-            ("endTime", _ms(end)),
-            ("current", current),
-            ("size", size),
-        ]
-        return _parse(f"GET {path}", TransferPage.from_json, self._get(path, params))
-
-    def account_snapshot(
-        self,
-        snapshot_type: str = "SPOT",
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        limit: int = 30,
-    ) -> list[DailySnapshot]:
-        rules.check_window(start, end, rules.SNAPSHOT_WINDOW, "account snapshot")
-        if not 7 <= limit <= 30:
-            raise UsageError(f"account snapshot limit must be 7–30, not {limit}")
-        path = "/sapi/v1/accountSnapshot"
-        params = [("type", snapshot_type), ("startTime", _ms(start)), ("endTime", _ms(end)), ("limit", limit)]
-        data = self._get(path, params)
-        return _parse(
-            f"GET {path}", lambda d: [DailySnapshot.from_json(s) for s in d.get("snapshotVos", [])], data
-        )
-
-    def convert_trades(self, *, start: datetime, end: datetime, limit: int = 1000) -> ConvertPage:
-        rules.check_window(start, end, rules.CONVERT_WINDOW, "convert trade flow", inclusive=True)
-        rules.check_limit(limit, 1000)
-        path = "/sapi/v1/convert/tradeFlow"
-        params = [("startTime", _ms(start)), ("endTime", _ms(end)), ("limit", limit)]
-        return _parse(f"GET {path}", ConvertPage.from_json, self._get(path, params))
+        path = "/api/v3/allOrderList"
+        params = [("fromId", from_id), ("startTime", _ms(start)), ("endTime", _ms(end)), ("limit", limit)]
+        return _rows(f"GET {path}", OrderList.from_json, self._get(path, params))
 
     # --- the one mutation --------------------------------------------------------------------------
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         """MUTATING. Cancel every open order on `symbol` (order-list legs included). Never retried."""
         data = self._request("DELETE", "/api/v3/openOrders", [("symbol", symbol)])
-        return _parse("DELETE /api/v3/openOrders", cancel_reports, data)
+        return _parse("DELETE /api/v3/openOrders", _cancel_reports, data)
 
     def cancel_order(self, symbol: str, order_id: int) -> Order:
         """MUTATING. Cancel one open order. Never retried; -2011 (gone already): NothingToCancel."""
@@ -445,24 +435,6 @@ class BinanceClient:
             recorder=self._recorder, time_sync=self.time_sync, read_attempts=self._attempts,
             backoff_seconds=self._backoff, time_path=time_path,
         )  # fmt: skip
-
-
-def _parse(endpoint: str, parse: Callable[[Any], T], data: Any) -> T:
-    """Parse a decoded body into models; a shape we cannot trust is an error naming the endpoint."""
-    try:
-        return parse(data)
-    except (KeyError, ValueError, TypeError, AttributeError, ArithmeticError) as exc:
-        raise ExchangeError(
-            f"{endpoint}: Binance's answer has an unexpected shape ({type(exc).__name__}: {exc})",
-            endpoint=endpoint,
-            hint="the API may have changed; nothing was acted on",
-        ) from None
-
-
-def _rows(endpoint: str, parse: Callable[[Any], T], data: Any) -> list[T]:
-    if not isinstance(data, list):
-        raise ExchangeError(f"{endpoint}: expected a list from Binance", endpoint=endpoint)
-    return _parse(endpoint, lambda rows: [parse(r) for r in rows], data)
 
 
 def _ms(when: datetime | None) -> int | None:

@@ -25,7 +25,7 @@ from responder.errors import UsageError
 from responder.exchange import pagination as rules
 from responder.exchange.baseurl import check_base_url
 from responder.exchange.budget import FAPI_LIMIT, RateBudget
-from responder.exchange.client import BinanceClient, KeyPair, Params, Recorder, _ms, _parse, _rows
+from responder.exchange.client import BinanceClient, KeyPair, Params, Recorder, _ms
 from responder.exchange.models import Kline
 from responder.exchange.models_derivatives import (
     INCOME_TYPES,
@@ -39,6 +39,8 @@ from responder.exchange.models_derivatives import (
 )
 from responder.exchange.protocol import RawResponse
 from responder.exchange.timesync import TimeSync
+from responder.exchange.wire import parse_body as _parse
+from responder.exchange.wire import rows as _rows
 
 DEFAULT_FUTURES_URL = "https://fapi.binance.com"
 FUTURES_WINDOW = timedelta(days=7)  # allOrders / userTrades: at most 7 days between start and end

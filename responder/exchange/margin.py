@@ -12,10 +12,13 @@ from typing import Any
 
 from responder.errors import UsageError
 from responder.exchange import pagination as rules
-from responder.exchange.client import BinanceClient, Params, _ms, _parse, _rows
-from responder.exchange.models import Order, Trade, cancel_reports
+from responder.exchange.client import BinanceClient, Params, _ms
+from responder.exchange.models import Order, Trade
 from responder.exchange.models_derivatives import LoanRecord, MarginAccount, MarginLiquidation
 from responder.exchange.protocol import RawResponse
+from responder.exchange.wire import cancel_reports as _cancel_reports
+from responder.exchange.wire import parse_body as _parse
+from responder.exchange.wire import rows as _rows
 
 
 class MarginClient:
@@ -122,4 +125,4 @@ class MarginClient:
         NothingToCancel (-2011) when none are open; OutcomeUnknown on 5XX/timeout (never retried)."""
         path = "/sapi/v1/margin/openOrders"
         data = self._core.call("DELETE", path, [("symbol", symbol)])
-        return _parse(f"DELETE {path}", cancel_reports, data)
+        return _parse(f"DELETE {path}", _cancel_reports, data)

@@ -18,14 +18,29 @@ from responder.clock import from_ms
 Json = Mapping[str, Any]
 
 
+MAX_AMOUNT_CHARS = 40  # Binance amounts are ≤ 30 characters ("4723846.89208129"); ids ≤ 20 digits
+MAX_AMOUNT_EXPONENT = 40  # |adjusted exponent|: beyond 1e40 or below 1e-40 is no amount of anything
+
+
 def dec(value: object) -> Decimal:
-    """Decimal from a Binance amount (a string; ints tolerated). Floats are refused: money is exact."""
-    if isinstance(value, float):
+    """Decimal from a Binance amount (a string; ints tolerated), strictly: finite, at most 40
+    characters, exponent within ±40. NaN, sNaN, Infinity, 1e999 and 400-digit strings are refused
+    (ValueError) here, at the edge, so no InvalidOperation can surface later in arithmetic.
+    Floats are refused: money is exact."""
+    if isinstance(value, float | bool):
         raise ValueError(f"float amount {value!r}: Binance sends amounts as strings")
+    text = str(value)
+    if len(text) > MAX_AMOUNT_CHARS:
+        raise ValueError(f"not a Binance amount: a {len(text)}-character number")
     try:
-        return Decimal(str(value))
+        amount = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"not a decimal amount: {value!r}") from None
+        raise ValueError(f"not a decimal amount: {text[:40]!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {text!r}")
+    if amount and abs(amount.adjusted()) > MAX_AMOUNT_EXPONENT:
+        raise ValueError(f"not a Binance amount: {text!r} is out of range")
+    return amount
 
 
 def ms(value: object) -> datetime:
@@ -182,6 +197,9 @@ class Order:
     time: datetime
     update_time: datetime
     orig_client_order_id: str | None = None  # only on cancel reports: the id used at placement
+    # Why Binance expired it (since 2026-05, expired orders only), e.g. EXECUTION_RULE_PRICE_RANGE_EXCEEDED:
+    # a blocked pump attempt leaves this evidence (reference §11).
+    expiry_reason: str | None = None
 
     @classmethod
     def from_json(cls, d: Json) -> Order:
@@ -202,6 +220,7 @@ class Order:
             ms(placed),
             ms(d.get("updateTime", placed)),
             str(d["origClientOrderId"]) if d.get("origClientOrderId") is not None else None,
+            str(d["expiryReason"]) if d.get("expiryReason") is not None else None,
         )
 
     @property
@@ -475,15 +494,3 @@ class ConvertPage:
         return cls(
             tuple(ConvertTrade.from_json(r) for r in d.get("list", [])), bool(d.get("moreData", False))
         )
-
-
-def cancel_reports(data: Any) -> list[Order]:
-    """DELETE openOrders returns plain cancel reports and order-list entries with `orderReports`."""
-    orders: list[Order] = []
-    for entry in data:
-        reports = entry.get("orderReports")
-        if reports is None:
-            orders.append(Order.from_json(entry))
-        else:
-            orders.extend(Order.from_json(r) for r in reports)
-    return orders

@@ -115,14 +115,36 @@ def pages(read: Callable[[int], Sequence[T]], size: int, *, max_pages: int = MAX
     return out
 
 
+def wallet_windows(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """[start, end] as consecutive windows Binance's wallet history accepts (each under 90 days),
+    touching without overlap: the next starts 1 ms after the previous ends (both bounds inclusive)."""
+    if end < start:
+        raise UsageError("the time range ends before it starts")
+    out: list[tuple[datetime, datetime]] = []
+    s = start
+    while True:
+        e = min(s + WALLET_WINDOW - timedelta(days=1), end)
+        out.append((s, e))
+        if e >= end:
+            return out
+        s = e + timedelta(milliseconds=1)
+
+
 def withdrawals(ex: Exchange, start: datetime, end: datetime) -> list[Withdrawal]:
-    """Withdraw history in [start, end] (one window under 90 days), `offset` pages of 1000."""
-    return pages(lambda p: ex.withdraw_history(start=start, end=end, offset=p * PAGE), PAGE)
+    """Withdraw history in [start, end], `offset` pages of 1000. Binance refuses a window of 90 days
+    or more: a longer range is split into windows it accepts, never refused."""
+    out: list[Withdrawal] = []
+    for s, e in wallet_windows(start, end):
+        out += pages(lambda p, s=s, e=e: ex.withdraw_history(start=s, end=e, offset=p * PAGE), PAGE)  # type: ignore[misc]
+    return out
 
 
 def deposits(ex: Exchange, start: datetime, end: datetime) -> list[Deposit]:
-    """Deposit history in [start, end] (one window under 90 days), `offset` pages of 1000."""
-    return pages(lambda p: ex.deposit_history(start=start, end=end, offset=p * PAGE), PAGE)
+    """Deposit history in [start, end], `offset` pages of 1000, split into windows under 90 days."""
+    out: list[Deposit] = []
+    for s, e in wallet_windows(start, end):
+        out += pages(lambda p, s=s, e=e: ex.deposit_history(start=s, end=e, offset=p * PAGE), PAGE)  # type: ignore[misc]
+    return out
 
 
 def transfers(ex: Exchange, kind: str, start: datetime, end: datetime) -> list[Transfer]:

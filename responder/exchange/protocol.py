@@ -27,6 +27,7 @@ from responder.exchange.models import (
     WithdrawAddress,
     Withdrawal,
 )
+from responder.exchange.orderlists import OrderList
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,17 @@ class Exchange(Protocol):
         limit: int = 30,
     ) -> list[DailySnapshot]: ...
     def convert_trades(self, *, start: datetime, end: datetime, limit: int = 1000) -> ConvertPage: ...
+
+    # --- order lists (OCO/OTO/OTOCO; no symbol needed, reference §11) -------------------------------
+    def open_order_lists(self) -> list[OrderList]: ...
+    def all_order_lists(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        from_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[OrderList]: ...
 
     # --- mutations -------------------------------------------------------------------------------
     def cancel_order(self, symbol: str, order_id: int) -> Order:

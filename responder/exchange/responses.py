@@ -8,7 +8,6 @@ failure (no answer at all) is mapped here too: unreachable, or an unknown outcom
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from responder.errors import (
     Unreachable,
     WafBlocked,
 )
+from responder.exchange.limits import MAX_RETRY_AFTER, bounded_retry_after, parse_json
 
 _REJECTIONS: Mapping[int, tuple[type[Rejected], str]] = {
     -2014: (BadKeyFormat, "the API key is malformed: copy it again (Binance keys are 64 letters and digits)"),
@@ -70,20 +70,18 @@ class Body:
         return ""
 
 
-def decode(content: bytes) -> Body:
-    text = content.decode("utf-8", errors="replace")
-    try:
-        return Body(json.loads(text), text)
-    except ValueError:
-        return Body(None, text)
+def decode(content: bytes, endpoint: str = "") -> Body:
+    """The body as JSON when it is JSON (bounded: `limits.parse_json` raises ServerFault), else text."""
+    data = parse_json(content, endpoint)
+    text = "" if data is not None else content[:4096].decode("utf-8", errors="replace")
+    return Body(data, text)
 
 
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    raw = headers.get("retry-after")
-    try:
-        return float(raw) if raw is not None else None
-    except ValueError:
-        return None
+def retry_after(
+    headers: Mapping[str, str], endpoint: str = "", *, limit: float = MAX_RETRY_AFTER
+) -> float | None:
+    """Retry-After seconds, bounded (`limits.bounded_retry_after`)."""
+    return bounded_retry_after(headers.get("retry-after"), endpoint, limit=limit)
 
 
 def rejection(status: int, body: Body, endpoint: str, *, cancel_all: bool = False) -> ExchangeError:

@@ -40,6 +40,8 @@ def guarded(gaps: list[str], what: str, read: Callable[[], T], default: T) -> T:
     try:
         return read()
     except ExchangeError as e:
+        if e.fatal:  # a ban or a hostile server: every further read would fail the same way
+            raise
         gaps.append(f"{what}: {e.one_line()}")
         return default
 

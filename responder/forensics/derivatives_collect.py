@@ -136,13 +136,18 @@ def _force(ex: FuturesExchange, s: datetime, e: datetime) -> list[FuturesOrder]:
     return ex.force_orders(start=s, end=e)
 
 
+LOAN_WINDOW = timedelta(days=30)  # borrow-repay records: at most 30 days between startTime and endTime
+
+
 def _loans(ex: MarginExchange, s: datetime, e: datetime) -> list[LoanRecord]:
+    """Borrow records in [s, e], read in windows Binance accepts (an old leak spans many)."""
     rows: list[LoanRecord] = []
-    for page in range(1, 51):
-        got = ex.loans("BORROW", start=s, end=e, current=page)
-        rows += got
-        if len(got) < 100:
-            break
+    for a, b in windows(s, e, LOAN_WINDOW - _MS):
+        for page in range(1, 51):
+            got = ex.loans("BORROW", start=a, end=b, current=page)
+            rows += got
+            if len(got) < 100:
+                break
     return rows
 
 

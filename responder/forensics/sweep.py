@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -101,13 +101,32 @@ def _context(exchange: Exchange, window: Window, everything: bool, gaps: list[st
     changed = (
         planner.changed_assets(now_totals, {b.asset: b.total for b in before.balances}) if before else set()
     )
+    no_lists: set[str] = set()
+    listed_symbols = collect.guarded(
+        gaps, "order lists (OCO/OTO)", lambda: order_list_symbols(exchange, window), no_lists
+    )
     tiers = planner.tiers(
-        listed.values(), held=held, changed=changed, open_order_symbols={o.symbol for o in open_orders},
-        everything=everything,
+        listed.values(), held=held, changed=changed,
+        open_order_symbols={o.symbol for o in open_orders} | listed_symbols, everything=everything,
     )  # fmt: skip
     no_prices: dict[str, Decimal] = {}
     tickers = collect.guarded(gaps, "ticker prices", exchange.ticker_prices, no_prices)
     return _Known(listed, info.weight_limit_per_minute(), account, tiers, tickers)
+
+
+MAX_ORDER_LIST_DAYS = 31  # allOrderList takes 24 h per call (weight 20): a month of lists costs 620
+
+
+def order_list_symbols(exchange: Exchange, window: Window) -> set[str]:
+    """Symbols of every order list (OCO/OTO) open now or placed in the window: allOrderList needs no
+    symbol, so an attacker's list on a market the tiers would skip still puts that market in tier 0."""
+    symbols = {ol.symbol for ol in exchange.open_order_lists()}
+    start = max(window.leak, window.until - planner.DAY * MAX_ORDER_LIST_DAYS)
+    while start < window.until:
+        end = min(start + planner.DAY - timedelta(milliseconds=1), window.until)
+        symbols |= {ol.symbol for ol in exchange.all_order_lists(start=start, end=end, limit=1000)}
+        start = end + timedelta(milliseconds=1)
+    return symbols
 
 
 def _first_attacker(

@@ -31,6 +31,7 @@ def order_json(v: OrderVerdict) -> dict[str, Any]:
         "origQty": f"{o.orig_qty:f}", "executedQty": f"{o.executed_qty:f}",
         "quoteQty": f"{o.cummulative_quote_qty:f}", "status": o.status, "verdict": v.verdict,
         "rules": list(v.rules), "reason": v.reason, "score": v.score,
+        **({"expiryReason": o.expiry_reason} if o.expiry_reason else {}),  # e.g. a blocked pump (§11)
     }  # fmt: skip
 
 

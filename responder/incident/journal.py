@@ -304,6 +304,11 @@ def read_verified(incident_dir: Path) -> tuple[Entry, ...]:
     if not path.is_file():
         raise UsageError(f"{incident_dir} is not an incident directory (no readable {JOURNAL_NAME})")
     problems = verify_chain(path)
+    if problems and (problems[0].startswith(f"{JOURNAL_NAME}:1: not ") or "empty journal" in problems[0]):
+        raise UsageError(  # not a journal at all (a JSON list, missing fields): the wrong directory, exit 2
+            f"{incident_dir} is not an incident directory ({problems[0]})",
+            hint="give the directory responder printed when the case was opened",
+        )
     if problems:
         raise JournalError(
             f"{path} is damaged ({problems[0]})",

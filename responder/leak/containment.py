@@ -17,6 +17,7 @@ from responder.clock import show
 from responder.errors import BadKeyFormat, ExchangeError, KeyRejected, NothingToCancel
 from responder.exchange import pagination as paging
 from responder.exchange.models import ApiRestrictions, Order, Transfer
+from responder.exchange.orderlists import OrderList
 from responder.jsonable import plain
 from responder.leak.common import evidence_body, parse_time
 from responder.leak.orders import classify, order_lines, prefixes_of
@@ -70,6 +71,8 @@ class _Reads:
         try:
             value = fn()
         except ExchangeError as e:
+            if e.fatal:  # a ban or a hostile server: the next read would fail the same way
+                raise
             why = self.ctx.secrets.scrub(e.one_line())
             self.gaps.append(f"{what}: {why}")
             self.why[name] = why
@@ -94,6 +97,10 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
     )
     account = reads.read("account", "GET /api/v3/account", "balances and account flags", ex.account)
     orders = reads.read("open-orders", "GET /api/v3/openOrders", "open orders, all symbols", ex.open_orders)
+    lists = reads.read(
+        "open-order-lists", "GET /api/v3/openOrderList", "open order lists (OCO/OTO), all symbols",
+        ex.open_order_lists,
+    )  # fmt: skip
     since = now - timedelta(days=89)  # the history before the leak tells known addresses from new ones
     withdrawals = reads.read(
         "withdrawals",
@@ -128,6 +135,7 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
         status=status,
         transfers=transfers,
         ctx_prefixes=params.get("bot_prefixes"),
+        lists=lists,
     )
 
 
@@ -145,6 +153,7 @@ def _snapshot_result(
     status: str | None,
     transfers: list[Transfer] | None = None,
     ctx_prefixes: object = "",
+    lists: list[OrderList] | None = None,
 ) -> ActionResult:
     lines: list[tuple[Level, str]] = []
     out: dict[str, Any] = {"key": ctx.need_exchange().masked_key, "leaked_at": plain(leaked_at)}
@@ -159,6 +168,8 @@ def _snapshot_result(
         out, lines, leaked_at, orders=orders, withdrawals=withdrawals, deposits=deposits, transfers=transfers
     )
     _whose_orders(out, lines, orders, leaked_at=leaked_at, prefixes=prefixes_of(ctx_prefixes), reads=reads)
+    if orders is not None:
+        _note_order_lists(out, lines, lists or [], orders)
     if status is not None:
         out["account_status"] = status
     for gap in reads.gaps:
@@ -308,6 +319,24 @@ def _withdrawal(w: Any) -> str:
     )
 
 
+def _note_order_lists(
+    out: dict[str, Any], lines: list[tuple[Level, str]], lists: list[OrderList], orders: list[Order]
+) -> None:
+    """An attacker's OCO/OTO cannot survive unseen: its symbols join the cancel (DELETE openOrders
+    cancels list legs too) and its legs not yet on the book count as open orders."""
+    if not lists:
+        return
+    symbols = sorted({ol.symbol for ol in lists} | {leg.symbol for ol in lists for leg in ol.orders})
+    lines.append(("warn", f"order lists   {len(lists)} open (OCO/OTO) on {', '.join(symbols)}"))
+    seen = {o.order_id for o in orders}
+    pending = {leg.order_id for ol in lists for leg in ol.orders} - seen
+    out.update(
+        open_order_lists=len(lists),
+        open_orders=out["open_orders"] + len(pending),
+        open_symbols=sorted(set(out["open_symbols"]) | set(symbols)),
+    )
+
+
 def cancel_open_orders(ctx: ActionContext, params: JsonMap) -> ActionResult:
     """Cancel every open order on each symbol (DELETE /api/v3/openOrders), one mutation per symbol."""
     ex = ctx.need_exchange()
@@ -333,6 +362,14 @@ def cancel_open_orders(ctx: ActionContext, params: JsonMap) -> ActionResult:
             left = (outcome.response or {}).get("open_after")
             level: Level = "ok" if left == 0 else "warn"
             lines.append((level, f"{symbol}: outcome was unknown; read back {left} open orders"))
+        elif outcome.status == "rejected":
+            why = (outcome.response or {}).get("msg") or (outcome.response or {}).get("error")
+            lines.append(
+                (
+                    "warn",
+                    f"{symbol}: NOT cancelled: Binance refused the request, so it was not executed ({why})",
+                )
+            )
         elif outcome.status != "would-do":
             lines.append(("warn", f"{symbol}: {outcome.status} {outcome.response}"))
     remaining = _remaining(ctx, symbols)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from responder.clock import Clock
-from responder.errors import ExchangeError, Rejected, ResponderError
+from responder.errors import ExchangeError, Rejected, ResponderError, TimestampRejected
 from responder.exchange.protocol import Exchange
 from responder.incident.evidence import EvidenceRef, EvidenceStore
 from responder.incident.journal import Journal
@@ -173,17 +173,33 @@ class ActionContext:
         if prior is not None and prior.intent is not None:
             return self._resume(action, prior, reconcile)
         self.journal.append("intent", self.step_id, entry)
-        try:
-            response = call()
-        except Rejected as e:
-            self._outcome(action, "rejected", {"code": e.code, "msg": e.msg})
-            return MutationOutcome("rejected", {"code": e.code, "msg": e.msg})
-        except ExchangeError as e:  # OutcomeUnknown, or anything else that leaves it undecided
-            self._outcome(action, "unknown", {"error": e.one_line()})
-            self.display.show("warn", f"the outcome of '{description}' is unknown; reading the state")
-            return self._reconcile(action, reconcile)
-        self._outcome(action, "ok", response)
-        return MutationOutcome("ok", response)
+        for resend in (False, True):
+            try:
+                response = call()
+            except TimestampRejected as e:
+                if resend:
+                    return self._refused(action, e)
+                # -1021: never executed; the client re-synced its clock. Journal this attempt before
+                # the one re-send, so every request that reached the wire is in the journal.
+                self._outcome(action, "resent", {**_refusal(e), "reason": "clock re-synced; sent once more"})
+                continue
+            except ExchangeError as e:
+                if e.executed is False:  # a rejection, 429, 418, WAF, geo block: certainly not done
+                    return self._refused(action, e)
+                self._outcome(action, "unknown", {"error": e.one_line()})  # may or may not have happened
+                self.display.show("warn", f"the outcome of '{description}' is unknown; reading the state")
+                return self._reconcile(action, reconcile)
+            self._outcome(action, "ok", response)
+            return MutationOutcome("ok", response)
+        raise AssertionError("unreachable: the loop returns")  # pragma: no cover
+
+    def _refused(self, action: str, e: ExchangeError) -> MutationOutcome:
+        """Binance refused the request: journaled as rejected (not executed); a ban still ends the run."""
+        summary = _refusal(e)
+        self._outcome(action, "rejected", summary)
+        if e.fatal:
+            raise e
+        return MutationOutcome("rejected", summary)
 
     def _resume(self, action: str, prior: RecordedMutation, reconcile: Callable[[], Any]) -> MutationOutcome:
         final = prior.final
@@ -210,3 +226,10 @@ class ActionContext:
         self.journal.append(
             "outcome", self.step_id, {"action": action, "status": status, "response": response}
         )
+
+
+def _refusal(e: ExchangeError) -> JsonMap:
+    """What the journal keeps of a refused mutation: Binance's code and message, or our one line."""
+    if isinstance(e, Rejected):
+        return {"code": e.code, "msg": e.msg}
+    return {"error": e.one_line(), "executed": False}

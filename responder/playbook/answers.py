@@ -22,12 +22,13 @@ from typing import Any
 from responder.errors import AnswersError
 from responder.playbook.model import Playbook, Question, Step
 
+MAX_ANSWERS_FILE = 1024 * 1024
+
 
 def load_answers(path: Path, playbook: Playbook) -> dict[str, Any]:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise AnswersError(f"cannot read the answers file {path}: {e.strerror}") from None
+    from responder.smallfile import read_small
+
+    data = read_small(path, what="answers file", limit=MAX_ANSWERS_FILE, error=AnswersError)
     return parse_answers(data, str(path), playbook)
 
 

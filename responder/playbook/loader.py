@@ -64,11 +64,13 @@ def find_playbook(name: str) -> Path:
     raise PlaybookError(f"no playbook {name!r} (bundled: {known})")
 
 
+MAX_PLAYBOOK_FILE = 8 * 1024 * 1024  # a 40,000-step playbook is ~4 MB
+
+
 def load_playbook(path: Path, registry: ActionRegistry) -> Playbook:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise PlaybookError(f"cannot read playbook {path}: {e.strerror}") from None
+    from responder.smallfile import read_small
+
+    data = read_small(path, what="playbook", limit=MAX_PLAYBOOK_FILE, error=PlaybookError)
     return parse_playbook(data, str(path), registry)
 
 
@@ -118,6 +120,7 @@ class _Checker:
     problems: list[str] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     seen: dict[str, Step | None] = field(default_factory=dict)  # id -> step, in order
+    _id_lines: dict[str, int] | None = None  # built on first use by `_find_line`
 
     def add(self, line: int, step: str, what: str) -> None:
         self.problems.append(f"{self.source}:{line}: {step}: {what}")
@@ -189,11 +192,16 @@ class _Checker:
         return step if isinstance(step, Step) else None
 
     def _find_line(self, raw: object) -> int:
-        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        """The line of a step's `id = "…"` when steps are not `[[steps]]` tables (inline arrays): one
+        index of every id's first line, built once, so a 40,000-step playbook stays linear."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            return 1
+        if self._id_lines is None:
+            self._id_lines = {}
             for number, line in enumerate(self.text.splitlines(), start=1):
-                if re.search(r"\bid\s*=\s*[\"']" + re.escape(raw["id"]) + r"[\"']", line):
-                    return number
-        return 1
+                for found in re.finditer(r"\bid\s*=\s*[\"']([^\"']*)[\"']", line):
+                    self._id_lines.setdefault(found.group(1), number)
+        return self._id_lines.get(raw["id"], 1)
 
     def condition(self, line: int, name: str, raw: object) -> Condition | None:
         if raw is None:

@@ -385,6 +385,8 @@ class Runner:
         try:
             return spec.fn(ctx, self._resolve(params))
         except (ExchangeError, ActionUnavailable) as e:
+            if isinstance(e, ExchangeError) and e.fatal:
+                raise  # a ban or a hostile server ends the run at once; the journal keeps what was done
             return ActionResult("failed", {"error": self.env.secrets.scrub(e.one_line())})
 
     def _show_result(self, result: ActionResult) -> None:

@@ -242,10 +242,13 @@ def account_events(
         out.append((leak, "!", "Suspected leak of the key"))
     if noticed is not None:
         out.append((noticed, "·", "I first noticed something was wrong"))
-    attacker = sorted(
-        (m, o)
-        for m, o in (order_row(o) for o in _dicts((data or {}).get("orders")))
-        if m and o.verdict == "attacker"
+    attacker = sorted(  # by time only: two orders of one OCO share it, and rows do not compare
+        (
+            (m, o)
+            for m, o in (order_row(o) for o in _dicts((data or {}).get("orders")))
+            if m and o.verdict == "attacker"
+        ),
+        key=lambda mo: mo[0],
     )
     if attacker:
         (first, o), (last, z) = attacker[0], attacker[-1]

@@ -10,10 +10,8 @@ import re
 import textwrap
 from typing import Final
 
-# C0 and C1 controls, DEL, and the bidirectional overrides/isolates that can reorder what a reader sees.
-_CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# ANSI CSI/OSC sequences are removed whole, so no `[31m` debris is left behind.
-_ANSI: Final = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?)")
+from responder.untrusted import shown_line
+
 # Inline markup starters. `(` and `:` alone are harmless once `[` is escaped; `://` and `www.` are
 # broken so chat clients do not turn an attacker's clientOrderId into a live link.
 # `&` only where it would start an entity (`&lt;`), so "spot & margin" pastes into a chat as written.
@@ -23,10 +21,10 @@ _MD_LIST_NUMBER: Final = re.compile(r"^(\d+)([.)])(?=\s|$)")
 
 
 def clean(value: str) -> str:
-    """Text with escape sequences and control characters removed; line breaks become spaces."""
-    value = _ANSI.sub("", value)
+    """Text with control characters made visible (`\\x1b`, `\\u202e`: the reader sees that they were
+    there, nothing acts on them — `responder.untrusted`, the one chokepoint); line breaks become spaces."""
     value = value.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
-    return _CONTROLS.sub("", value)
+    return shown_line(value)
 
 
 def clean_multiline(value: str) -> str:

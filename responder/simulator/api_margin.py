@@ -25,7 +25,8 @@ def _btc_price(ctx: Ctx) -> Decimal:
 
 
 def account(ctx: Ctx) -> Any:
-    return _m(ctx).account_json(ctx.now_ms, _btc_price(ctx))
+    # `created` (the margin account exists) is in Binance's answer and required by its OpenAPI.
+    return {"created": True, **_m(ctx).account_json(ctx.now_ms, _btc_price(ctx))}
 
 
 def open_orders(ctx: Ctx) -> Any:
@@ -39,7 +40,13 @@ def cancel_open_orders(ctx: Ctx) -> Any:
     if not done:
         raise ApiError(-2011, "Unknown order sent.")
     return [
-        o.to_json() | {"origClientOrderId": o.client_order_id, "clientOrderId": f"cancel_{o.order_id}"}
+        o.to_json()
+        | {
+            "origClientOrderId": o.client_order_id,
+            "clientOrderId": f"cancel_{o.order_id}",
+            "isIsolated": False,
+            "orderListId": -1,
+        }
         for o in done
     ]
 

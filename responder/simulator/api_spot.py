@@ -7,6 +7,7 @@ from typing import Any
 
 from responder.simulator.keys import base62
 from responder.simulator.market import INTERVALS_MS, fmt, kline_opens
+from responder.simulator.orderlists import group_cancel_reports
 from responder.simulator.records import ZERO
 from responder.simulator.routes import DAY_MS, TRADE, Ctx, Endpoint
 from responder.simulator.trading import cancel as cancel_now
@@ -159,7 +160,8 @@ def open_orders(ctx: Ctx) -> Any:
 
 
 def cancel_open_orders(ctx: Ctx) -> Any:
-    return cancel_symbol_now(ctx.state, str(ctx.symbol()), ctx.now_ms)
+    reports = cancel_symbol_now(ctx.state, str(ctx.symbol()), ctx.now_ms)
+    return group_cancel_reports(ctx.state, reports)  # OCO legs answer as list entries
 
 
 def all_orders(ctx: Ctx) -> Any:

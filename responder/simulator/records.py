@@ -36,6 +36,8 @@ class SimOrder:
     orig_quote_qty: Decimal = ZERO
     source: str = "api"  # bot | web | attacker | api (ground truth, never serialised)
     label: str | None = None
+    order_list_id: int = -1  # an OCO leg's list (simulator/orderlists.py)
+    expiry_reason: str | None = None  # e.g. EXECUTION_RULE_PRICE_RANGE_EXCEEDED (since 2026-05)
 
     @property
     def is_open(self) -> bool:
@@ -57,7 +59,7 @@ class SimOrder:
         return {
             "symbol": self.symbol,
             "orderId": self.order_id,
-            "orderListId": -1,
+            "orderListId": self.order_list_id,
             "clientOrderId": self.client_order_id,
             "price": fmt(self.price),
             "origQty": fmt(self.orig_qty),
@@ -75,6 +77,7 @@ class SimOrder:
             "workingTime": self.time_ms,
             "origQuoteOrderQty": fmt(self.orig_quote_qty),
             "selfTradePreventionMode": "EXPIRE_MAKER",
+            **({"expiryReason": self.expiry_reason} if self.expiry_reason else {}),
         }
 
     def cancel_report(self, cancel_id: str, now_ms: int) -> dict[str, Any]:
@@ -82,7 +85,7 @@ class SimOrder:
             "symbol": self.symbol,
             "origClientOrderId": self.client_order_id,
             "orderId": self.order_id,
-            "orderListId": -1,
+            "orderListId": self.order_list_id,
             "clientOrderId": cancel_id,
             "transactTime": now_ms,
             "price": fmt(self.price),

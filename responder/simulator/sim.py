@@ -30,15 +30,23 @@ from responder.simulator.control import Control
 from responder.simulator.faults import Fault, Faults, fault_response
 from responder.simulator.keys import SimKey
 from responder.simulator.limits import Limits
+from responder.simulator.orderlists import endpoints as order_list_endpoints
 from responder.simulator.org import build_org
 from responder.simulator.requestlog import LogEntry, RequestLog, mask_key
-from responder.simulator.routes import Ctx, Endpoint, table
+from responder.simulator.routes import TRADE, Ctx, Endpoint, table
 from responder.simulator.scenario import Scenario
 from responder.simulator.state import ExchangeState
 from responder.simulator.trading import apply_due
 from responder.simulator.wire import ApiError, SimRequest, SimResponse
 
-ROUTES = table(SPOT_ENDPOINTS + SAPI_ENDPOINTS + SUBACCOUNT_ENDPOINTS + FUTURES_ENDPOINTS + MARGIN_ENDPOINTS)
+ROUTES = table(
+    SPOT_ENDPOINTS
+    + SAPI_ENDPOINTS
+    + SUBACCOUNT_ENDPOINTS
+    + FUTURES_ENDPOINTS
+    + MARGIN_ENDPOINTS
+    + order_list_endpoints(TRADE)
+)
 
 
 class Simulator:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TextIO
 
 from responder.playbook.protocols import Level
+from responder.untrusted import shown, shown_line
 from responder.wizard.prompter import elapsed_text
 
 _COLORS = {"ok": "32", "warn": "33", "danger": "1;31", "info": "0", "dry": "36", "step": "1"}
@@ -54,11 +55,12 @@ class TerminalDisplay:
         return f"\x1b[{code}m{text}\x1b[0m" if self._color and code != "0" else text
 
     def banner(self, text: str) -> None:
+        text = shown(text)
         self._out.write(self._paint("1", text) + "\n")
         self._out.flush()
 
     def step(self, index: int, total: int, title: str, elapsed: timedelta) -> None:
-        left = f"Step {index}/{total} · {title}" + (f" · {self._tag}" if self._tag else "")
+        left = f"Step {index}/{total} · {shown_line(title)}" + (f" · {self._tag}" if self._tag else "")
         right = elapsed_text(elapsed)
         pad = max(self._width - len(left) - len(right), 2)
         self._out.write("\n" + self._paint(_COLORS["step"], left) + " " * pad + right + "\n")
@@ -76,7 +78,7 @@ class TerminalDisplay:
     def progress(self, text: str) -> None:
         """Rewrite one status line in place on a terminal; elsewhere stay silent."""
         if self._interactive:
-            self._out.write("\r\x1b[2K  " + text[: self._width - 2])
+            self._out.write("\r\x1b[2K  " + shown_line(text)[: self._width - 2])
             self._out.flush()
             self._live = True
 
@@ -91,6 +93,7 @@ class TerminalDisplay:
         if self._live:
             self._out.write("\r\x1b[2K")
             self._live = False
+        text = shown(text)  # everything shown may quote the server: its control characters made visible
         lines = [part for line in (text.splitlines() or [""]) for part in self._wrap(line)]
         for n, line in enumerate(lines):
             mark = _MARKS[level] if n == 0 else " " * len(_MARKS[level])

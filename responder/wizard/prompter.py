@@ -17,7 +17,7 @@ from responder.clock import Clock
 from responder.errors import Aborted, AnswersError, UsageError
 from responder.playbook.protocols import Display, Level, Prompt, Prompter
 from responder.secrets import Secret
-from responder.timeparse import parse_when
+from responder.timeparse import check_past, parse_when
 
 _T = TypeVar("_T")
 
@@ -127,7 +127,11 @@ class _DataPrompter:
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise AnswersError(f"{_where(q)}: a time needs a zone, e.g. 2026-11-23T14:02:00Z")
-            return value.astimezone(UTC)
+            now = self._clock.now() if self._clock else datetime.now(UTC)
+            try:
+                return check_past(value.astimezone(UTC), now=now, label=value.isoformat())
+            except (UsageError, OverflowError, ValueError) as e:
+                raise AnswersError(f"{_where(q)}: {e}") from None
         now = self._clock.now() if self._clock else datetime.now(UTC)
         try:
             return parse_when(_want(q, value, str), now=now, local_zone=UTC)

@@ -22,12 +22,14 @@ from typing import Any
 import questionary
 from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
+from questionary import Choice
 
 from responder.clock import Clock, SystemClock, show
 from responder.errors import Aborted, UsageError
 from responder.playbook.protocols import Prompt
 from responder.secrets import Secret
 from responder.timeparse import EXAMPLES, is_yesterday, parse_when
+from responder.untrusted import shown
 
 _STYLE = questionary.Style([("qmark", "bold"), ("question", "bold"), ("answer", "bold")])
 
@@ -77,7 +79,8 @@ class QuestionaryPrompter:
         clear_typeahead(self._io["input"])
 
     def _label(self, q: Prompt) -> str:
-        return q.text if not q.help else f"{q.text}  ({q.help})"
+        label = q.text if not q.help else f"{q.text}  ({q.help})"
+        return shown(label)  # prompt texts may embed server data (symbols, counts, addresses)
 
     def text(self, q: Prompt) -> str:
         default = q.default if isinstance(q.default, str) else ""
@@ -90,7 +93,11 @@ class QuestionaryPrompter:
         return str(
             self._ask(
                 questionary.select(
-                    self._label(q), choices=list(q.choices), default=default, style=self._style, **self._io
+                    self._label(q),
+                    choices=[Choice(shown(c), value=c) for c in q.choices],
+                    default=default,
+                    style=self._style,
+                    **self._io,
                 )
             )
         )
@@ -111,7 +118,7 @@ class QuestionaryPrompter:
         while True:
             raw = self._ask(
                 questionary.text(
-                    f"{q.text} ({EXAMPLES})",
+                    shown(f"{q.text} ({EXAMPLES})"),
                     validate=self._validate_when,
                     default=q.default if isinstance(q.default, str) else "",
                     style=self._style,

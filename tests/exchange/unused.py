@@ -24,6 +24,7 @@ from responder.exchange.models import (
     WithdrawAddress,
     Withdrawal,
 )
+from responder.exchange.orderlists import OrderList
 from responder.exchange.protocol import Exchange, RawResponse
 
 
@@ -143,6 +144,19 @@ class UnusedExchange:
 
     def convert_trades(self, *, start: datetime, end: datetime, limit: int = 1000) -> ConvertPage:
         _unused("convert_trades")
+
+    def open_order_lists(self) -> list[OrderList]:
+        _unused("open_order_lists")
+
+    def all_order_lists(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        from_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[OrderList]:
+        _unused("all_order_lists")
 
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         _unused("cancel_open_orders")

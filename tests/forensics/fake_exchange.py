@@ -25,6 +25,7 @@ from responder.exchange.models import (
     WithdrawAddress,
     Withdrawal,
 )
+from responder.exchange.orderlists import OrderList
 from responder.exchange.protocol import Exchange, RawResponse
 
 
@@ -94,6 +95,21 @@ class FakeExchange:
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         self._log("openOrders")
         return [o for o in self.orders if o.status == "NEW" and (symbol is None or o.symbol == symbol)]
+
+    def open_order_lists(self) -> list[OrderList]:
+        self._log("openOrderList")
+        return []
+
+    def all_order_lists(
+        self,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        from_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[OrderList]:
+        self._log("allOrderList")
+        return []
 
     def all_orders(
         self,

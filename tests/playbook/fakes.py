@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from responder.errors import NothingToCancel, OutcomeUnknown
+from responder.errors import ExchangeError, NothingToCancel, OutcomeUnknown
 from responder.exchange.models import Order
 from responder.exchange.protocol import Exchange
 from tests.exchange.unused import UnusedExchange
@@ -30,6 +30,7 @@ class FakeExchange(UnusedExchange):
     orders: list[Order] = field(default_factory=list)
     log: list[tuple[str, str, str]] = field(default_factory=list)  # (method, path, symbol)
     unknown_after_cancel: int = 0  # the next N cancels execute, then report OutcomeUnknown
+    refuse_cancels: list[ExchangeError] = field(default_factory=list)  # raised, not executed, in order
     fail_reads: bool = False
 
     @property
@@ -47,6 +48,8 @@ class FakeExchange(UnusedExchange):
 
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         self.log.append(("DELETE", "/api/v3/openOrders", symbol))
+        if self.refuse_cancels:
+            raise self.refuse_cancels.pop(0)
         cancelled = [o for o in self.orders if o.symbol == symbol]
         self.orders = [o for o in self.orders if o.symbol != symbol]
         if self.unknown_after_cancel:

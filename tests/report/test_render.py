@@ -103,7 +103,7 @@ def test_html_escapes_hostile_client_order_ids_and_addresses(full_ctx: ReportCon
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "\x1b" not in text and "\x07" not in text
     visible = "".join(_parse(text).text)
-    assert HOSTILE_COID.replace("\x1b[31m", "") in visible  # shown, as text
+    assert HOSTILE_COID.replace("\x1b", "\\x1b") in visible  # shown, escaped visibly, as text
 
 
 def _unescaped_pipes(line: str) -> int:
@@ -127,7 +127,7 @@ def test_markdown_escapes_hostile_strings_and_keeps_table_shape(full_ctx: Report
 def test_text_report_has_no_control_characters(full_ctx: ReportContext) -> None:
     text = render(full_ctx, "txt")
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
-    assert 'clientOrderId "<script>alert(1)</script>|`x`[a](https://evil.example)"' in text
+    assert 'clientOrderId "<script>alert(1)</script>|`x`[a](https://evil.example)\\x1b[31m"' in text
 
 
 def test_the_canary_secret_appears_in_no_report_evidence_or_manifest(full_dir: Path) -> None:

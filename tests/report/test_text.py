@@ -26,7 +26,7 @@ ETH_TX = "0x" + "ab" * 32
         ("14:07:31 UTC", "14:07:31 UTC"),
         ("back\\slash", r"back\\slash"),
         ("line\nbreak", "line break"),
-        ("\x1b[31mred\x1b[0m", "red"),
+        ("\x1b[31mred\x1b[0m", r"\\x1b\[31mred\\x1b\[0m"),
     ],
 )
 def test_md_escape_neutralises_markup(raw: str, expected: str) -> None:
@@ -36,16 +36,16 @@ def test_md_escape_neutralises_markup(raw: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("\x1b[31mred\x1b[0m", "red"),
-        ("\x1b]0;title\x07after", "after"),
-        ("a\x00b\x07c\x7fd\x9be", "abcde"),
-        ("evil\u202egnp.exe", "evilgnp.exe"),
+        ("\x1b[31mred\x1b[0m", r"\x1b[31mred\x1b[0m"),
+        ("\x1b]0;title\x07after", r"\x1b]0;title\x07after"),
+        ("a\x00b\x07c\x7fd\x9be", r"a\x00b\x07c\x7fd\x9be"),
+        ("evil\u202egnp.exe", r"evil\u202egnp.exe"),
         ("tab\there", "tab here"),
         ("crlf\r\nnext", "crlf next"),
         ("plain ✓ text", "plain ✓ text"),
     ],
 )
-def test_clean_strips_control_characters_and_escape_sequences(raw: str, expected: str) -> None:
+def test_clean_shows_control_characters_and_escape_sequences_visibly(raw: str, expected: str) -> None:
     assert clean(raw) == expected
 
 

@@ -172,7 +172,9 @@ def test_hostile_file_names_reach_the_output_without_control_characters(tmp_path
     import json
 
     assert "\x1b" not in shown and "\\n" not in json.dumps(to_json(result))  # no escaped newline either
-    assert "binancered line.env:1" in render_table(result)  # the escape sequence removed whole
+    assert "binance\\x1b[31mred line.env:1" in render_table(
+        result
+    )  # the escape shown, not acted on (issue 12)
 
 
 def test_what_git_cannot_give_is_counted_or_refused_never_silently_skipped(tmp_path: Path) -> None:

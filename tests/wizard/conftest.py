@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,16 +59,19 @@ def run_leak(
     mode: str = "drill",
     change: dict[str, Any] | None = None,
     faults: list[dict[str, Any]] | None = None,
-    prepare: Any = None,
+    prepare: Callable[[Simulator], dict[str, Any] | None] | None = None,
 ) -> Case:
-    """The leak playbook on a fresh simulator; `faults` are injected before the first request
-    (`{"kind": "server_error", "path": "/sapi/v1/account/apiRestrictions", "count": None}`)."""
+    """The leak playbook on a fresh simulator. `faults` are injected before the first request
+    (`{"kind": "server_error", "path": "/sapi/v1/account/apiRestrictions", "count": None}`);
+    `prepare(sim)` may act in the simulator first (an attacker's order list, a new read-only key) and
+    return answers to change."""
     clock = SystemClock()
     sim = Simulator(load_scenario(scenario), clock=clock)
     for fault in faults or []:
         sim.control.inject_fault(**fault)
+    prepared = prepare(sim) if prepare is not None else None
     answers = auto_answers(sim)
-    change = {**(change or {}), **(prepare(sim) if prepare is not None else {})}  # e.g. a key made in the sim
+    change = {**(change or {}), **(prepared or {})}
     for key, value in change.items():
         if isinstance(value, dict) and isinstance(answers.get(key), dict):
             answers[key] = {**answers[key], **value}

@@ -69,11 +69,11 @@ def test_result_is_aware_utc() -> None:
     [
         ("2026-11-24 10:00", "in the future"),
         ("today 23:00", "in the future"),
-        ("2016-05-01", "before Binance opened"),
-        ("2017-07-13 23:00", "before Binance opened"),
-        ("99999999999 days ago", "before Binance opened"),
-        ("9999999999999999999999 hours ago", "before Binance opened"),
-        ("0001-01-01", "before Binance opened"),
+        ("2016-05-01", "before Binance"),
+        ("2017-07-13 23:00", "before Binance"),
+        ("99999999999 days ago", "before Binance"),
+        ("9999999999999999999999 hours ago", "before Binance"),
+        ("0001-01-01", "before Binance"),
     ],
 )
 def test_a_time_no_leak_can_have_happened_at_is_refused(text: str, why: str) -> None:
