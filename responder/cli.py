@@ -28,7 +28,6 @@ from responder.untrusted import shown, shown_line
 app = typer.Typer(
     name="responder", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False, rich_markup_mode=None, cls=LightGroup,
-    context_settings={"help_option_names": ["-h", "--help"]},
     help="Incident response for a leaked Binance API key. Walks you through the leak playbook, does "
     "what Binance's API allows, records every step in a tamper-evident journal, and writes a "
     "report Binance support can act on. Rehearse with `responder drill` (simulated exchange).",

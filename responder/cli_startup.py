@@ -25,6 +25,12 @@ class LightGroup(typer.core.TyperGroup):
     (`typer._coercion`); if they move, typer's own conversion is used throughout.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        settings = kwargs.setdefault("context_settings", {}) or {}
+        settings.setdefault("help_option_names", ["-h", "--help"])  # `-h` works everywhere
+        kwargs["context_settings"] = settings
+        super().__init__(*args, **kwargs)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _preset_conversions(self, ctx)
         return super().parse_args(ctx, args)

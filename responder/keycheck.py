@@ -219,7 +219,9 @@ def check_key(
             "for a deleted key and for a live key called from an address not on its whitelist "
             "(if you know it had none: --no-ip-whitelist)"
         )
-        return KeyCheck("indeterminate", f"rejected with {e.code}, but {why}", key, profile=name, code=e.code)
+        return KeyCheck(
+            "indeterminate", f"rejected with {e.code} ({e.msg}), but {why}", key, profile=name, code=e.code
+        )
     except BadSignature as e:
         return KeyCheck(
             "indeterminate",

@@ -21,6 +21,8 @@ from responder.exchange.orderlists import OrderList
 from responder.jsonable import plain
 from responder.leak.common import evidence_body, parse_time
 from responder.leak.orders import classify, order_lines, prefixes_of
+from responder.leak.snapshot_lines import amounts as _amounts
+from responder.leak.snapshot_lines import withdrawal_lines as _withdrawal_lines
 from responder.playbook.actions import (
     ActionContext,
     ActionRegistry,
@@ -287,36 +289,6 @@ def _unknown_permissions(out: dict[str, Any], lines: list[tuple[Level, str]], wh
         can_trade=unknown(f"whether the key can trade ({why})"),
     )
     lines.append(("warn", "could not read whether the key can withdraw — treating it as yes"))
-
-
-def _amounts(held: Any, shown: int = 6) -> str:
-    """`5 assets: 0.52 BTC, 1,200 USDT, …` — what the snapshot proved the account held."""
-    from responder.report.text import clean
-
-    items = sorted(held, key=lambda b: b.asset)
-    parts = [f"{b.total.normalize():,f} {clean(b.asset)}" for b in items[:shown]]
-    more = f", +{len(items) - shown} more" if len(items) > shown else ""
-    return f"{len(items)} assets: {', '.join(parts)}{more}" if items else "no assets"
-
-
-def _withdrawal_lines(after: list[Any], shown: int = 5) -> list[tuple[Level, str]]:
-    lines: list[tuple[Level, str]] = [
-        ("warn" if after else "ok", f"withdrawals   {len(after) or 'none'} since the leak")
-    ]
-    lines += [("warn", f"  {_withdrawal(w)}") for w in sorted(after, key=lambda w: w.apply_time)[:shown]]
-    if len(after) > shown:
-        lines.append(("warn", f"  … and {len(after) - shown} more (evidence/withdrawals.json)"))
-    return lines
-
-
-def _withdrawal(w: Any) -> str:
-    from responder.report.text import clean
-
-    tag = f" memo {clean(w.address_tag)}" if w.address_tag else ""
-    return (
-        f"{w.amount.normalize():,f} {clean(w.coin)} to {clean(w.address)}{tag} ({clean(w.network)}) "
-        f"at {show(w.apply_time)}"
-    )
 
 
 def _note_order_lists(
