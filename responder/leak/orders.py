@@ -133,7 +133,14 @@ def _cancel_each(ctx: ActionContext, ex: Any, targets: list[tuple[str, int]]) ->
         lines.insert(0, (level, f"cancelled {done} of {len(targets)} orders"))
     status: ActionStatus = "ok" if ctx.dry_run or done == len(targets) else "failed" if done == 0 else "warn"
     return ActionResult(
-        status, {"cancelled": done, "asked": len(targets), "results": results}, lines=tuple(lines)
+        status,
+        {
+            "cancelled": done,
+            "asked": len(targets),
+            "results": results,
+            "symbols": sorted({t[0] for t in targets}),
+        },
+        lines=tuple(lines),
     )
 
 
