@@ -52,9 +52,16 @@ class Server:
 
 @contextmanager
 def serve(latency_ms: int, ready_timeout: float = 60.0) -> Iterator[Server]:
+    """A `responder simulator serve --scenario large-account` subprocess on loopback."""
+    with serve_scenario("large-account", latency_ms, ready_timeout) as server:
+        yield server
+
+
+@contextmanager
+def serve_scenario(scenario: str, latency_ms: int, ready_timeout: float = 60.0) -> Iterator[Server]:
     """A `responder simulator serve` subprocess on loopback; terminated (then killed) on exit."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "responder.cli", "simulator", "serve", "--scenario", "large-account",
+        [sys.executable, "-m", "responder.cli", "simulator", "serve", "--scenario", scenario,
          "--latency-ms", str(latency_ms), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip

@@ -9,19 +9,28 @@ so `responder --help` and the first prompt stay fast.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from responder import __version__, errors
+from responder import __version__
+from responder.cli_groups import GROUPS
+from responder.cli_options import (
+    _SCENARIOS,
+    _SINCE,
+    Answers,
+    BaseUrl,
+    CaseDir,
+    IncidentDir,
+    secret_prompt,
+    settings_of,
+)
 from responder.cli_startup import LightGroup, terminate_like_ctrl_c
 from responder.commands.settings import Settings
 from responder.errors import EXIT_ABORTED, EXIT_USAGE, ResponderError
-from responder.exchange.baseurl import DEFAULT_BASE_URL
 from responder.untrusted import shown, shown_line
 
 # fmt: off
@@ -47,63 +56,11 @@ def _root(
     """Incident response for a leaked Binance API key."""
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    """The settings `main()` built once, carried by the root context."""
-    settings = ctx.find_root().obj
-    assert isinstance(settings, Settings), "main() builds the settings"
-    return settings
-
-def _ask_secret(settings: Settings) -> Any:
-    """A masked prompt, only on a terminal (None otherwise): secrets never come from arguments."""
-    return (lambda prompt: str(typer.prompt(prompt, hide_input=True))) if settings.interactive else None
+for _name, _group in GROUPS:
+    app.add_typer(_group, name=_name)
 
 
-def _group(name: str, help: str) -> typer.Typer:
-    group = typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
-    app.add_typer(group, name=name)
-    return group
 
-
-key_app = _group("key", "Check an API key: is it live, and is it set up safely?")
-playbooks_app = _group("playbooks", "List, show and validate playbooks.")
-simulator_app = _group("simulator", "A simulated Binance (for drills, tests and benchmarks).")
-_URL_HELP = f"Binance REST base URL (env BINANCE_BASE_URL; default {DEFAULT_BASE_URL})."
-BaseUrl = Annotated[str | None, typer.Option("--base-url", help=_URL_HELP, show_default=False)]
-IncidentDir = Annotated[Path | None, typer.Option(help="Where to keep the journal, evidence and report.")]
-CaseDir = Annotated[Path, typer.Argument(help="The incident directory (holds journal.jsonl).")]
-Answers = Annotated[Path | None, typer.Option(help="TOML answers file: step id → answer.")]
-_PROFILES = "Audit against a profile: dashboard, grid-bot, market-maker, arbitrage, custody, one-time."
-_IP = "Does the key have an IP whitelist? -2015 proves revocation only with --no-ip-whitelist."
-_SCENARIOS = "Attack scenario: pump-and-dump, quiet-leak, withdrawal-drain, ip-restricted, sub-account-leak."
-_SINCE = "Leak time: '2026-11-23 09:40', '3h ago', 'yesterday 18:00'."
-
-
-@key_app.command("check")
-def _key_check(
-    ctx: typer.Context,
-    base_url: BaseUrl = None,
-    profile: Annotated[str | None, typer.Option("--profile", help=_PROFILES)] = None,
-    ip_restricted: Annotated[bool | None, typer.Option("--ip-restricted/--no-ip-whitelist", help=_IP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
-) -> None:
-    """Make one signed read with the key from the environment (or a masked prompt) and report
-    live / revoked / indeterminate, its permissions, age and findings. Exit 0 when the check
-    completed, 2 on bad input, 3 when Binance could not be reached."""
-    from responder.commands.key import check
-    from responder.keycheck import render_text, to_json
-
-    settings = _settings(ctx)
-    done = check(settings, base_url=base_url, profile=profile, ip_restricted=ip_restricted,
-                 ask_secret=_ask_secret(settings))
-    typer.echo(json.dumps(to_json(done.check)) if as_json else render_text(done.check, done.now))
-    if done.check.unreachable:  # exit 3 through main(); the verdict above is already printed
-        raise errors.Unreachable("the key check got no answer about the key", hint=done.check.reason)
-
-
-@_group("keys", "Every API key of an organisation, with a master-account key.").command("sweep", help="With a master-account key (BINANCE_MASTER_API_KEY and _SECRET, or a masked prompt), audit every sub-account's API keys and the master key. Reads only. Exit 0 when the sweep completed, 2 on bad input, 3 when Binance could not be reached.")  # noqa: E501
-def _keys_sweep(ctx: typer.Context, base_url: BaseUrl = None, profile: Annotated[str | None, typer.Option("--profile", help=_PROFILES)] = None, known: Annotated[str | None, typer.Option(help="Your keys' names, comma-separated: any other name is flagged.")] = None, as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False) -> None:  # noqa: E501
-    from responder.commands.keys import sweep
-    typer.echo(sweep(settings := _settings(ctx), base_url=base_url, profile=profile, known=known, as_json=as_json, ask_secret=_ask_secret(settings)))  # noqa: E501
 
 @app.command("report")
 def _report(
@@ -116,7 +73,7 @@ def _report(
     directory alone, write it there and re-write MANIFEST.sha256. Exit 0 when written."""
     from responder.commands.report import report
 
-    typer.echo("\n".join(str(path) for path in report(_settings(ctx), directory, fmt=fmt, tz=tz)))
+    typer.echo("\n".join(str(path) for path in report(settings_of(ctx), directory, fmt=fmt, tz=tz)))
 
 
 @app.command("verify")
@@ -131,52 +88,6 @@ def _verify(
     lines, code = verify(directory, expect=expect)
     typer.echo(shown("\n".join(lines)))  # problems may quote an edited file
     raise typer.Exit(code)
-
-
-@playbooks_app.command("list")
-def _playbooks_list() -> None:
-    """The bundled playbooks: id, title and number of steps (or why one does not load)."""
-    from responder.commands.playbooks import list_playbooks
-
-    typer.echo("\n".join(list_playbooks()))
-
-
-@playbooks_app.command("show")
-def _playbooks_show(
-    playbook: Annotated[str, typer.Argument(help="A bundled playbook id, or a path to a .toml file.")],
-) -> None:
-    """Outline a playbook step by step: kind, id, title, action, MUTATING, conditions."""
-    from responder.commands.playbooks import show
-
-    typer.echo("\n".join(show(playbook)))
-
-
-@playbooks_app.command("validate")
-def _playbooks_validate(
-    paths: Annotated[list[str] | None, typer.Argument(help="Playbook files (default: bundled).")] = None,
-) -> None:
-    """Load and check playbooks; every problem as `file:line: step-id: what is wrong`. Exit 0 when all
-    are valid, 2 otherwise."""
-    from responder.commands.playbooks import validate
-
-    typer.echo("\n".join(validate(paths)))
-
-
-@simulator_app.command("serve")
-def _simulator_serve(
-    ctx: typer.Context,
-    *,
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 0,
-    scenario: Annotated[str, typer.Option(help="Built-in scenario name or a TOML file.")] = "pump-and-dump",
-    latency_ms: Annotated[int, typer.Option("--latency-ms", help="Added latency per request, ms.")] = 0,
-    log: Annotated[str | None, typer.Option(help="Also write the request log as JSON Lines to FILE.")] = None,
-) -> None:
-    """Serve a simulated Binance account. Prints one JSON line (base_url and the simulated keys), then
-    serves until Ctrl-C or SIGTERM."""
-    from responder.commands.simulator import serve
-
-    serve(_settings(ctx), host=host, port=port, scenario=scenario, latency_ms=latency_ms, log=log)
 
 
 @app.command("investigate")
@@ -198,11 +109,11 @@ def _investigate(
     --out. Exit 0 when the investigation completed, whatever it found."""
     from responder.commands.investigate import run_investigation
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     done = run_investigation(
         settings, since=since, until=until, baseline_days=baseline_days, bot_prefixes=tuple(bot_prefix or ()),
         usual_symbols=tuple(usual_symbol or ()), symbols=symbols, base_url=base_url, out=out,
-        ask_secret=_ask_secret(settings),
+        ask_secret=secret_prompt(settings),
     )
     typer.echo(shown(done.text(as_json=as_json)))  # findings quote the server: its controls made visible
 
@@ -217,7 +128,8 @@ def _drill(
     """Rehearse: the leak playbook against the built-in simulated exchange, with a scripted attacker."""
     from responder.commands.drill import drill
 
-    raise typer.Exit(drill(_settings(ctx), scenario=scenario, auto=auto, incident_dir=incident_dir).exit_code)
+    done = drill(settings_of(ctx), scenario=scenario, auto=auto, incident_dir=incident_dir)
+    raise typer.Exit(done.exit_code)
 
 
 @app.command("run")
@@ -238,8 +150,8 @@ def _run(
     masked prompt; never from the command line."""
     from responder.commands.run import run
 
-    outcome = run(_settings(ctx), playbook_ref=playbook, base_url=base_url, dry_run=dry_run, answers=answers,
-                  incident_dir=incident_dir, leaked_at=leaked_at, vector=vector)
+    outcome = run(settings_of(ctx), playbook_ref=playbook, base_url=base_url, dry_run=dry_run,
+                  answers=answers, incident_dir=incident_dir, leaked_at=leaked_at, vector=vector)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -253,7 +165,7 @@ def _resume(
     """Continue an interrupted incident from its journal; nothing done is repeated or re-sent."""
     from responder.commands.resume import resume
 
-    raise typer.Exit(resume(_settings(ctx), directory, force=force, answers=answers).exit_code)
+    raise typer.Exit(resume(settings_of(ctx), directory, force=force, answers=answers).exit_code)
 
 
 @app.command("scan")
@@ -266,7 +178,7 @@ def _scan(ctx: typer.Context, path: Annotated[str, typer.Argument(help="A direct
     """Find Binance API keys, secrets and private keys in files and git history (masked); nothing is sent
     without --verify. Exit 0 nothing found, 1 found, 2 bad input, 3 Binance unreachable with --verify."""
     from responder.commands.scan import scan
-    done = scan(_settings(ctx), path=path, history=history, verify=verify, base_url=base_url, sarif=sarif, unsafe_assume_no_ip_whitelist=unsafe_assume_no_ip_whitelist)  # noqa: E501
+    done = scan(settings_of(ctx), path=path, history=history, verify=verify, base_url=base_url, sarif=sarif, unsafe_assume_no_ip_whitelist=unsafe_assume_no_ip_whitelist)  # noqa: E501
     typer.echo(done.text(as_json=as_json))
     raise typer.Exit(done.exit_code)
 # fmt: on
@@ -276,7 +188,7 @@ def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> 
     """Entry point: build the settings once, run the app, map every error to one line and an exit code."""
     import logging
 
-    terminate_like_ctrl_c()
+    terminate_like_ctrl_c()  # SIGTERM: saved, the resume line, exit 130 (like Ctrl-C)
     for noisy in ("httpx", "httpcore"):  # at INFO httpx logs signed URLs
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:

@@ -125,6 +125,7 @@ _API: Mapping[tuple[str, str], int] = {
 _API_BY_PARAM: Mapping[tuple[str, str], tuple[str, int, int]] = {
     ("GET", "/api/v3/openOrders"): ("symbol", 6, 80),
     ("GET", "/api/v3/ticker/price"): ("symbol", 2, 4),
+    ("GET", "/api/v3/ticker/24hr"): ("symbol", 2, 80),  # every symbol in one call: 80
     ("GET", "/api/v3/myTrades"): ("orderId", 5, 20),
 }
 

@@ -47,13 +47,13 @@ from responder.exchange.models import (
     Kline,
     Order,
     Trade,
-    dec,
 )
 from responder.exchange.orderlists import OrderList
 from responder.exchange.protocol import RawResponse
 from responder.exchange.responses import Body, decode, rejection, retry_after, server_failure
 from responder.exchange.sapi_reads import SapiReads
 from responder.exchange.signing import Signer, encode_params
+from responder.exchange.ticker import Ticker24h, prices_by_symbol, stats_by_symbol
 from responder.exchange.timesync import TimeSync
 from responder.exchange.wire import Answer as _Answer
 from responder.exchange.wire import cancel_reports as _cancel_reports
@@ -332,12 +332,13 @@ class BinanceClient(SapiReads):
         return _rows("GET /api/v3/klines", Kline.from_json, self._get("/api/v3/klines", params, signed=False))
 
     def ticker_prices(self) -> dict[str, Decimal]:
-        data = self._get("/api/v3/ticker/price", signed=False)
-        return _parse(
-            "GET /api/v3/ticker/price",
-            lambda rows: {str(r["symbol"]): dec(r["price"]) for r in rows},
-            data,
-        )
+        return self._public("/api/v3/ticker/price", prices_by_symbol)
+
+    def ticker_24h(self) -> dict[str, Ticker24h]:  # every symbol's rolling 24 h statistics: weight 80
+        return self._public("/api/v3/ticker/24hr", stats_by_symbol)
+
+    def _public(self, path: str, parse: Callable[[Any], T]) -> T:  # an unsigned read of every symbol
+        return _parse(f"GET {path}", parse, self._get(path, signed=False))
 
     # --- account reads -----------------------------------------------------------------------------
     def account(self) -> Account:

@@ -5,6 +5,13 @@ symbols were traded, how large orders were (in USDT) and how many orders came at
 incident-window activity against this, so they generalise to accounts we have never seen. What the
 user declares (`--bot-prefix`, usual symbols) is added on top and wins: a declared prefix is known
 even if the baseline never saw it.
+
+The baseline is what happened *before* the leak time given. People who are unsure give an early
+time, so what continues unchanged from before it into the window (the same channels and id shapes,
+symbols, sizes) is the user's — rules compare against this, never against "everything after --since
+is suspect". With no order at all before the leak time there is nothing to compare with:
+`enough_history` is False and the verdicts say "unknown — not enough history before the leak"
+instead of guessing (see `verdict`).
 """
 
 from __future__ import annotations
@@ -62,6 +69,18 @@ class Baseline:
     max_burst: int  # most orders the account placed within BURST_SPAN before the leak
     hours: frozenset[int]
     orders: int
+    held: frozenset[str] = frozenset()  # assets held at the leak time: not "new" when traded after it
+
+    @property
+    def enough_history(self) -> bool:
+        """Whether the account's normal can be judged: it placed orders before the leak. With none,
+        every channel, symbol and asset would look "new" (a declared bot prefix vouches for that bot's
+        orders only: see `declared`)."""
+        return self.orders > 0
+
+    def declared(self, client_order_id: str) -> bool:
+        """The id starts with a bot prefix the user declared (`--bot-prefix`)."""
+        return any(client_order_id.startswith(p) for p in self.declared_prefixes)
 
     def knows_channel(self, client_order_id: str, channel: Channel | None = None) -> bool:
         """True when the id comes from a channel the user used before (or declared)."""
@@ -102,6 +121,7 @@ class Baseline:
             "notional_p95_usdt": str(p95) if p95 is not None else None,
             "max_orders_per_minute": self.max_burst,
             "hours_utc": sorted(self.hours),
+            "enough_history": self.enough_history,
         }
 
 
@@ -122,6 +142,7 @@ def learn(
     tickers: Mapping[str, Decimal],
     bot_prefixes: Sequence[str] = (),
     usual_symbols: Sequence[str] = (),
+    held_assets: Iterable[str] = (),
 ) -> Baseline:
     """Learn the baseline from the orders placed before the leak (the caller filters the window)."""
     seen = sorted(orders, key=lambda o: o.time)
@@ -153,4 +174,5 @@ def learn(
         max_burst=max_in_span([o.time.timestamp() for o in seen], BURST_SPAN.total_seconds()),
         hours=frozenset(o.time.hour for o in seen),
         orders=len(seen),
+        held=frozenset(held_assets),
     )

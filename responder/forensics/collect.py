@@ -50,12 +50,15 @@ def wallet(exchange: Exchange, window: Window) -> Wallet:
     w = Wallet()
     start, end = min(window.baseline_start, window.until - HISTORY_SPAN), window.until
 
+    spans = _spans(start, end, HISTORY_SPAN)  # Binance answers windows under 90 days: an early leak time
     w.withdrawals = guarded(
-        w.gaps, "withdraw history", lambda: paging.withdrawals(exchange, start, end), list[Withdrawal]()
-    )
+        w.gaps, "withdraw history",
+        lambda: [x for a, b in spans for x in paging.withdrawals(exchange, a, b)], list[Withdrawal](),
+    )  # fmt: skip
     w.deposits = guarded(
-        w.gaps, "deposit history", lambda: paging.deposits(exchange, start, end), list[Deposit]()
-    )
+        w.gaps, "deposit history",
+        lambda: [x for a, b in spans for x in paging.deposits(exchange, a, b)], list[Deposit](),
+    )  # fmt: skip
     for kind in paging.SWEPT_TRANSFER_TYPES:
         w.transfers += guarded(
             w.gaps, f"transfers {kind}", _transfers(exchange, kind, window), list[Transfer]()
@@ -67,6 +70,15 @@ def wallet(exchange: Exchange, window: Window) -> Wallet:
         t = upto
     w.addresses = guarded(w.gaps, "address book", exchange.withdraw_addresses, list[WithdrawAddress]())
     return w
+
+
+def _spans(start: datetime, end: datetime, span: timedelta) -> list[tuple[datetime, datetime]]:
+    """[start, end] cut into consecutive windows of at most `span` (the newest last)."""
+    out, t = [], start
+    while t < end:
+        out.append((t, min(t + span - timedelta(milliseconds=1), end)))  # no shared millisecond
+        t += span
+    return out or [(start, end)]
 
 
 def _transfers(exchange: Exchange, kind: str, window: Window) -> Callable[[], list[Transfer]]:

@@ -90,6 +90,20 @@ class FillIndex:
                 yield from rows[bisect.bisect_left(times, start) : bisect.bisect_right(times, end)]
 
 
+def wash_matches(o: Order, fills: FillIndex, th: Thresholds) -> list[Order]:
+    """Opposite fills of `o`'s symbol of the same size and price (± wash_tolerance) within wash_span."""
+    if o.executed_qty == 0:
+        return []
+    price, t, span = avg_price(o), o.time.timestamp(), th.wash_span.total_seconds()
+    opposite = "SELL" if o.side == "BUY" else "BUY"
+    return [
+        other
+        for other in fills.near(o, opposite, t - span, t + span)
+        if abs(other.executed_qty - o.executed_qty) <= o.executed_qty * th.wash_tolerance
+        and abs(avg_price(other) - price) <= price * th.wash_tolerance
+    ]
+
+
 @dataclass(frozen=True)
 class RuleContext:
     evidence: Evidence
@@ -103,6 +117,7 @@ class RuleContext:
     clusters: Mapping[tuple[str, int], datetime] = field(default_factory=dict)
     drain: Mapping[tuple[str, int], str] = field(default_factory=dict)
     fills: FillIndex = field(default_factory=lambda: FillIndex(1.0, {}))
+    wash_channels: frozenset[str] = frozenset()  # channels whose fills matched each other before the leak
 
     def klines_between(self, symbol: str, start: datetime, end: datetime) -> Sequence[Kline]:
         """1m klines whose open time is in [start, end)."""
@@ -149,13 +164,24 @@ def build(evidence: Evidence, baseline: Baseline, thresholds: Thresholds | None 
         clusters,
         drain=_funnels(ctx, incident),
         fills=FillIndex.of(incident, th.wash_tolerance),
+        wash_channels=_wash_channels(evidence, th),
     )
+
+
+def _wash_channels(evidence: Evidence, th: Thresholds) -> frozenset[str]:
+    """Channels that already bought and sold the same size at the same price before the leak (a
+    market maker, a grid at one level): for them such pairs after it are the continuing normal."""
+    before = sorted((o for o in evidence.orders if evidence.window.in_baseline(o.time)), key=lambda o: o.time)
+    index = FillIndex.of(before, th.wash_tolerance)
+    matched = (o for o in before if o.executed_qty > 0 and wash_matches(o, index, th))
+    return frozenset(classify(o.placement_client_order_id).key for o in matched)
 
 
 def _funnels(ctx: RuleContext, incident: Sequence[Order]) -> dict[tuple[str, int], str]:
     """Orders that funnelled quote assets into one asset the account never traded before the leak.
 
-    For each such asset X bought after the leak: the buys of X are part of a drain when they used at
+    (With no orders before the leak, assets held at the leak count as known.) For each such asset X
+    bought after the leak: the buys of X are part of a drain when they used at
     least `drain_share` of a quote asset available (balance at leak plus what sales brought in), or
     when sales of two or more other assets fed the quote spent on X; those feeding sales (within
     `drain_lead` before the first buy of X) are part of it too.
@@ -164,9 +190,11 @@ def _funnels(ctx: RuleContext, incident: Sequence[Order]) -> dict[tuple[str, int
     at_leak = {b.asset: b.total for b in ctx.evidence.balances_at_leak}
     filled = [o for o in incident if o.executed_qty > 0]
     buys: dict[str, list[Order]] = defaultdict(list)
+    # Without orders before the leak, "never traded" would call every asset new: what was held is not.
+    known = ctx.baseline.assets if ctx.baseline.enough_history else ctx.baseline.assets | ctx.baseline.held
     for o in filled:
         base = base_of(o.symbol, symbols)
-        if o.side == "BUY" and base not in STABLES and base not in ctx.baseline.assets:
+        if o.side == "BUY" and base not in STABLES and base not in known:
             buys[base].append(o)
     out: dict[tuple[str, int], str] = {}
     for asset, asset_buys in buys.items():

@@ -6,7 +6,8 @@ counted and several threads never overshoot together. The executor keeps enough 
 for the budget (not latency) to be the bottleneck, retries a 429 after its Retry-After, stops at
 once on a 418, and treats an unknown symbol as empty. Each finished call is reported to
 `checkpoint(key, rows)` (a cursor for the journal); calls whose key is in `done` are not sent again.
-`stop` (a threading.Event) interrupts: nothing new is sent, `Aborted` is raised.
+`stop` (a threading.Event) interrupts: nothing new is sent, `Aborted` is raised. `symbol_done(symbol)`
+is called (in the executor's thread) once every call of a symbol — orders, trades, klines — is done.
 """
 
 from __future__ import annotations
@@ -78,8 +79,10 @@ class Executor:
         checkpoint: Callable[[str, Rows], None] | None = None,
         done: Mapping[str, Rows] | None = None,
         stop: threading.Event | None = None,
+        symbol_done: Callable[[str], None] | None = None,
     ) -> None:
         self._exchange = exchange
+        self._symbol_done = symbol_done
         self._clock = clock
         self._limit = weight_limit
         self._workers = workers
@@ -112,7 +115,9 @@ class Executor:
         """Run `calls` and every follow-up `follow(call, rows)` returns; `on_done` gets each result
         (called in this thread, in completion order). When a symbol has no call left open,
         `finish(symbol)` may add its next stage (trades, klines): it starts while other symbols are
-        still being read, so no stage waits for the slowest symbol of the one before."""
+        still being read, so no stage waits for the slowest symbol of the one before. `follow` may
+        return calls for symbols not yet planned (the sweep's discovery): they are counted per symbol
+        and run first, like every follow-up."""
         pending = list(calls)
         self._state.planned += sum(c.weight for c in calls)
         open_calls: dict[str, int] = {}
@@ -134,16 +139,22 @@ class Executor:
                         call = running.pop(fut)
                         rows = fut.result()
                         on_done(call, rows)
-                        more = list(follow(call, rows))
-                        open_calls[call.symbol] += len(more) - 1
+                        more = list(follow(call, rows))  # may bring in other symbols (discovery)
+                        open_calls[call.symbol] -= 1
+                        for c in more:
+                            open_calls[c.symbol] = open_calls.get(c.symbol, 0) + 1
                         if open_calls[call.symbol] == 0 and call.symbol not in staged:
                             staged.add(call.symbol)
-                            more += finish(call.symbol) if finish is not None else []
-                            open_calls[call.symbol] = len(more)
-                        closed += open_calls[call.symbol] == 0
+                            stage = list(finish(call.symbol)) if finish is not None else []
+                            open_calls[call.symbol] = len(stage)
+                            more += stage
+                        if open_calls[call.symbol] == 0:
+                            closed += 1
+                            if self._symbol_done is not None:
+                                self._symbol_done(call.symbol)
                         self._state.planned += sum(c.weight for c in more)
                         pending[0:0] = more  # follow-ups first: finish a symbol before starting others
-                        self._report(closed, symbols_total or len(open_calls))
+                        self._report(closed, max(symbols_total, len(open_calls)))
             except BaseException:
                 self._stop.set()
                 for fut in running:

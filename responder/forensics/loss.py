@@ -50,8 +50,13 @@ def estimate(
     symbols: Mapping[str, SymbolInfo],
     prices_at_leak: Mapping[str, Decimal],
     tickers_now: Mapping[str, Decimal],
+    unsure_withdrawals: Iterable[Withdrawal] = (),
+    orders_swept: str | None = None,
 ) -> Loss:
-    """Value what the attacker's orders and withdrawals cost (see the module docstring)."""
+    """Value what the attacker's orders and withdrawals cost (see the module docstring).
+
+    `unsure_withdrawals` (judged suspicious) are named in the method, not counted; `orders_swept`
+    (why the sweep could not run) makes the method say the figure covers withdrawals only."""
     paid = at_leak = now = withdrawn = Decimal(0)
     unvalued: set[str] = set()
     for asset, d in sorted(asset_changes(attacker_orders, symbols).items()):
@@ -76,14 +81,33 @@ def estimate(
             unvalued.add(w.coin)
         else:
             withdrawn += (w.amount + w.fee) * p
-    method = (
-        "attacker orders netted per asset (commissions ignored); assets given up valued at the USDT price "
-        "at the leak time; assets received valued at the leak time and at current tickers; stablecoins at "
-        "1 USDT; attacker withdrawals (not cancelled/rejected/failed) valued now, fee included. "
-        "Loss = usdt_paid - value_now + withdrawn_value."
-    )
-    if unvalued:
-        method += f" No price for: {', '.join(sorted(unvalued))} (left out or valued at the other time)."
+    unsure = [w for w in unsure_withdrawals if w.status not in FAILED_WITHDRAWAL]
+    method = _method(unvalued, unsure, swept=orders_swept is None)
     return Loss(
         paid.quantize(CENT), at_leak.quantize(CENT), now.quantize(CENT), withdrawn.quantize(CENT), method
     )
+
+
+SWEPT_METHOD = (
+    "attacker orders netted per asset (commissions ignored); assets given up valued at the USDT price "
+    "at the leak time; assets received valued at the leak time and at current tickers; stablecoins at "
+    "1 USDT; attacker withdrawals (not cancelled/rejected/failed) valued now, fee included. "
+    "Loss = usdt_paid - value_now + withdrawn_value."
+)
+SNAPSHOT_METHOD = (
+    "Orders not swept (see gaps): what the attacker's orders cost is unknown and not included, "
+    "so this is a lower bound — ask Binance support for the order history. Counted: the "
+    "attacker withdrawals the snapshot taken before revoking proves (not cancelled/rejected/"
+    "failed), valued at current tickers, fee included; stablecoins at 1 USDT."
+)
+
+
+def _method(unvalued: set[str], unsure: list[Withdrawal], *, swept: bool) -> str:
+    """How the figure was made and what it leaves out (unpriced assets, unproven withdrawals)."""
+    method = SWEPT_METHOD if swept else SNAPSHOT_METHOD
+    if unvalued:
+        method += f" No price for: {', '.join(sorted(unvalued))} (left out or valued at the other time)."
+    if unsure:
+        amounts = ", ".join(f"{w.amount.normalize():f} {w.coin}" for w in unsure)
+        method += f" Not counted: {len(unsure)} withdrawal(s) judged suspicious, not proven ({amounts})."
+    return method

@@ -3,7 +3,8 @@
 Evidence is what the sweep collected, already parsed into the exchange models (Decimal, aware UTC).
 A `Finding` is one rule's statement about one subject (an order, a withdrawal, a transfer, the key),
 with a severity and a reason carrying the numbers a support agent can check. A verdict combines an
-order's findings into attacker / suspicious / normal (see `verdict`).
+order's findings into attacker / suspicious / unknown / normal (see `verdict`): `unknown` is said
+when the account's history before the leak is too thin to tell the user's activity from an attacker's.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from responder.exchange.models import (
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITY_RANK: Mapping[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
-VerdictName = Literal["attacker", "suspicious", "normal"]
+VerdictName = Literal["attacker", "suspicious", "unknown", "normal"]
+VERDICTS: tuple[VerdictName, ...] = ("attacker", "suspicious", "unknown", "normal")
+NOT_ENOUGH_HISTORY = "unknown — not enough history before the leak"
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ class Findings:
     baseline_summary: Mapping[str, object] = field(default_factory=dict)
     gaps: tuple[str, ...] = ()  # reads that failed or were not allowed: what the findings cannot cover
     evidence: Evidence | None = None
+    onset: Mapping[str, object] = field(default_factory=dict)  # where the new shape began (change point)
 
     def attacker_orders(self) -> tuple[OrderVerdict, ...]:
         return tuple(v for v in self.orders if v.verdict == "attacker")

@@ -7,7 +7,11 @@ Binance has no "all my orders" call: `allOrders`/`myTrades` need a symbol, weigh
   snapshot before the leak;
 - tier 1: pairs between assets the account holds (now or in a snapshot);
 - tier 2: every other pair that a held asset could have traded (base or quote held);
-- tier 3: the rest of the exchange (only with `symbols="all"`).
+- tier 3: the rest of the exchange (only with `symbols="all"`);
+- spiked pairs (24 h high ≥ 2 × low, the 20 most spiked) join tier 1, and within a tier the most
+  spiked pairs go first;
+- discovered while sweeping (`discover`): every pair of an asset seen in an incident-window order
+  whose pairs were not all planned (an intermediate the account never held) — tier 0.
 
 Cheapest forms: one `allOrders` with no time range returns a symbol's newest 1000 orders, so a quiet
 symbol costs a single call (20) instead of one per day; only a symbol whose newest page is full and
@@ -89,6 +93,10 @@ def minimum_seconds(weight: int, limit_per_minute: int) -> float:
     return 60.0 * weight / limit_per_minute
 
 
+SPIKE = Decimal(2)  # a 24 h high at least twice the low: a pair worth reading first
+SPIKED_MAX = 20  # spiked pairs brought in although no held asset is in them (20 weight each)
+
+
 def tiers(
     symbols: Iterable[SymbolInfo],
     *,
@@ -96,11 +104,17 @@ def tiers(
     changed: Iterable[str],
     open_order_symbols: Iterable[str] = (),
     everything: bool = False,
+    spikes: Mapping[str, Decimal] | None = None,
 ) -> dict[str, int]:
-    """Each tradable symbol's tier (module docstring); symbols outside every tier are left out."""
+    """Each tradable symbol's tier (module docstring); symbols outside every tier are left out.
+
+    `spikes` (24 h high ÷ low per symbol, from one 24 h ticker call) brings the `SPIKED_MAX` most
+    spiked pairs (≥ `SPIKE`) into tier 1 even when no held asset is in them: a pump through an
+    intermediate asset the account never held shows there first."""
     held_set, changed_set, opened = set(held), set(changed), set(open_order_symbols)
+    spikes, listed = spikes or {}, list(symbols)
     out: dict[str, int] = {}
-    for s in symbols:
+    for s in listed:
         pair = {s.base_asset, s.quote_asset}
         if s.symbol in opened or (pair <= (held_set | changed_set) and pair & changed_set):
             out[s.symbol] = 0
@@ -110,14 +124,52 @@ def tiers(
             out[s.symbol] = 2
         elif everything:
             out[s.symbol] = 3
+    names = {s.symbol for s in listed}
+    spiked = sorted(((r, sym) for sym, r in spikes.items() if r >= SPIKE and sym in names), reverse=True)
+    for _, sym in spiked[:SPIKED_MAX]:
+        out[sym] = min(out.get(sym, 1), 1)
     return out
 
 
-def plan_orders(symbol_tiers: Mapping[str, int], window: Window, weight_limit: int) -> Plan:
-    """Phase 1: one newest-page `allOrders` per symbol, suspects first."""
-    ordered = sorted(symbol_tiers.items(), key=lambda kv: (kv[1], kv[0]))
+def plan_orders(
+    symbol_tiers: Mapping[str, int],
+    window: Window,
+    weight_limit: int,
+    spikes: Mapping[str, Decimal] | None = None,
+) -> Plan:
+    """Phase 1: one newest-page `allOrders` per symbol, suspects first; within a tier the pairs that
+    spiked most in the last 24 h first (when the 24 h ticker was read)."""
+    spikes = spikes or {}
+    ordered = sorted(symbol_tiers.items(), key=lambda kv: (kv[1], -spikes.get(kv[0], Decimal(1)), kv[0]))
     calls = tuple(Call("orders", s, t, stop=window.baseline_start) for s, t in ordered)
     return Plan(calls, dict(symbol_tiers), weight_limit)
+
+
+def discover(
+    orders: Iterable[Order],
+    window: Window,
+    symbols: Mapping[str, SymbolInfo],
+    covered: set[str],
+    planned: Mapping[str, int],
+) -> list[Call]:
+    """Close the universe over what the sweep finds: an asset in an incident-window order whose pairs
+    were not all planned (never held, e.g. an intermediate stablecoin) brings every pair of it in, as
+    tier-0 suspects. Adds the assets to `covered` (so each is expanded once)."""
+    new_assets: set[str] = set()
+    for o in orders:
+        if not window.in_incident(o.time):
+            continue
+        info = symbols.get(o.symbol)
+        if info is not None:
+            new_assets |= {info.base_asset, info.quote_asset} - covered
+    if not new_assets:
+        return []
+    covered |= new_assets
+    return [
+        Call("orders", s.symbol, 0, stop=window.baseline_start)
+        for s in sorted(symbols.values(), key=lambda s: s.symbol)
+        if s.symbol not in planned and ({s.base_asset, s.quote_asset} & new_assets)
+    ]
 
 
 def next_orders_call(call: Call, page: Sequence[Order], window: Window) -> list[Call]:

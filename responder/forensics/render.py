@@ -6,13 +6,13 @@ Pure: returns strings; the CLI (and the wizard) decide where they go. Times are 
 from __future__ import annotations
 
 from responder.forensics.executor import Progress
-from responder.forensics.model import Findings, OrderVerdict
+from responder.forensics.model import NOT_ENOUGH_HISTORY, Findings, OrderVerdict
 
-_RANK = {"attacker": 0, "suspicious": 1, "normal": 2}
+_RANK = {"attacker": 0, "suspicious": 1, "unknown": 2, "normal": 3}
 
 
 def top_orders(findings: Findings, limit: int = 15) -> list[OrderVerdict]:
-    flagged = [v for v in findings.orders if v.verdict != "normal"]
+    flagged = [v for v in findings.orders if v.verdict in ("attacker", "suspicious")]
     return sorted(flagged, key=lambda v: (_RANK[v.verdict], -v.score, v.order.time))[:limit]
 
 
@@ -23,8 +23,20 @@ def summary(findings: Findings, limit: int = 15) -> str:
         f"Window {f.window.leak:%Y-%m-%d %H:%M} UTC → {f.window.until:%Y-%m-%d %H:%M} UTC "
         f"(baseline {f.window.baseline_days} days before)",
         f"Orders in the window: {counts['attacker']} attacker · {counts['suspicious']} suspicious · "
-        f"{counts['normal']} normal",
+        f"{counts['unknown']} unknown · {counts['normal']} normal",
     ]
+    if counts["unknown"]:
+        lines.append(
+            f"  {counts['unknown']} orders: {NOT_ENOUGH_HISTORY} (no orders in the "
+            f"{f.window.baseline_days} days before it; a larger --baseline-days may find the user's normal)"
+        )
+    if f.baseline_summary.get("fallback"):
+        lines.append(f"  baseline: {f.baseline_summary['fallback']}")
+    if f.onset:
+        lines.append(
+            f"Change point: the first order of a new shape was {f.onset.get('symbol')} at "
+            f"{f.onset.get('time'):%Y-%m-%d %H:%M:%S} UTC — the leak was at or before it"
+        )
     rows = top_orders(f, limit)
     if rows:
         lines.append(f"  {'verdict':<10} {'time (UTC)':<16} {'symbol':<12} {'side':<4} {'paid/got':>20}  why")

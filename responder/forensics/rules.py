@@ -1,7 +1,8 @@
 """Detection rules: pure functions of one shape, `(subject, RuleContext) -> Finding | None`.
 
 Each rule has a stable id, a severity, a role in the verdict (`window`, `origin`, `anomaly` with a
-weight, or `amplifier`: a weight that counts only beside another anomaly or an unknown origin) and a
+weight, `amplifier`: a weight that counts only beside another anomaly, or `history`: the baseline is
+too thin to judge the origin) and a
 docstring saying what it flags and when it is wrong. Rules are composed from tuples; an empty rule set
 is refused (fail closed). The checks return a reason with numbers, or None.
 """
@@ -11,18 +12,19 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Generic, Literal, TypeVar
 
-from responder.exchange.models import ApiRestrictions, Order, Transfer, Withdrawal
+from responder.exchange.models import ApiRestrictions, Order, Transfer, WithdrawAddress, Withdrawal
 from responder.forensics.baseline import usdt_notional
 from responder.forensics.channel import classify, describe
-from responder.forensics.context import RuleContext, order_key
+from responder.forensics.context import RuleContext, order_key, wash_matches
 from responder.forensics.context import avg_price as _avg_price
 from responder.forensics.model import Finding, Severity
 
 S = TypeVar("S")
-Role = Literal["window", "origin", "anomaly", "amplifier", "item"]
+Role = Literal["window", "origin", "history", "anomaly", "amplifier", "item"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Rule(Generic[S]):
     weight: int
     check: Callable[[S, RuleContext], str | None]
     subject: Callable[[S], str]
+    needs_history: bool = False  # compares with the baseline: not counted when the history is too thin
 
     def __call__(self, item: S, ctx: RuleContext) -> Finding | None:
         reason = self.check(item, ctx)
@@ -75,16 +78,41 @@ def after_leak(o: Order, ctx: RuleContext) -> str | None:
     return f"placed {_ago((o.time - w.leak).total_seconds())} after the leak"
 
 
+APP_CHANNELS = frozenset({"web", "android", "ios", "electron"})
+
+
 def unknown_origin(o: Order, ctx: RuleContext) -> str | None:
-    """clientOrderId from a channel (app prefix, broker, default API id, or custom prefix and shape)
-    the account did not use before the leak. Heuristic (reference §5): ids can be forged to copy a bot
-    prefix, and a user may start a new script or device after the leak."""
+    """clientOrderId from a channel (broker, default API id, or custom prefix and shape) the account
+    did not use before the leak. Silent when there is no history before the leak to compare with
+    (`thin-history` says so instead), and for well-formed Binance app/web ids: a leaked API key does
+    not produce them, the person's own app trading does (ids can be forged, so the anomaly rules still
+    judge such orders). Heuristic (reference §5): ids can be forged to copy a bot prefix, and a user
+    may start a new script after the leak."""
     cid = o.placement_client_order_id
     channel = classify(cid)
-    if not ctx.evidence.window.in_incident(o.time) or ctx.baseline.knows_channel(cid, channel):
+    if not ctx.evidence.window.in_incident(o.time) or not ctx.baseline.enough_history:
         return None
-    known = ", ".join(sorted(ctx.baseline.channels)) or "none (no orders before the leak)"
+    if channel.name in APP_CHANNELS and channel.well_formed:
+        return None
+    if ctx.baseline.knows_channel(cid, channel):
+        return None
+    known = ", ".join(sorted(ctx.baseline.channels)) or "none"
     return f"clientOrderId {cid!r} looks like {describe(channel)} (heuristic); channels used before: {known}"
+
+
+def thin_history(o: Order, ctx: RuleContext) -> str | None:
+    """The account placed no orders in the baseline period before the leak, so whether this order's
+    channel is the user's cannot be judged (an early leak time, or a new account). Makes the verdict
+    `unknown` unless the market evidence alone (price, wash trades, a funnel) proves an attack. Silent
+    for ids with a bot prefix the user declared: those are judged as the user's, on their behaviour."""
+    if not ctx.evidence.window.in_incident(o.time) or ctx.baseline.enough_history:
+        return None
+    if ctx.baseline.declared(o.placement_client_order_id):
+        return None  # the user vouched for their bot's prefix: judged as a known origin
+    return (
+        f"not enough history before the leak: no orders in the {ctx.evidence.window.baseline_days} days "
+        "before it to tell the user's own activity from an attacker's"
+    )
 
 
 def new_symbol(o: Order, ctx: RuleContext) -> str | None:
@@ -170,27 +198,21 @@ def burst(o: Order, ctx: RuleContext) -> str | None:
 
 def wash_trade(o: Order, ctx: RuleContext) -> str | None:
     """A fill matched by an opposite fill of the same size and price (±0.5 %) within 5 minutes, or an
-    order Binance expired to prevent a self-trade (EXPIRED_IN_MATCH). Wrong for a market maker that
-    buys and sells the same size at the same price by design."""
+    order Binance expired to prevent a self-trade (EXPIRED_IN_MATCH). Silent for a known channel
+    that made such pairs before the leak too (a market maker's continuing normal). Wrong for a market
+    maker that starts doing so only after the leak."""
     if not ctx.evidence.window.in_incident(o.time):
         return None
     if o.status == "EXPIRED_IN_MATCH":
         return "expired by self-trade prevention: it would have matched the account's own order"
-    if o.executed_qty == 0:
+    cid = o.placement_client_order_id
+    if ctx.baseline.knows_channel(cid) and classify(cid).key in ctx.wash_channels:
         return None
-    th, price = ctx.thresholds, _avg_price(o)
-    t, span = o.time.timestamp(), th.wash_span.total_seconds()
-    opposite = "SELL" if o.side == "BUY" else "BUY"
-    matches = [
-        other
-        for other in ctx.fills.near(o, opposite, t - span, t + span)
-        if abs(other.executed_qty - o.executed_qty) <= o.executed_qty * th.wash_tolerance
-        and abs(_avg_price(other) - price) <= price * th.wash_tolerance
-    ]
+    matches = wash_matches(o, ctx.fills, ctx.thresholds)
     if not matches:
         return None
     other = min(matches, key=lambda m: (m.time, m.order_id))
-    return f"matched by opposite order {other.order_id}: {_fmt(o.executed_qty)} at {_fmt(price)}"
+    return f"matched by opposite order {other.order_id}: {_fmt(o.executed_qty)} at {_fmt(_avg_price(o))}"
 
 
 def balance_drain(o: Order, ctx: RuleContext) -> str | None:
@@ -201,21 +223,28 @@ def balance_drain(o: Order, ctx: RuleContext) -> str | None:
 
 
 def _r(
-    rid: str, sev: Severity, role: Role, weight: int, fn: Callable[[Order, RuleContext], str | None]
+    rid: str,
+    sev: Severity,
+    role: Role,
+    weight: int,
+    fn: Callable[[Order, RuleContext], str | None],
+    *,
+    needs_history: bool = False,
 ) -> Rule[Order]:
-    return Rule(rid, sev, role, weight, fn, order_subject)
+    return Rule(rid, sev, role, weight, fn, order_subject, needs_history)
 
 
 ORDER_RULES: tuple[Rule[Order], ...] = (
     _r("after-leak", "info", "window", 0, after_leak),
     _r("unknown-origin", "medium", "origin", 0, unknown_origin),
+    _r("thin-history", "info", "history", 0, thin_history),
     # Alone, a new symbol is what the user's own bot does when it adds a market: it only amplifies.
     _r("new-symbol", "medium", "amplifier", 2, new_symbol),
     _r("off-market-price", "high", "anomaly", 2, off_market_price),
     # Alone, a large share of a thin market is what a big account on a small pair does: it amplifies.
     _r("illiquid-pair", "medium", "amplifier", 1, illiquid_pair),
-    _r("size-outlier", "medium", "anomaly", 1, size_outlier),
-    _r("burst", "low", "anomaly", 1, burst),
+    _r("size-outlier", "medium", "anomaly", 1, size_outlier, needs_history=True),
+    _r("burst", "low", "anomaly", 1, burst, needs_history=True),
     _r("wash-trade", "high", "anomaly", 2, wash_trade),
     _r("balance-drain", "high", "anomaly", 2, balance_drain),
 )
@@ -235,15 +264,44 @@ def withdrawal_after_leak(w: Withdrawal, ctx: RuleContext) -> str | None:
     return f"{_fmt(w.amount)} {w.coin} to {w.address} requested after the leak ({status})"
 
 
+def _used_before(w: Withdrawal, ctx: RuleContext) -> bool:
+    leak = ctx.evidence.window.leak
+    return any(x.address == w.address and x.apply_time < leak for x in ctx.evidence.withdrawals)
+
+
+def _book_entry(w: Withdrawal, ctx: RuleContext) -> WithdrawAddress | None:
+    return next((a for a in ctx.evidence.addresses if a.address == w.address), None)
+
+
 def new_withdrawal_address(w: Withdrawal, ctx: RuleContext) -> str | None:
     """A withdrawal after the leak to an address never withdrawn to before it (in the history pulled,
-    up to 90 days). Wrong for a user's first withdrawal to a new wallet."""
+    up to 90 days) and not a whitelisted address-book entry. Wrong for a user's first withdrawal to a
+    new wallet that is not in the address book."""
+    if not ctx.evidence.window.in_incident(w.apply_time) or _used_before(w, ctx):
+        return None
+    entry = _book_entry(w, ctx)
+    if entry is not None and entry.white_status:
+        return None
+    where = "not in the address book"
+    if entry is not None:
+        where = f"address-book entry {entry.name!r}, not whitelisted"
+    return f"address {w.address} ({w.network or w.coin}) was never used before the leak ({where})"
+
+
+def known_withdrawal_address(w: Withdrawal, ctx: RuleContext) -> str | None:
+    """After the leak to an address the user already trusted: withdrawn to before the leak, or a
+    whitelisted address-book entry (whitelisting needs the login, 2FA and e-mail, which a leaked API
+    key does not give). Makes the withdrawal the user's. Wrong when the attacker also took over the
+    login and whitelisted their own address (then the key-created-after-leak finding usually shows)."""
     if not ctx.evidence.window.in_incident(w.apply_time):
         return None
-    before = {x.address for x in ctx.evidence.withdrawals if x.apply_time < ctx.evidence.window.leak}
-    if w.address in before:
-        return None
-    return f"address {w.address} ({w.network or w.coin}) was never used before the leak"
+    if _used_before(w, ctx):
+        return f"address {w.address} was already withdrawn to before the leak"
+    entry = _book_entry(w, ctx)
+    if entry is not None and entry.white_status:
+        name = f" named {entry.name!r}" if entry.name else ""
+        return f"address {w.address} is a whitelisted address-book entry{name}"
+    return None
 
 
 _OUT_OF_SPOT = ("MAIN_", "FUNDING_")
@@ -276,11 +334,16 @@ def permission_exposure(r: ApiRestrictions, ctx: RuleContext) -> str | None:
     return f"leaked key allowed {', '.join(allowed) or 'reading only'}; {ip}"
 
 
+def _withdrawal_subject(w: Withdrawal) -> str:
+    return f"withdrawal:{w.id}"
+
+
 WITHDRAWAL_RULES: tuple[Rule[Withdrawal], ...] = (
     Rule(
         "withdrawal-after-leak", "critical", "item", 0, withdrawal_after_leak, lambda w: f"withdrawal:{w.id}"
     ),
-    Rule("new-withdrawal-address", "high", "item", 0, new_withdrawal_address, lambda w: f"withdrawal:{w.id}"),
+    Rule("new-withdrawal-address", "high", "item", 0, new_withdrawal_address, _withdrawal_subject),
+    Rule("known-withdrawal-address", "info", "item", 0, known_withdrawal_address, _withdrawal_subject),
 )
 TRANSFER_RULES: tuple[Rule[Transfer], ...] = (
     Rule(
@@ -292,8 +355,26 @@ TRANSFER_RULES: tuple[Rule[Transfer], ...] = (
         lambda t: f"transfer:{t.tran_id}",
     ),
 )
+KEY_NEW_BEFORE_LEAK = timedelta(days=1)
+
+
+def key_created_after_leak(r: ApiRestrictions, ctx: RuleContext) -> str | None:
+    """The leaked key was created after the leak time (or within a day before it): if the user did not
+    create it, whoever did had their login (password and 2FA) — an account takeover, not only a key
+    leak. Wrong when the user made the key shortly before the leak (then it was simply leaked fast)."""
+    leak = ctx.evidence.window.leak
+    if r.create_time < leak - KEY_NEW_BEFORE_LEAK:
+        return None
+    when = "after" if r.create_time >= leak else "less than a day before"
+    return (
+        f"the key was created {r.create_time:%Y-%m-%d %H:%M} UTC, {when} the leak time: if you did not "
+        "create it, the attacker had your login — change the password, reset 2FA, log out all devices"
+    )
+
+
 KEY_RULES: tuple[Rule[ApiRestrictions], ...] = (
     Rule("permission-exposure", "high", "item", 0, permission_exposure, lambda r: "key"),
+    Rule("key-created-after-leak", "critical", "item", 0, key_created_after_leak, lambda r: "key"),
 )
 
 

@@ -2,8 +2,8 @@
 
 This is the function the CLI and the wizard's "Investigate" step call. It returns data (`Findings`)
 and prints nothing; progress goes to the `progress` callback, finished calls to `checkpoint` (so a
-journal can resume from them), and the first attacker order, as soon as the suspect symbols are
-swept, to `on_attacker`.
+journal can resume from them), each symbol whose calls are all done to `symbol_done`, and the first
+attacker order, as soon as the suspect symbols are swept, to `on_attacker`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from responder.exchange.models import (
     Withdrawal,
 )
 from responder.exchange.protocol import Exchange
+from responder.exchange.ticker import Ticker24h
 from responder.forensics import collect, planner
 from responder.forensics.baseline import learn
 from responder.forensics.context import Thresholds, build
@@ -42,7 +43,11 @@ from responder.forensics.verdict import (
     judge_orders,
     judge_transfers,
     judge_withdrawals,
+    onset,
 )
+
+OLDER_MAX = 2000  # older orders kept at most for a fallback baseline
+OLDER_UNTIL = 20  # ... and only until the baseline period itself has this many
 
 
 @dataclass
@@ -52,6 +57,22 @@ class _Collected:
     klines: dict[str, dict[datetime, Kline]] = field(default_factory=dict)
     filled: dict[str, dict[int, Order]] = field(default_factory=dict)  # incident fills per symbol
     first_attacker: float | None = None
+    older: list[Order] = field(default_factory=list)  # before the baseline period, kept while it is thin
+    in_baseline: int = 0
+
+    def take(self, rows: Rows, window: Window) -> None:
+        """Keep the orders of the baseline and incident periods; while the baseline period has few
+        orders, also the older ones the newest pages brought for free (a fallback baseline)."""
+        for o in rows:
+            if window.baseline_start <= o.time <= window.until:
+                self.orders[(o.symbol, o.order_id)] = o
+                self.in_baseline += window.in_baseline(o.time)
+                if window.in_incident(o.time) and o.executed_qty > 0:
+                    self.filled.setdefault(o.symbol, {})[o.order_id] = o
+            elif o.time < window.baseline_start and len(self.older) < OLDER_MAX:
+                self.older.append(o)
+        if self.in_baseline >= OLDER_UNTIL:
+            self.older.clear()
 
 
 @dataclass(frozen=True)
@@ -63,6 +84,8 @@ class _Known:
     account: Account
     tiers: Mapping[str, int]
     tickers: Mapping[str, Decimal]
+    covered: frozenset[str] = frozenset()  # assets all of whose pairs are planned
+    spikes: Mapping[str, Decimal] = field(default_factory=dict)  # 24 h high ÷ low per symbol
 
 
 def _balances_at_leak(
@@ -101,6 +124,9 @@ def _context(exchange: Exchange, window: Window, everything: bool, gaps: list[st
     changed = (
         planner.changed_assets(now_totals, {b.asset: b.total for b in before.balances}) if before else set()
     )
+    no_stats: dict[str, Ticker24h] = {}
+    stats = collect.guarded(gaps, "24 h ticker (pair ordering only)", exchange.ticker_24h, no_stats)
+    spikes = {s: t.spike for s, t in stats.items()}
     no_lists: set[str] = set()
     listed_symbols = collect.guarded(
         gaps, "order lists (OCO/OTO)", lambda: order_list_symbols(exchange, window), no_lists
@@ -108,10 +134,13 @@ def _context(exchange: Exchange, window: Window, everything: bool, gaps: list[st
     tiers = planner.tiers(
         listed.values(), held=held, changed=changed,
         open_order_symbols={o.symbol for o in open_orders} | listed_symbols, everything=everything,
+        spikes=spikes,
     )  # fmt: skip
     no_prices: dict[str, Decimal] = {}
     tickers = collect.guarded(gaps, "ticker prices", exchange.ticker_prices, no_prices)
-    return _Known(listed, info.weight_limit_per_minute(), account, tiers, tickers)
+    everything_listed = {a for s in listed.values() for a in (s.base_asset, s.quote_asset)}
+    covered = everything_listed if everything else held | changed
+    return _Known(listed, info.weight_limit_per_minute(), account, tiers, tickers, frozenset(covered), spikes)
 
 
 MAX_ORDER_LIST_DAYS = 31  # allOrderList takes 24 h per call (weight 20): a month of lists costs 620
@@ -139,6 +168,29 @@ def _first_attacker(
     return next((v for v in judge_orders(ctx) if v.verdict == "attacker"), None)
 
 
+@dataclass
+class _Discovery:
+    """The sweep's universe, closed over what it finds (`planner.discover`): new symbols wait in
+    `pending` until the executor asks for follow-ups, and `tiers` grows with them."""
+
+    window: Window
+    listed: Mapping[str, SymbolInfo]
+    tiers: dict[str, int]
+    covered: set[str]
+    pending: list[planner.Call] = field(default_factory=list)
+
+    def see(self, rows: Rows) -> set[str]:
+        calls = planner.discover(rows, self.window, self.listed, self.covered, self.tiers)
+        for c in calls:
+            self.tiers[c.symbol] = c.tier
+        self.pending += calls
+        return {c.symbol for c in calls}
+
+    def take(self) -> list[planner.Call]:
+        out, self.pending = self.pending, []
+        return out
+
+
 @dataclass(frozen=True)
 class Options:
     """How to investigate: who the user is (bot prefixes, usual symbols), how wide, how fast."""
@@ -164,6 +216,7 @@ def investigate(
     done: Mapping[str, Rows] | None = None,
     stop: threading.Event | None = None,
     on_attacker: Callable[[OrderVerdict], None] | None = None,
+    symbol_done: Callable[[str], None] | None = None,
 ) -> Findings:
     """Sweep the account for since → until and judge what happened (module docstring)."""
     opt = options or Options()
@@ -172,10 +225,12 @@ def investigate(
     window = Window(since, until or clock.now(), opt.baseline_days)
     gaps: list[str] = []
     known = _context(exchange, window, opt.symbols == "all", gaps)
-    plan = planner.plan_orders(known.tiers, window, known.limit)
+    plan = planner.plan_orders(known.tiers, window, known.limit, known.spikes)
+    universe = _Discovery(window, known.listed, dict(known.tiers), set(known.covered))
+    tiers = universe.tiers
     ex = Executor(
         exchange, clock=clock, weight_limit=known.limit, workers=opt.workers, progress=progress,
-        checkpoint=checkpoint, done=done, stop=stop,
+        checkpoint=checkpoint, done=done, stop=stop, symbol_done=symbol_done,
     )  # fmt: skip
     got = _Collected()
     suspects = {c.symbol for c in plan.calls if c.tier == 0}
@@ -190,11 +245,8 @@ def investigate(
                 got.klines.setdefault(call.symbol, {})[r.open_time] = r
 
     def on_orders(call: planner.Call, rows: Rows) -> None:
-        for o in rows:
-            if window.baseline_start <= o.time <= window.until:
-                got.orders[(o.symbol, o.order_id)] = o
-                if window.in_incident(o.time) and o.executed_qty > 0:
-                    got.filled.setdefault(o.symbol, {})[o.order_id] = o
+        got.take(rows, window)
+        suspects.update(universe.see(rows))
         suspects.discard(call.symbol)
         if got.first_attacker is None and not suspects and any(window.in_incident(o.time) for o in rows):
             found = _first_attacker(
@@ -207,13 +259,13 @@ def investigate(
 
     def follow(call: planner.Call, rows: Rows) -> Sequence[planner.Call]:
         if call.kind == "orders":
-            return planner.next_orders_call(call, rows, window)
+            return [*universe.take(), *planner.next_orders_call(call, rows, window)]
         return planner.next_trades_call(call, rows) if call.kind == "trades" else []
 
     def finish(symbol: str) -> list[planner.Call]:
         """A symbol's orders are all read: its trades and klines can start at once."""
         filled = sorted(got.filled.get(symbol, {}).values(), key=lambda o: (o.time, o.order_id))
-        return _follow_up_calls(symbol, known.tiers.get(symbol, 9), filled, opt.thresholds)
+        return _follow_up_calls(symbol, tiers.get(symbol, 9), filled, opt.thresholds)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet") as side:
         # SAPI reads spend their own buckets (reference §2.2): read them while the sweep waits on /api.
@@ -228,7 +280,7 @@ def investigate(
     stats = SweepStats(
         ex.calls, ex.weight, clock.monotonic() - started,
         calendar_minimum_seconds(ex.weight, limit=known.limit, second=start_second),
-        len(known.tiers), got.first_attacker,
+        len(tiers), got.first_attacker,
     )  # fmt: skip
     return replace(findings, stats=stats)
 
@@ -239,10 +291,21 @@ def _judge(
 ) -> Findings:  # fmt: skip
     """Baseline, rules, verdicts and the loss over everything collected."""
     orders = tuple(sorted(got.orders.values(), key=lambda o: (o.time, o.order_id)))
+    at_leak_balances = _balances_at_leak(known.account, orders, wallet, window, known.listed)
+    before = [o for o in orders if window.in_baseline(o.time)]
+    fallback = not before and bool(got.older)  # the period was empty: older orders read for free
     baseline = learn(
-        [o for o in orders if window.in_baseline(o.time)], symbols=known.listed, tickers=known.tickers,
+        before or got.older, symbols=known.listed, tickers=known.tickers,
         bot_prefixes=opt.bot_prefixes, usual_symbols=opt.usual_symbols,
+        held_assets=(b.asset for b in at_leak_balances),
     )  # fmt: skip
+    summary = baseline.summary()
+    if fallback:
+        oldest = min(o.time for o in got.older)
+        summary["fallback"] = (
+            f"no orders in the {window.baseline_days} days before the leak: learned from {len(got.older)} "
+            f"older orders (back to {oldest:%Y-%m-%d}) that the newest pages already held"
+        )
     evidence = Evidence(
         window, orders=orders, trades=tuple(got.trades.values()),
         klines={s: tuple(k[t] for t in sorted(k)) for s, k in got.klines.items()},
@@ -250,7 +313,7 @@ def _judge(
         transfers=tuple(wallet.transfers), convert_trades=tuple(wallet.converts),
         addresses=tuple(wallet.addresses), account=known.account, restrictions=opt.restrictions,
         symbols=known.listed, prices_now=known.tickers,
-        balances_at_leak=_balances_at_leak(known.account, orders, wallet, window, known.listed),
+        balances_at_leak=at_leak_balances,
     )  # fmt: skip
     ctx = build(evidence, baseline, opt.thresholds)
     verdicts = judge_orders(ctx)
@@ -264,8 +327,8 @@ def _judge(
     )
     return Findings(
         window, verdicts, withdrawals, judge_transfers(ctx), judge_addresses(withdrawals, ctx),
-        judge_key(ctx), loss, SweepStats(), baseline.summary(), tuple(gaps),
-        replace(evidence, prices_at_leak=at_leak),
+        judge_key(ctx), loss, SweepStats(), summary, tuple(gaps),
+        replace(evidence, prices_at_leak=at_leak), onset(verdicts),
     )  # fmt: skip
 
 

@@ -1,21 +1,33 @@
-"""Combining an order's findings into one verdict: attacker, suspicious or normal.
+"""Combining an order's findings into one verdict: attacker, suspicious, unknown or normal.
 
 Two questions, kept apart. *Who placed it?* — the origin: a channel the user used before the leak
 (their bot's prefix *and* id shape, the web UI, default API ids) or not. *Does it look like an
 attack?* — the anomaly score: the weights of the behavioural rules that fired (price off the market 2,
 wash trade 2, part of a funnel 2, size outlier 1, burst 1), plus new symbol 2 and illiquid pair 1 only
-beside another anomaly or an unknown origin: the user's own bot adding a market is not a doubt by
-itself, but a forged bot id on a new symbol that also trades off the market or oversized still adds up.
+beside another anomaly or an unknown origin: the user's own bot (or app) adding a market is not a
+doubt by itself, but a
+forged bot id on a new symbol that also trades off the market or oversized still adds up.
 
 - Before the leak: normal (that history *is* the baseline).
-- Unknown origin: attacker with any anomaly, else suspicious (a new device or script of the user's).
+- Not enough history before the leak (no orders in the baseline period): the origin cannot be judged,
+  and the rules that compare with the baseline (size, burst) do not count. Attacker only when the
+  market evidence alone reaches 3 (e.g. bought far above the market on a thin pair), suspicious from
+  1, else **unknown — not enough history before the leak**. Never "attacker" for lack of history.
+- Unknown origin: attacker with any anomaly or amplifier weight, else suspicious (a new device or
+  script of the user's). Well-formed Binance app/web ids are not an unknown origin (`unknown_origin`).
 - Known origin: attacker from a score of 3 (a forged id copying the user's bot must still behave
   like an attack on more than one count), suspicious from 1, else normal.
 - Then linking: an unknown-origin order that is only suspicious becomes attacker when an attacker
-  order of the same channel lies within an hour of it (an attacker keeps one channel for a run).
+  order of the same channel lies within an hour of it or on the same symbol (an attacker keeps one
+  channel for a run). Without history, the same holds for a channel that *began* with the attack
+  (its first order in the window at most an hour before its first attacker order): the onset of a
+  new shape; a stream that was already running before is left unknown.
 
-The thresholds depend on the account's own baseline, not on any scenario; the docstring of each
-rule states its false positives.
+An early (conservative) leak time therefore does not blame the user: what continues unchanged from
+before it — the bot's prefix and id shape, its symbols and sizes, the person's app trading — stays
+normal, and the first order of a new shape with an anomaly is reported as the change point
+(`onset`). The thresholds depend on the account's own baseline, not on any scenario; the docstring
+of each rule states its false positives.
 """
 
 from __future__ import annotations
@@ -50,12 +62,17 @@ def combine(
     by_id = {r.id: r for r in rules}
     if not ctx.evidence.window.in_incident(order.time):
         return OrderVerdict(order, "normal", tuple(findings), 0)
-    score = sum(by_id[f.rule].weight for f in findings if by_id[f.rule].role == "anomaly")
-    unknown = any(by_id[f.rule].role == "origin" for f in findings)
-    if score or unknown:  # an amplifier (new symbol) adds to a doubt, never raises one on its own
-        score += sum(by_id[f.rule].weight for f in findings if by_id[f.rule].role == "amplifier")
+    fired = [by_id[f.rule] for f in findings if f.rule in by_id]
+    thin = any(r.role == "history" for r in fired)
+    counted = [r for r in fired if not (thin and r.needs_history)]
+    score = sum(r.weight for r in counted if r.role == "anomaly")
+    unknown = any(r.role == "origin" for r in fired)
+    if score or unknown:  # an amplifier (new symbol, thin pair) adds to a doubt, never raises one alone
+        score += sum(r.weight for r in counted if r.role == "amplifier")
     verdict: VerdictName
-    if unknown:
+    if thin:
+        verdict = "attacker" if score >= ATTACKER_SCORE_KNOWN_ORIGIN else "suspicious" if score else "unknown"
+    elif unknown:
         verdict = "attacker" if score >= 1 else "suspicious"
     elif score >= ATTACKER_SCORE_KNOWN_ORIGIN:
         verdict = "attacker"
@@ -76,21 +93,34 @@ def judge_orders(ctx: RuleContext, rules: Sequence[Rule[Order]] = ORDER_RULES) -
 
 def _link(verdicts: list[OrderVerdict]) -> list[OrderVerdict]:
     attacker_times: dict[str, list[float]] = defaultdict(list)
+    attacker_symbols: dict[str, set[str]] = defaultdict(set)
+    first_seen: dict[str, float] = {}  # each channel's first order in the window (verdicts are by time)
     for v in verdicts:
+        key = classify(v.order.placement_client_order_id).key
+        first_seen.setdefault(key, v.order.time.timestamp())
         if v.verdict == "attacker":
-            attacker_times[classify(v.order.placement_client_order_id).key].append(v.order.time.timestamp())
+            attacker_times[key].append(v.order.time.timestamp())
+            attacker_symbols[key].add(v.order.symbol)
     out = []
     span = LINK_SPAN.total_seconds()
     for v in verdicts:
-        if v.verdict == "suspicious" and "unknown-origin" in v.rules:
-            times = attacker_times.get(classify(v.order.placement_client_order_id).key, [])
+        key = classify(v.order.placement_client_order_id).key
+        times = attacker_times.get(key, [])
+        # Without history, only a channel that *began* with the attack (its first order within an
+        # hour before its first attacker order) is the attacker's: a stream older than that is not.
+        new_shape = "unknown-origin" in v.rules or (
+            "thin-history" in v.rules and bool(times) and first_seen[key] >= times[0] - span
+        )
+        if v.verdict in ("suspicious", "unknown") and new_shape:
             t = v.order.time.timestamp()
-            if bisect.bisect_right(times, t + span) > bisect.bisect_left(times, t - span):
+            near = bisect.bisect_right(times, t + span) > bisect.bisect_left(times, t - span)
+            if near or v.order.symbol in attacker_symbols.get(key, set()):
+                why = "placed within an hour of" if near else "on the same symbol as"
                 note = Finding(
                     "linked-to-attacker",
                     "high",
                     f"order:{v.order.symbol}:{v.order.order_id}",
-                    "same unknown channel as attacker orders placed within an hour",
+                    f"same new channel as attacker orders, {why} them",
                 )
                 out.append(OrderVerdict(v.order, "attacker", (*v.findings, note), v.score))
                 continue
@@ -98,18 +128,42 @@ def _link(verdicts: list[OrderVerdict]) -> list[OrderVerdict]:
     return out
 
 
+def onset(verdicts: Sequence[OrderVerdict]) -> dict[str, object]:
+    """The change point: the first attacker order (the first of a new shape with an anomaly) — a
+    better leak time than an early guess. Empty when nothing was judged the attacker's."""
+    first = min((v for v in verdicts if v.verdict == "attacker"), key=lambda v: v.order.time, default=None)
+    if first is None:
+        return {}
+    o = first.order
+    channel = classify(o.placement_client_order_id)
+    return {
+        "time": o.time,
+        "symbol": o.symbol,
+        "orderId": o.order_id,
+        "channel": channel.key,
+        "note": "first order judged the attacker's: the activity of a new shape began here",
+    }
+
+
 def judge_withdrawals(
     ctx: RuleContext, rules: Sequence[Rule[Withdrawal]] = WITHDRAWAL_RULES
 ) -> tuple[ItemVerdict, ...]:
-    """After the leak to a new address: attacker; after the leak to a known one: suspicious."""
+    """After the leak: to an address the user trusted (used before, whitelisted): normal; to a
+    never-used address outside the address book: attacker; to a never-used, non-whitelisted entry of
+    the address book (the book does not say who added it, or when): suspicious."""
     require_rules(rules, "withdrawal")
     out = []
     for w in sorted(ctx.evidence.withdrawals, key=lambda x: x.apply_time):
         findings = run(rules, w, ctx)
         ids = {f.rule for f in findings}
-        verdict: VerdictName = (
-            "attacker" if "new-withdrawal-address" in ids else "suspicious" if findings else "normal"
-        )
+        verdict: VerdictName
+        if "known-withdrawal-address" in ids:
+            verdict = "normal"
+        elif "new-withdrawal-address" in ids:
+            entry = next((a for a in ctx.evidence.addresses if a.address == w.address), None)
+            verdict = "suspicious" if entry is not None else "attacker"
+        else:
+            verdict = "suspicious" if findings else "normal"
         out.append(ItemVerdict(w, verdict, findings))
     return tuple(out)
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from responder.errors import JournalError, UsageError
 from responder.exchange.models import Order
-from responder.forensics.model import Findings, ItemVerdict, OrderVerdict
+from responder.forensics.model import VERDICTS, Findings, ItemVerdict, OrderVerdict
 from responder.incident.evidence import record_bundle_file, write_bundle_file
 from responder.incident.journal import Journal
 from responder.incident.store import DIR_MODE, OS_WRITER, write_failed
@@ -48,9 +48,7 @@ FINDINGS_NAME: Final = "findings.json"
 
 def to_json(f: Findings, *, heuristics: str = HEURISTICS, swept: bool = True) -> dict[str, Any]:
     """The findings object; `swept=False` when no sweep ran (findings from the snapshot only)."""
-    counts = {
-        name: sum(1 for v in f.orders if v.verdict == name) for name in ("attacker", "suspicious", "normal")
-    }
+    counts = {name: sum(1 for v in f.orders if v.verdict == name) for name in VERDICTS}
     summary: dict[str, Any] = {
         "window": {
             "leak": iso(f.window.leak), "until": iso(f.window.until), "baseline_days": f.window.baseline_days,
@@ -66,7 +64,9 @@ def to_json(f: Findings, *, heuristics: str = HEURISTICS, swept: bool = True) ->
         },
         "baseline": plain(f.baseline_summary),
         "sweep": plain(f.stats) if swept else {},
+        "orders_swept": swept,
         "gaps": list(f.gaps),
+        "onset": plain(f.onset),
         "heuristics": heuristics,
     }  # fmt: skip
     return {

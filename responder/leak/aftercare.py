@@ -14,7 +14,7 @@ from typing import Any
 
 from responder.clock import show, to_ms
 from responder.errors import ExchangeError
-from responder.exchange.models import ApiRestrictions, Transfer, Withdrawal
+from responder.exchange.models import ApiRestrictions, Transfer, WithdrawAddress, Withdrawal
 from responder.exchange.protocol import Exchange
 from responder.jsonable import plain
 from responder.leak.common import evidence_body, parse_time
@@ -135,7 +135,7 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     since = parse_time(params.get("since")) or now - timedelta(days=1)
     dead = "no key to read with" if ex is None else _cannot_read(ctx, ex)
     if ex is None or dead:
-        return _from_snapshot(ctx, since, now, dead)
+        return _from_snapshot(ctx, since, now, dead, params)
     prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
     options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
     _say_waits(ctx, ex)
@@ -147,7 +147,7 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
         )  # fmt: skip
     except ExchangeError as exc:
         err = ctx.secrets.scrub(exc.one_line())
-        return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}")
+        return _from_snapshot(ctx, since, now, f"the sweep could not run: {err}", params)
     data = to_json(findings)
     extra = merge_findings(ctx, data)  # futures and margin, read while the leaked key could (issue 15)
     write_findings(ctx.incident_dir, data, secrets=ctx.secrets, journal=ctx.journal)
@@ -200,33 +200,29 @@ def _cannot_read(ctx: ActionContext, ex: Exchange) -> str:
     return ""
 
 
-def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str) -> ActionResult:
+def _from_snapshot(
+    ctx: ActionContext, since: datetime, now: datetime, why: str, params: JsonMap
+) -> ActionResult:
     """No key can read any more (e.g. the account is disabled): judge the withdrawals the snapshot
-    captured before revoking, and say plainly that orders could not be swept."""
-    from responder.forensics.baseline import learn
-    from responder.forensics.context import build
-    from responder.forensics.model import Evidence, Findings, Loss, Window
-    from responder.forensics.verdict import judge_transfers, judge_withdrawals
+    captured before revoking (forensics.snapshot), and say plainly that orders could not be swept."""
+    from responder.forensics.snapshot import judge_snapshot
     from responder.incident.findings import to_json, write_findings
 
     withdrawals, transfers = _snapshot_rows(ctx, now)
-    window = Window(since, max(now, since + timedelta(seconds=1)), baseline_days=0)
-    evidence = Evidence(window, withdrawals=withdrawals, transfers=transfers)
-    rules_ctx = build(evidence, learn([], symbols={}, tickers={}))
-    verdicts = judge_withdrawals(rules_ctx)
-    moved = judge_transfers(rules_ctx)
-    zero = Decimal(0)
-    withdrawn, method = _snapshot_loss(verdicts)
-    findings = Findings(
-        window,
-        orders=(),
-        withdrawals=verdicts,
-        transfers=moved,
-        addresses=(),
-        account_findings=(),
-        loss=Loss(zero, zero, zero, withdrawn, method),
-        gaps=(f"orders and trades not swept: {why}",),
+    book = tuple(
+        WithdrawAddress.from_json(r) for r in _evidence_rows(ctx, "address-book.json") if "address" in r
     )
+    gaps: list[str] = []
+    tickers: dict[str, Decimal] = {}
+    if ctx.exchange is not None:  # public prices need no key, so they work after revoking too
+        try:
+            tickers = ctx.exchange.ticker_prices()
+        except ExchangeError as e:
+            gaps.append(f"ticker prices: {ctx.secrets.scrub(e.one_line())}")
+    findings = judge_snapshot(
+        since=since, now=now, why=why, withdrawals=withdrawals, transfers=transfers, addresses=book,
+        restrictions=_restrictions(params), tickers=tickers, gaps=gaps,
+    )  # fmt: skip
     heuristics = "withdrawals judged from the snapshot taken before revoking"
     data = to_json(findings, heuristics=heuristics, swept=False)
     extra = merge_findings(ctx, data)  # futures and margin, read while the leaked key could (issue 15)
@@ -247,30 +243,6 @@ def _from_snapshot(ctx: ActionContext, since: datetime, now: datetime, why: str)
         evidence=(ref,),
         findings=(f"{flagged} withdrawals flagged",) if flagged else (),
     )
-
-
-def _snapshot_loss(verdicts: Any) -> tuple[Decimal, str]:
-    """What the snapshot already proved left the account: the flagged withdrawals since the leak
-    (not cancelled, rejected or failed), stablecoins at 1 USDT; other coins listed, not valued."""
-    from responder.forensics.loss import FAILED_WITHDRAWAL
-    from responder.forensics.prices import STABLES
-
-    withdrawn, unvalued = Decimal(0), []
-    for v in verdicts:
-        w = v.subject
-        if v.verdict == "normal" or not isinstance(w, Withdrawal) or w.status in FAILED_WITHDRAWAL:
-            continue
-        if w.coin in STABLES:
-            withdrawn += w.amount + w.fee
-        else:
-            unvalued.append(f"{(w.amount + w.fee).normalize():f} {w.coin}")
-    method = (
-        "withdrawals since the leak that the snapshot recorded before revoking (stablecoins at 1 USDT"
-        + (f"; not valued: {', '.join(unvalued)}" if unvalued else "")
-        + "); orders and trades were not swept: ask Binance support for the account's order-history "
-        "export once the account is reactivated"
-    )
-    return withdrawn.quantize(Decimal("0.01")), method
 
 
 def _snapshot_rows(ctx: ActionContext, now: datetime) -> tuple[tuple[Withdrawal, ...], tuple[Transfer, ...]]:
@@ -360,9 +332,17 @@ def _restrictions(params: JsonMap) -> ApiRestrictions | None:
 
 
 def _finding_lines(data: dict[str, Any]) -> list[tuple[Level, str]]:
-    flagged = [o for o in data["orders"] if o["verdict"] != "normal"]
+    flagged = [o for o in data["orders"] if o["verdict"] in ("attacker", "suspicious")]
     lines: list[tuple[Level, str]] = []
-    if not flagged:
+    if data["summary"].get("orders_swept") is False:
+        lines.append(("warn", "orders        not swept — unknown (see findings.json gaps)"))
+        flagged = []
+    unknown = sum(1 for o in data["orders"] if o["verdict"] == "unknown")
+    if unknown:
+        lines.append(("warn", f"orders        {unknown} unknown — not enough history before the leak"))
+    if not flagged and data["summary"].get("orders_swept") is False:
+        pass
+    elif not flagged:
         lines.append(("ok", f"orders        {len(data['orders'])} checked, none abnormal"))
     else:
         lines.append(("warn", f"orders        {len(flagged)} abnormal of {len(data['orders'])}"))

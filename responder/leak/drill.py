@@ -8,7 +8,7 @@ against the scenario's ground truth: the drill passes only if the outcome is the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,7 +114,8 @@ def auto_answers(sim: Simulator) -> dict[str, Any]:
         "triage": {
             "what": "API key and secret",
             "vector": "Pushed to a public repository",
-            "leaked_at": _iso(leak - 15 * 60_000),  # people round down: a little before the real leak
+            # people round down: a little before the real leak (a scenario may make it much earlier)
+            "leaked_at": _iso(leak + sim.scenario.drill_leaked_at_s * 1000),
             "noticed_at": _iso(min(noticed, now)),
             "user_type": "grid-bot",
             "bot_prefixes": sim.scenario.history.bot_prefix,  # people know what their bot is called
@@ -265,11 +266,21 @@ def _check_findings(truth: dict[str, Any], incident_dir: Path, result: SelfCheck
     orders = {(a["symbol"], a["orderId"]) for a in done if a["kind"] == "order"}
     withdrawals = {str(a["id"]) for a in done if a["kind"] == "withdrawal"}
     transfers = {str(a["tranId"]) for a in done if a["kind"] == "transfer"}
-    result.expect(
-        orders <= flagged,
-        f"all {len(orders)} attacker orders found",
-        f"{len(orders - flagged)} of {len(orders)} attacker orders missed",
-    )
+    if findings["summary"].get("orders_swept") is False and not findings["orders"]:
+        # The account was disabled before the sweep: orders cannot be read by anyone but Binance.
+        # The right outcome is to say so (a gap), never "no attacker orders".
+        said = any("not swept" in str(g) for g in findings["summary"].get("gaps", []))
+        result.expect(
+            said,
+            f"orders not swept (account disabled) and said plainly; {len(orders)} left to Binance",
+            "orders were not swept and the findings do not say so",
+        )
+    else:
+        result.expect(
+            orders <= flagged,
+            f"all {len(orders)} attacker orders found",
+            f"{len(orders - flagged)} of {len(orders)} attacker orders missed",
+        )
     result.expect(
         withdrawals <= flagged_w,
         f"all {len(withdrawals)} attacker withdrawals found",
@@ -285,6 +296,31 @@ def _check_findings(truth: dict[str, Any], incident_dir: Path, result: SelfCheck
         not false,
         "no normal order judged the attacker's",
         f"{len(false)} normal orders wrongly judged the attacker's",
+    )
+    blamed = {str(w.get("id")) for w in findings["withdrawals"] if w["verdict"] == "attacker"} - withdrawals
+    result.expect(
+        not blamed,
+        "no withdrawal of the user's judged the attacker's",
+        f"{len(blamed)} of the user's own withdrawals judged the attacker's",
+    )
+    vocabulary = ("attacker", "suspicious", "unknown", "normal")
+    odd = [x["verdict"] for k in ("orders", "withdrawals", "transfers") for x in findings[k]]
+    odd = [v for v in odd if v not in vocabulary]
+    result.expect(not odd, "every verdict in the vocabulary", f"verdicts outside the vocabulary: {odd[:3]}")
+    _check_key_origin(truth, findings, result)
+
+
+def _check_key_origin(truth: Mapping[str, Any], findings: Mapping[str, Any], result: SelfCheck) -> None:
+    """A leaked key created after the leak (the attacker had the login) must be reported as such."""
+    leaked, leak = truth["keys"][0], truth.get("leak_time")
+    created = leaked.get("created")
+    if leak is None or created is None or created < leak:
+        return
+    rules = {k.get("rule") for k in findings["summary"].get("key", [])}
+    result.expect(
+        "key-created-after-leak" in rules,
+        "key created after the leak reported (the attacker had the login)",
+        "the leaked key was created after the leak, and the findings do not say so",
     )
 
 

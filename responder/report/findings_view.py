@@ -1,7 +1,9 @@
 """The investigation's findings (findings.json, written by forensics) as report rows.
 
-Only attacker and suspicious orders are listed; withdrawals and transfers are kept when they happened
-at or after the suspected leak (all of them when the leak time is unknown). Field names follow
+Only attacker and suspicious orders are listed (orders judged `unknown` — not enough history before
+the leak — are counted, not listed); withdrawals and transfers are kept when they happened at or after
+the suspected leak (all of them when the leak time is unknown) unless the investigation judged them
+normal (the user's own, to a whitelisted or previously used address). Field names follow
 docs/ARCHITECTURE.md, with Binance's own names accepted for withdrawals and transfers. Every string
 from here is attacker-influenced and is cleaned; templates escape it again for their format.
 """
@@ -123,6 +125,7 @@ def withdrawal_row(d: Mapping[str, Any]) -> tuple[datetime | None, WithdrawalRow
         tx_url=tx_url(network, tx),
         status=_withdraw_status(d.get("status")),
         reason=_reason(d),
+        verdict=_s(d, "verdict"),
         rules=_rules(d),
     )
 
@@ -154,8 +157,17 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
     return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
-def _after(rows: list[tuple[datetime | None, Any]], leak: datetime | None) -> tuple[Any, ...]:
-    kept = [(m, r) for m, r in rows if leak is None or m is None or m >= leak]
+def _after(
+    rows: list[tuple[datetime | None, Any]], leak: datetime | None, raw: list[Mapping[str, Any]]
+) -> tuple[Any, ...]:
+    """Rows at or after the leak, except those the investigation judged normal (the user's own
+    withdrawal to a whitelisted or previously used address is not the attacker's: the letter to
+    Binance must not ask to flag it). Rows without a verdict are kept."""
+    kept = [
+        (m, r)
+        for (m, r), d in zip(rows, raw, strict=True)
+        if (leak is None or m is None or m >= leak) and str(d.get("verdict", "")) != "normal"
+    ]
     return tuple(r for _, r in sorted(kept, key=_by_time))
 
 
@@ -198,8 +210,9 @@ def findings(
     flagged.sort(key=_by_time)
     summary = data.get("summary")
     summary = summary if isinstance(summary, Mapping) else {}
-    withdrawals = _after([withdrawal_row(w) for w in _dicts(data.get("withdrawals"))], leak)
-    transfers = _after([transfer_row(t) for t in _dicts(data.get("transfers"))], leak)
+    raw_w, raw_t = _dicts(data.get("withdrawals")), _dicts(data.get("transfers"))
+    withdrawals = _after([withdrawal_row(w) for w in raw_w], leak, raw_w)
+    transfers = _after([transfer_row(t) for t in raw_t], leak, raw_t)
     order_rows = tuple(r for _, r in flagged)
     loss, gaps = _loss(summary), _gaps(summary)
     if gaps and loss is not None and loss.nothing_lost:  # "0" from an incomplete sweep is not a figure
@@ -217,6 +230,7 @@ def findings(
         legend(rules),
         sum(1 for o in order_rows if o.verdict == "attacker"),
         sum(1 for o in order_rows if o.verdict == "suspicious"),
+        sum(1 for o in orders if str(o.get("verdict", "")) == "unknown"),
     )
 
 
@@ -263,9 +277,9 @@ def account_events(
             out.append((last, "!", f"Last attacker order: {z.side} {z.qty} {z.symbol} at {z.price}"))
     moved = [withdrawal_row(w) for w in _dicts((data or {}).get("withdrawals"))]
     for m, w in [(m, w) for m, w in moved if m and (leak is None or m >= leak)][:10]:
-        out.append(
-            (m, "!", f"Withdrawal of {w.amount} {w.coin} to {w.address} ({w.status or 'status unknown'})")
-        )
+        mine = w.verdict == "normal"  # e.g. to a whitelisted or previously used address: the user's own
+        what = f"Withdrawal of {w.amount} {w.coin} to {w.address} ({w.status or 'status unknown'})"
+        out.append((m, "·" if mine else "!", what + ("; judged mine (a trusted address)" if mine else "")))
     shifted = [transfer_row(t) for t in _dicts((data or {}).get("transfers"))]
     for m, t in [(m, t) for m, t in shifted if m and (leak is None or m >= leak)][:10]:
         out.append((m, "!", f"Transfer of {t.amount} {t.asset} ({t.type})"))

@@ -132,6 +132,7 @@ class WithdrawalRow:
     status: str
     reason: str
     rules: tuple[str, ...] = ()
+    verdict: str = ""  # attacker | suspicious (| "" when the findings gave none)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class Findings:
     legend: tuple[RuleNote, ...] = ()  # every rule named in the tables, explained once
     attacker_orders: int = 0
     suspicious_orders: int = 0
+    unknown_orders: int = 0  # orders judged "unknown — not enough history before the leak"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from responder.simulator.keys import base62
@@ -91,6 +92,7 @@ def ticker_24hr(ctx: Ctx) -> Any:
         m = ctx.state.markets[n]
         now, then = m.price(ctx.now_ms), m.price(ctx.now_ms - DAY_MS)
         bid, ask = m.quote(ctx.now_ms)
+        high, low = _day_range(ctx, n, now, then)
         rows.append(
             {
                 "symbol": n,
@@ -105,8 +107,8 @@ def ticker_24hr(ctx: Ctx) -> Any:
                 "askPrice": fmt(ask),
                 "askQty": fmt(m.spec.depth),
                 "openPrice": fmt(then),
-                "highPrice": fmt(max(now, then)),
-                "lowPrice": fmt(min(now, then)),
+                "highPrice": fmt(high),
+                "lowPrice": fmt(low),
                 "volume": fmt(m.spec.depth * 100),
                 "quoteVolume": fmt(m.spec.depth * 100 * now),
                 "openTime": ctx.now_ms - DAY_MS,
@@ -117,6 +119,23 @@ def ticker_24hr(ctx: Ctx) -> Any:
             }
         )
     return rows[0] if "symbol" in ctx.params else rows
+
+
+def _day_range(ctx: Ctx, symbol: str, now: Decimal, then: Decimal) -> tuple[Decimal, Decimal]:
+    """The 24 h high and low as Binance reports them: the market's path (sampled every 2 h, plus a
+    pump's peak) and every trade printed on the pair, the account's own fills included."""
+    m = ctx.state.markets[symbol]
+    start = ctx.now_ms - DAY_MS
+    times = [start + k * 7_200_000 for k in range(1, 12)]
+    pump = m.spec.pump
+    if pump is not None:
+        p0, p1 = m.anchor_ms + pump.start_s * 1000, m.anchor_ms + pump.end_s * 1000
+        times.append(int(p0 + (p1 - p0) * 0.7))
+    prices = [now, then, *(m.price(t) for t in times if start <= t <= ctx.now_ms)]
+    book = ctx.state.books.get(symbol)
+    if book is not None:
+        prices += [t.price for t in book.trades if t.time_ms >= start]
+    return max(prices), min(prices)
 
 
 def account(ctx: Ctx) -> Any:

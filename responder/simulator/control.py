@@ -189,6 +189,7 @@ class Control:
                         "leaked": k.leaked,
                         "type": k.type,
                         "ip_whitelist": list(k.ip_whitelist),
+                        "created": k.create_ms,
                     }
                     for k in st.keys
                 ],

@@ -45,10 +45,20 @@ def _notional(rng: random.Random, market: Market) -> Decimal:
 
 
 def attacker_order(
-    market: Market, action: AttackAction, t_ms: int, rng: random.Random
+    market: Market, action: AttackAction, t_ms: int, rng: random.Random, *, bot_prefix: str = "bot-"
 ) -> tuple[SimOrder, Decimal]:
-    """The order an attacker action places, and the fraction of it that fills immediately."""
+    """The order an attacker action places, and the fraction of it that fills immediately.
+
+    Its clientOrderId: `client_order_id` when given, the user's bot's id shape (prefix + 12 hex, as
+    `_user_order` makes them) with `id_shape = "bot"` — an attacker copying the bot, as in the
+    3Commas-era thefts — else Binance's 22-character default."""
     f = action.fields
+    if f.get("client_order_id"):
+        cid = str(f["client_order_id"])
+    elif f.get("id_shape") == "bot":
+        cid = f"{bot_prefix}{rng.getrandbits(48):012x}"
+    else:
+        cid = base62(rng, 22)
     price = market.price(t_ms) if str(f.get("price", "market")) == "market" else Decimal(str(f["price"]))
     price *= 1 + Decimal(str(f.get("price_step", "0"))) * action.fields.get("_n", 0)
     price = (price / market.spec.tick_size).to_integral_value() * market.spec.tick_size
@@ -57,7 +67,7 @@ def attacker_order(
     order = SimOrder(
         market.symbol,
         0,
-        str(f.get("client_order_id") or base62(rng, 22)),
+        cid,
         price,
         qty,
         str(f.get("side", "BUY")),
@@ -97,7 +107,7 @@ def build_book(
         if kind == "attacker":
             assert isinstance(item, AttackAction)
             action = item
-            order, fill = attacker_order(market, action, t, id_rng)
+            order, fill = attacker_order(market, action, t, id_rng, bot_prefix=plan.bot_prefix)
             book.add_order(order)
             if fill > 0:
                 qty = (

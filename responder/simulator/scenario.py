@@ -161,6 +161,7 @@ class Scenario:
     source: str = ""
     futures: FuturesSpec | None = None  # the USDⓈ-M futures wallet and the user's futures bot
     margin: MarginSpec | None = None  # the cross-margin account
+    drill_leaked_at_s: int = -900  # the unattended drill's leak-time answer, relative to the real one
     org: Any = None  # OrgSpec (org_scenario.py): a master account and its sub-accounts, or None
 
 
@@ -288,6 +289,9 @@ def parse_scenario(data: dict[str, Any], source: str = "<memory>") -> Scenario:
             attack=_attack(data["attack"]) if "attack" in data else None,
             account_flags=flags,
             faults=tuple(data.get("faults", [])),
+            drill_leaked_at_s=offset_seconds(
+                data.get("drill", {}).get("leaked_at", "-15m"), "drill.leaked_at"
+            ),
             source=source,
             futures=parse_futures(data.get("futures")),
             margin=parse_margin(data.get("margin")),

@@ -155,7 +155,8 @@ class ExchangeState:
         self.truth.sort(key=lambda t: t.time_ms)
 
     def _build(self, symbol: str, attacker: list[AttackAction]) -> list[tuple[AttackAction, SimOrder]]:
-        plan = self.plans.get(symbol, Plan())
+        h = self.scenario.history
+        plan = self.plans.get(symbol, Plan(days=h.days, bot_prefix=h.bot_prefix))
         book, placed = build_book(
             self.markets[symbol], plan, seed=self.seed, anchor_ms=self.anchor_ms, attacker=attacker
         )

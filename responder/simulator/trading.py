@@ -268,7 +268,8 @@ def _act(state: ExchangeState, action: AttackAction, t: int) -> dict[str, Any]:
     f = action.fields
     if action.kind == "order":
         market = state.markets[str(f["symbol"])]
-        order, fill = attacker_order(market, action, t, random.Random(f"atk:{state.seed}:{t}:{action.label}"))
+        rng = random.Random(f"atk:{state.seed}:{t}:{action.label}")
+        order, fill = attacker_order(market, action, t, rng, bot_prefix=state.scenario.history.bot_prefix)
         if not _afford(state, market, order.side, order.orig_qty, order.price):
             raise ApiError(-2010, INSUFFICIENT)
         state.book(market.symbol).add_order(order)

@@ -26,6 +26,7 @@ from responder.exchange.models import (
 )
 from responder.exchange.orderlists import OrderList
 from responder.exchange.protocol import Exchange, RawResponse
+from responder.exchange.ticker import Ticker24h
 
 
 def _unused(name: str) -> NoReturn:
@@ -59,6 +60,9 @@ class UnusedExchange:
 
     def ticker_prices(self) -> dict[str, Decimal]:
         _unused("ticker_prices")
+
+    def ticker_24h(self) -> dict[str, Ticker24h]:
+        _unused("ticker_24h")
 
     def account(self) -> Account:
         _unused("account")

@@ -6,7 +6,16 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 
-from responder.exchange.models import Balance, Kline, Order, SymbolInfo, Transfer, Withdrawal
+from responder.exchange.models import (
+    ApiRestrictions,
+    Balance,
+    Kline,
+    Order,
+    SymbolInfo,
+    Transfer,
+    WithdrawAddress,
+    Withdrawal,
+)
 from responder.forensics.baseline import learn
 from responder.forensics.context import RuleContext, build
 from responder.forensics.model import Evidence, Window
@@ -23,6 +32,7 @@ SYMBOLS = {
         SymbolInfo("ETHBTC", "TRADING", "ETH", "BTC"),
         SymbolInfo("QKCUSDT", "TRADING", "QKC", "USDT"),
         SymbolInfo("QKCBTC", "TRADING", "QKC", "BTC"),
+        SymbolInfo("AXSUSDT", "TRADING", "AXS", "USDT"),
     )
 }
 TICKERS = {
@@ -30,6 +40,7 @@ TICKERS = {
     "ETHUSDT": Decimal(3000),
     "ETHBTC": Decimal("0.05"),
     "QKCUSDT": Decimal("0.01"),
+    "AXSUSDT": Decimal("7"),
 }
 
 
@@ -132,8 +143,11 @@ def context(
     transfers: tuple[Transfer, ...] = (),
     bot_prefixes: tuple[str, ...] = (),
     usual_symbols: tuple[str, ...] = (),
+    addresses: tuple[WithdrawAddress, ...] = (),
+    restrictions: ApiRestrictions | None = None,
+    until: datetime = NOW,
 ) -> RuleContext:
-    window = Window(LEAK, NOW, 7)
+    window = Window(LEAK, until, 7)
     evidence = Evidence(
         window,
         orders=tuple(orders),
@@ -142,6 +156,8 @@ def context(
         prices_now=TICKERS,
         withdrawals=withdrawals,
         transfers=transfers,
+        addresses=addresses,
+        restrictions=restrictions,
         balances_at_leak=tuple(Balance(a, Decimal(v), Decimal(0)) for a, v in (balances or {}).items()),
     )
     pre = [o for o in orders if window.in_baseline(o.time)]

@@ -27,6 +27,7 @@ from responder.exchange.models import (
 )
 from responder.exchange.orderlists import OrderList
 from responder.exchange.protocol import Exchange, RawResponse
+from responder.exchange.ticker import Ticker24h
 
 
 class FakeExchange:
@@ -87,6 +88,10 @@ class FakeExchange:
     def ticker_prices(self) -> dict[str, Decimal]:
         self._log("ticker")
         return {"BTCUSDT": Decimal(60000), "ETHUSDT": Decimal(3000), "QKCUSDT": Decimal("0.005")}
+
+    def ticker_24h(self) -> dict[str, Ticker24h]:
+        self._log("ticker24h")
+        return {}
 
     def account(self) -> Account:
         self._log("account")

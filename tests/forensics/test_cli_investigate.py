@@ -6,6 +6,7 @@ import json
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,26 @@ def test_the_secret_never_appears_in_output_or_files(served: Served, tmp_path: P
     for text in texts:
         assert served.secret not in text
         assert served.api_key not in text  # only the masked key, if any
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("days_early", [5, 12])
+def test_an_early_since_on_the_command_line_keeps_precision_and_the_users_withdrawal(
+    served: Served, tmp_path: Path, days_early: int
+) -> None:
+    """`--since` days before the true leak: the bot and the person's app trading continue unchanged into
+    the window and stay normal; the Ledger withdrawal (whitelisted, 9 days before the leak) is not blamed."""
+    since = (datetime.fromisoformat(served.leak) - timedelta(days=days_early)).isoformat()
+    r = run(["investigate", "--since", since, "--base-url", served.base_url, "--out", "case", "--json"],
+            served.env(), tmp_path)  # fmt: skip
+    assert r.code == 0, r.err
+    found = json.loads(r.out)
+    flagged = {(o["symbol"], o["orderId"]) for o in found["orders"] if o["verdict"] == "attacker"}
+    truth = truth_orders(served.sim)
+    assert len(flagged & truth) / len(flagged) >= 0.97
+    assert len(flagged & truth) / len(truth) >= 0.95
+    assert all(w["verdict"] != "attacker" for w in found["withdrawals"])
+    ledger = [w for w in found["withdrawals"] if w["address"] == "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"]
+    assert ledger and all(w["verdict"] == "normal" for w in ledger)
+    assert set(found["summary"]["orders"]) == {"attacker", "suspicious", "unknown", "normal"}
+    assert found["summary"]["onset"]["symbol"] == "PHBUSDT"

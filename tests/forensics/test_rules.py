@@ -56,7 +56,7 @@ HEX = "33927a4da37b4b12aa42092d274ed008"
             False,
         ),
         ("web UI used before", "web_" + HEX, ["web_19b6ce1dad4d45a0bb16a1599914ea14"], (), False),
-        ("web UI never used", "web_" + HEX, [], (), True),
+        ("web UI never used: the person's app, not a key", "web_" + HEX, [], (), False),
         ("malformed web id (forged)", "web_12345", ["web_19b6ce1dad4d45a0bb16a1599914ea14"], (), True),
         ("ccxt broker id, new", "x-TKT5PX2Fa1b2c3d4e5f6a7b8c9d0e1", [], (), True),
         ("declared prefix never seen before", "grid_42", [], ("grid_",), False),

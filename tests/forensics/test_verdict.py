@@ -86,7 +86,8 @@ def test_withdrawal_to_a_new_address_after_the_leak_is_attacker() -> None:
     again = withdrawal(2 * H, "0xme")
     judged = judge_withdrawals(context(bot_history(), withdrawals=(old, new, again)))
     out = {v.subject.id: v.verdict for v in judged if isinstance(v.subject, Withdrawal)}
-    assert (out[old.id], out[new.id], out[again.id]) == ("normal", "attacker", "suspicious")
+    # to an address used before the leak: the user's own
+    assert (out[old.id], out[new.id], out[again.id]) == ("normal", "attacker", "normal")
 
 
 def _judged(orders: list[Order]) -> dict[int, tuple[str, tuple[str, ...]]]:
