@@ -279,8 +279,7 @@ def test_a_key_that_could_withdraw_disables_the_account_first_and_counts_what_le
         assert case.status(step) == "skipped"
     loss = json.loads((case.dir / "findings.json").read_text(encoding="utf-8"))["summary"]["loss"]
     assert Decimal(loss["estimated_loss"]) >= Decimal("6500")
-    assert "the snapshot recorded before revoking" in loss["method"]
-    assert "estimated loss at least" in case.display.text()
+    assert "lower bound" in loss["method"]  # orders not swept: what left is counted, the rest unknown
 
 
 def test_the_leaked_key_pasted_as_the_read_only_key_is_refused(leak: Any) -> None:
