@@ -28,7 +28,7 @@ from responder.cli_options import (
     secret_prompt,
     settings_of,
 )
-from responder.cli_startup import LightGroup
+from responder.cli_startup import LightGroup, terminate_like_ctrl_c
 from responder.commands.settings import Settings
 from responder.errors import EXIT_ABORTED, EXIT_USAGE, ResponderError
 from responder.untrusted import shown, shown_line
@@ -188,6 +188,7 @@ def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> 
     """Entry point: build the settings once, run the app, map every error to one line and an exit code."""
     import logging
 
+    terminate_like_ctrl_c()  # SIGTERM: saved, the resume line, exit 130 (like Ctrl-C)
     for noisy in ("httpx", "httpcore"):  # at INFO httpx logs signed URLs
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:

@@ -29,7 +29,7 @@ def _key_check(
     ctx: typer.Context,
     base_url: BaseUrl = None,
     profile: Annotated[str | None, typer.Option("--profile", help=_PROFILES)] = None,
-    ip_restricted: Annotated[bool, typer.Option("--ip-restricted", help=_IP)] = False,
+    ip_restricted: Annotated[bool | None, typer.Option("--ip-restricted/--no-ip-whitelist", help=_IP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
 ) -> None:
     """Make one signed read with the key from the environment (or a masked prompt) and report

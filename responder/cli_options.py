@@ -31,6 +31,6 @@ IncidentDir = Annotated[Path | None, typer.Option(help="Where to keep the journa
 CaseDir = Annotated[Path, typer.Argument(help="The incident directory (holds journal.jsonl).")]
 Answers = Annotated[Path | None, typer.Option(help="TOML answers file: step id → answer.")]
 _PROFILES = "Audit against a profile: dashboard, grid-bot, market-maker, arbitrage, custody, one-time."
-_IP = "The key is known to have an IP whitelist (-2015 is then not proof of revocation)."
+_IP = "Does the key have an IP whitelist? -2015 proves revocation only with --no-ip-whitelist."
 _SCENARIOS = "Attack scenario: pump-and-dump, quiet-leak, withdrawal-drain, ip-restricted, sub-account-leak."
 _SINCE = "Leak time: '2026-11-23 09:40', '3h ago', 'yesterday 18:00'."

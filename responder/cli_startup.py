@@ -25,6 +25,12 @@ class LightGroup(typer.core.TyperGroup):
     (`typer._coercion`); if they move, typer's own conversion is used throughout.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        settings = kwargs.setdefault("context_settings", {}) or {}
+        settings.setdefault("help_option_names", ["-h", "--help"])  # `-h` works everywhere
+        kwargs["context_settings"] = settings
+        super().__init__(*args, **kwargs)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _preset_conversions(self, ctx)
         return super().parse_args(ctx, args)
@@ -35,14 +41,34 @@ def _preset_conversions(command: Any, ctx: Any) -> None:
     if lazy is None:
         return
     params = list(command.params)
-    if "help_option_names" not in command.context_settings:  # else its own context builds it later
+    own = ctx.command is command  # the root: `ctx` is its own context, with its `-h/--help` names
+    if own or "help_option_names" not in command.context_settings:  # else its own context builds it later
         params.append(command.get_help_option(ctx))  # the same object click caches and uses
     for param in params:
+        _name_placeholder(param)
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is not None and getattr(param, "_runtime_param", 0) is None:
             param._runtime_param = lazy(descriptor.parameter_info, descriptor.annotation)
     for sub in getattr(command, "commands", {}).values():
         _preset_conversions(sub, ctx)
+
+
+def _name_placeholder(param: Any) -> None:
+    """Help shows `--since SINCE` (the option's own name), never typer's `<str>` placeholders."""
+    if getattr(param, "param_type_name", "") == "argument" and hasattr(param, "display_type_rich"):
+        param.display_type_rich = lambda ctx: None  # the argument's NAME says it; no `<str>` after it
+    if getattr(param, "metavar", "x") is None and not getattr(param, "is_flag", False):
+        param.metavar = str(param.name).upper()
+
+
+def terminate_like_ctrl_c() -> None:
+    """SIGTERM ends a run like Ctrl-C: the case is saved and the resume line printed (exit 130)."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @functools.cache

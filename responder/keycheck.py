@@ -1,9 +1,11 @@
 """Is this API key alive, and is it set up safely? The first thing a user runs after a suspected leak.
 
 A check makes one signed read (`apiRestrictions`) and never guesses: `live` when it succeeded,
-`revoked` when Binance rejected the key (-2015/-2014) and the key was not known to be IP-restricted,
-`indeterminate` (with the reason) otherwise — -2015 from an IP-restricted key may only mean this IP is
-not whitelisted, -1022 means the *secret* is wrong, and an unreachable exchange says nothing. A live key
+`revoked` when Binance rejected the key (-2015/-2014) and the key is *known* to have had no IP
+whitelist, `indeterminate` (with the reason) otherwise — from an address that is not whitelisted
+Binance answers -2015 for a deleted key and for a live IP-restricted key alike, so without knowing the
+key had no whitelist a rejection proves nothing; -1022 means the *secret* is wrong, and an unreachable
+exchange says nothing. A live key
 is audited against the recommended profiles (a data table the wizard reuses for its Recover step).
 Pure apart from the `Exchange` it is handed; rendering is separate from the result.
 """
@@ -195,25 +197,30 @@ def _age(created: datetime, profile: Profile | None, now: datetime) -> list[Find
 def check_key(
     exchange: Exchange, *, now: datetime, profile: Profile | None = None, ip_restricted: bool | None = None
 ) -> KeyCheck:
-    """One signed read; `ip_restricted` is what is known about the key's whitelist (None: unknown)."""
+    """One signed read; `ip_restricted` is what is known about the key's whitelist (None: unknown).
+
+    A rejection is proof of revocation only when `ip_restricted is False`."""
     key, name = exchange.masked_key, profile.name if profile else None
     try:
         r = exchange.api_restrictions()
     except (KeyRejected, BadKeyFormat) as e:
-        if ip_restricted:
+        if ip_restricted is False:
             return KeyCheck(
-                "indeterminate",
-                f"rejected with {e.code}, but the key has an IP whitelist: this IP may simply not be on it",
+                "revoked",
+                f"rejected with {e.code} ({e.msg}); the key had no IP whitelist, so this is conclusive",
                 key,
                 profile=name,
                 code=e.code,
             )
+        why = (
+            "the key has an IP whitelist: this address may simply not be on it"
+            if ip_restricted
+            else "it is not known whether the key had an IP whitelist, and Binance gives the same answer "
+            "for a deleted key and for a live key called from an address not on its whitelist "
+            "(if you know it had none: --no-ip-whitelist)"
+        )
         return KeyCheck(
-            "revoked",
-            f"rejected with {e.code} ({e.msg}); the key was not known to be IP-restricted",
-            key,
-            profile=name,
-            code=e.code,
+            "indeterminate", f"rejected with {e.code} ({e.msg}), but {why}", key, profile=name, code=e.code
         )
     except BadSignature as e:
         return KeyCheck(

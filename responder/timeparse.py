@@ -220,7 +220,7 @@ def _parse_when(text: str, *, now: datetime, local_zone: tzinfo | None = None) -
     if hm is not None:
         today = now.astimezone(zone).date()
         when = datetime(today.year, today.month, today.day, *hm, tzinfo=zone)
-        if when > now:
+        if when > now + FUTURE_SLACK:  # a time of day still to come: yesterday (echoed as such)
             when -= timedelta(days=1)
         return when.astimezone(UTC)
     return _absolute(body, zone, text)
@@ -241,3 +241,10 @@ def _absolute(body: str, zone: tzinfo, original: str) -> datetime:
         return parsed.astimezone(UTC)
     except (ValueError, OverflowError):  # 9999-12-31 in a zone east of UTC, year 1 west of it
         raise UsageError(f"{original!r} is out of range", hint=EXAMPLES) from None
+
+
+def is_yesterday(when: datetime, *, now: datetime, local_zone: tzinfo | None = None) -> bool:
+    """True when `when` falls on the day before `now`'s day in the person's zone (the echo-back says
+    "(yesterday)": a time of day later than now was taken as yesterday's)."""
+    zone = local_zone or now.astimezone().tzinfo or UTC
+    return when.astimezone(zone).date() == now.astimezone(zone).date() - timedelta(days=1)

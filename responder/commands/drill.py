@@ -47,7 +47,7 @@ def drill(settings: Settings, *, scenario: str, auto: bool, incident_dir: Path |
         )
         result = drill_case(settings, setup, auto, display, incident_dir=incident_dir)
         check = leak_drill.self_check(setup.sim, result.incident_dir)
-    return _outcome(display, result, check, auto)
+    return _outcome(display, result, check, settings.launcher)
 
 
 def resume_drill(settings: Settings, directory: Path, opened: Entry, *, force: bool, auto: bool) -> Outcome:
@@ -64,7 +64,7 @@ def resume_drill(settings: Settings, directory: Path, opened: Entry, *, force: b
         leak_drill.replay(setup, directory, system)
         result = drill_case(settings, setup, auto, display, resume_dir=directory, force=force)
         check = leak_drill.self_check(setup.sim, result.incident_dir)
-    return _outcome(display, result, check, auto)
+    return _outcome(display, result, check, settings.launcher)
 
 
 def drill_case(
@@ -109,13 +109,13 @@ def drill_case(
         )
 
 
-def _outcome(display: TerminalDisplay, result: RunResult, check: Any, auto: bool) -> Outcome:
-    closing(display, result)
+def _outcome(display: TerminalDisplay, result: RunResult, check: Any, launcher: str) -> Outcome:
+    closing(display, result, launcher)
     display.banner("Drill self-check against the scenario's ground truth")
     for line in check.passed:
         display.show("ok", line)
     for line in check.problems:
         display.show("warn", line)
-    if auto and not check.ok:
+    if not check.ok:  # interactive or unattended, fresh or resumed: a drill that missed its outcome fails
         raise SelfCheckFailed(f"the drill did not reach the expected outcome: {'; '.join(check.problems)}")
     return Outcome(result, tuple(check.passed))

@@ -27,7 +27,7 @@ def check(
     *,
     base_url: str | None,
     profile: str | None,
-    ip_restricted: bool,
+    ip_restricted: bool | None,
     ask_secret: Callable[[str], str] | None,
 ) -> KeyCheckOutcome:
     from responder.credentials import load_credentials
@@ -43,5 +43,5 @@ def check(
         settings.err.write(f"responder: warning: {warning}\n")
     clock = settings.clock
     with connect(base, credentials, clock=clock, transport=settings.new_transport()) as client:
-        result = check_key(client, now=clock.now(), profile=chosen, ip_restricted=ip_restricted or None)
+        result = check_key(client, now=clock.now(), profile=chosen, ip_restricted=ip_restricted)
     return KeyCheckOutcome(result, clock.now(), credentials.warnings)

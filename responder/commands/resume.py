@@ -60,5 +60,5 @@ def resume(settings: Settings, directory: Path, *, force: bool, answers: Path | 
     )
     with session as env:
         result = resume_case(env, directory, playbook=playbook, force=force)
-    closing(display, result)
+    closing(display, result, settings.launcher)
     return Outcome(result)

@@ -80,5 +80,5 @@ def run(
         result = start_case(
             env, playbook, mode=mode, info=info, incident_dir=incident_dir, environ=settings.environ
         )
-    closing(display, result)
+    closing(display, result, settings.launcher)
     return Outcome(result)

@@ -86,6 +86,7 @@ def open_session(
             exchange=exchange,
             control=control,
             connect=further_key,
+            resume_command=settings.resume_command,
             exchanges={"master": client(master)} if master is not None else {},
         )
 
@@ -116,7 +117,8 @@ def prompter_for(settings: Settings, answers: Path | None, playbook: Playbook) -
 
 
 def terminal_display(settings: Settings, tag: str) -> TerminalDisplay:
-    return TerminalDisplay(settings.out, color=color_enabled(settings.out, dict(settings.environ)), tag=tag)
+    env = dict(settings.environ)
+    return TerminalDisplay(settings.out, color=color_enabled(settings.out, env), tag=tag, env=env)
 
 
 def need_terminal(settings: Settings, alternative: str) -> None:
@@ -141,36 +143,53 @@ def masked_asker(settings: Settings, prompter: Prompter) -> Any:
     return lambda prompt: prompter.secret(Prompt("credentials", prompt, prompt)).reveal()
 
 
-def closing(display: TerminalDisplay, result: RunResult) -> None:
-    """The last screen: what to send, where the files are, the next 24 hours."""
+def closing(display: TerminalDisplay, result: RunResult, launcher: str = "responder") -> None:
+    """The last screen: what is still dangerous, what to send (nothing, for a rehearsal), where the
+    files are, the next 24 hours."""
     from responder.incident.evidence import bundle_path
-    from responder.incident.journal import journal_head
 
     d = result.incident_dir
     display.banner("\nWhat now")
+    if display.danger is not None:
+        display.show("danger", f"{display.danger} — do this first")
     if result.findings:
         for f in result.findings:
             display.show("warn", f)
     unresolved = [s.title for s in result.steps if s.status in ("unresolved", "failed")]
     for title in unresolved:
         display.show("warn", f"not finished: {title}")
+    if result.mode in ("dry-run", "drill"):
+        what = "dry run: nothing was changed" if result.dry_run else "drill: nothing real was touched"
+        display.show("info", f"This was a {what}. Do not send this report to Binance support.")
+        display.show("info", f"The rehearsal's files: {d}/ (report.md, report.html)")
+        display.show("info", f"Check nothing was changed: {launcher} verify {d}")
+        _head(display, d, launcher)
+        display.show("info", f"If your key has really leaked: {launcher} run (without --dry-run).")
+        return
     display.show(
         "info",
         f"Send to Binance support (Chat → 'Account hacked' or a ticket): {bundle_path(d, 'report.md')}",
     )
     display.show("info", f"Attach {bundle_path(d, 'report.html')} (prints to PDF) and keep {d}/ as it is.")
-    display.show("info", f"Check nothing was changed: responder verify {d}")
+    display.show("info", f"Check nothing was changed: {launcher} verify {d}")
+    _head(display, d, launcher)
+    display.show(
+        "info",
+        "Next 24 hours: withdrawals stay locked after a password/2FA change; watch your email "
+        "for Binance notices; do not create trading keys until support has answered.",
+    )
+
+
+def _head(display: TerminalDisplay, d: Path, launcher: str) -> None:
+    """The journal's head hash, to keep away from this computer."""
+    from responder.incident.journal import journal_head
+
     head = journal_head(d)
     if head is not None:
         display.show("info", f"Journal head hash: {head}")
         display.show(
             "info",
             "Keep it away from this computer (write it down, email it to yourself): it proves later that "
-            f"this record was not changed — responder verify {d} --expect HASH. The letter to support "
+            f"this record was not changed — {launcher} verify {d} --expect HASH. The letter to support "
             "quotes the head at the time it was written, so Binance holds a copy too.",
         )
-    display.show(
-        "info",
-        "Next 24 hours: withdrawals stay locked after a password/2FA change; watch your email "
-        "for Binance notices; do not create trading keys until support has answered.",
-    )

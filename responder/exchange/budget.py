@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -225,6 +225,9 @@ class RateBudget:
         self._waits = 0
         self._waited = 0.0
         self._limited = 0
+        # Told before every wait of a second or more (seconds, until when): a display can say
+        # "waiting for Binance's next weight minute, until 10:44:00 UTC" instead of freezing.
+        self.on_wait: Callable[[float, datetime], None] | None = None
 
     # --- configuration -----------------------------------------------------------------------------
     def set_api_limit(self, limit: int) -> None:
@@ -290,6 +293,8 @@ class RateBudget:
                     retry_after=paused,
                     endpoint=cost.bucket,
                 )
+            if self.on_wait is not None and pause >= 1.0:
+                self.on_wait(pause, self._clock.now() + timedelta(seconds=pause))
             self._clock.sleep(pause)
             waited += pause
 

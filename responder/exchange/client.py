@@ -84,7 +84,9 @@ T = TypeVar("T")
 
 BAN_RETRY_AFTER_LIMIT = 4 * 86_400.0  # a 418 ban lasts from 2 minutes to 3 days
 # Cancel-all endpoints whose -2011 means "nothing was open" (futures answers code 200 instead).
-_CANCEL_ALL = frozenset({("DELETE", "/api/v3/openOrders"), ("DELETE", "/sapi/v1/margin/openOrders")})
+_CANCEL_ALL = frozenset(  # -2011 on these: nothing (left) to cancel
+    {("DELETE", "/api/v3/openOrders"), ("DELETE", "/sapi/v1/margin/openOrders"), ("DELETE", "/api/v3/order")}
+)
 # Parameters that carry another API key (a sub-account's): kept masked in recorded evidence.
 _MASKED_PARAMS = frozenset({"subAccountApiKey"})
 
@@ -417,6 +419,11 @@ class BinanceClient(SapiReads):
         """MUTATING. Cancel every open order on `symbol` (order-list legs included). Never retried."""
         data = self._request("DELETE", "/api/v3/openOrders", [("symbol", symbol)])
         return _parse("DELETE /api/v3/openOrders", _cancel_reports, data)
+
+    def cancel_order(self, symbol: str, order_id: int) -> Order:
+        """MUTATING. Cancel one open order. Never retried; -2011 (gone already): NothingToCancel."""
+        data = self._request("DELETE", "/api/v3/order", [("symbol", symbol), ("orderId", order_id)])
+        return _parse("DELETE /api/v3/order", Order.from_json, data)
 
     def _get(self, path: str, params: Params = (), *, signed: bool = True) -> Any:
         return self._request("GET", path, params, signed=signed)

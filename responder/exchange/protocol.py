@@ -137,6 +137,10 @@ class Exchange(Protocol):
     ) -> list[OrderList]: ...
 
     # --- mutations -------------------------------------------------------------------------------
+    def cancel_order(self, symbol: str, order_id: int) -> Order:
+        """MUTATING. DELETE /api/v3/order: one order. NothingToCancel (-2011) when it is not open."""
+        ...
+
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         """MUTATING. DELETE /api/v3/openOrders. Raises NothingToCancel (-2011) when none are open,
         OutcomeUnknown on 5XX/timeout (never retried: the caller re-reads open orders)."""

@@ -39,15 +39,14 @@ def summary(findings: Findings, limit: int = 15) -> str:
         )
     rows = top_orders(f, limit)
     if rows:
-        lines.append(
-            f"  {'verdict':<10} {'time (UTC)':<16} {'symbol':<12} {'side':<4} {'quote qty':>14}  rules"
-        )
+        lines.append(f"  {'verdict':<10} {'time (UTC)':<16} {'symbol':<12} {'side':<4} {'paid/got':>20}  why")
         for v in rows:
             o = v.order
-            rules = ",".join(r for r in v.rules if r != "after-leak")
+            amount = f"{o.cummulative_quote_qty.normalize():f} {_quote(o.symbol)}"
+            why = v.reason or ",".join(r for r in v.rules if r != "after-leak")
+            why = why if len(why) <= 60 else why[:59] + "…"
             lines.append(
-                f"  {v.verdict:<10} {o.time:%m-%d %H:%M:%S}  {o.symbol:<12} {o.side:<4} "
-                f"{o.cummulative_quote_qty.normalize():>14f}  {rules}"
+                f"  {v.verdict:<10} {o.time:%m-%d %H:%M:%S}  {o.symbol:<12} {o.side:<4} {amount:>20}  {why}"
             )
     for w in f.withdrawals:
         if w.verdict != "normal":
@@ -60,9 +59,9 @@ def summary(findings: Findings, limit: int = 15) -> str:
     loss = f.loss
     lines.append(
         f"Estimated loss: {loss.estimated_loss:f} USDT (paid {loss.usdt_paid:f}, worth "
-        f"{loss.value_at_leak:f} at leak prices, {loss.value_now:f} now; withdrawn {loss.withdrawn_value:f})"
+        f"{loss.value_at_leak:f} at leak prices, {loss.value_now:f} now; withdrawn {loss.withdrawn_value:f}; "
+        "how it is computed: summary.loss.method in findings.json)"
     )
-    lines.append(f"  method: {loss.method}")
     s = f.stats
     lines.append(
         f"Swept {s.symbols} symbols: {s.calls} calls, weight {s.weight}, {s.seconds:.1f} s "
@@ -71,6 +70,14 @@ def summary(findings: Findings, limit: int = 15) -> str:
     lines += [f"! not covered: {g}" for g in f.gaps]
     lines.append("Channels are read from clientOrderId prefixes: a heuristic, ids can be forged.")
     return "\n".join(lines)
+
+
+_QUOTES = ("USDT", "FDUSD", "USDC", "TUSD", "BUSD", "DAI", "BTC", "ETH", "BNB", "TRY", "EUR", "BRL", "JPY")
+
+
+def _quote(symbol: str) -> str:
+    """The quote asset by suffix (BTCUSDT → USDT), `(quote)` when it cannot be told."""
+    return next((q for q in _QUOTES if symbol.endswith(q) and len(symbol) > len(q)), "(quote)")
 
 
 def progress_line(p: Progress) -> str:

@@ -1,7 +1,8 @@
 """Where incidents live on disk, and how a case is named.
 
 An incident directory holds one case: `journal.jsonl`, `evidence/`, `MANIFEST.sha256`, the report.
-By default it sits under the platform's user data dir (`$XDG_DATA_HOME/responder/incidents`, or
+By default it sits under the platform's user data dir (`$XDG_DATA_HOME/responder/incidents` — drills
+under `.../responder/drills`, apart from real incidents —, or
 `~/.local/share/responder/incidents`; `%LOCALAPPDATA%` on Windows, `~/Library/Application Support`
 on macOS). The environment is passed in, never read from a global, so tests choose the place.
 
@@ -40,6 +41,11 @@ def user_data_dir(environ: Mapping[str, str], *, platform: str = sys.platform) -
 
 def incidents_root(environ: Mapping[str, str], *, platform: str = sys.platform) -> Path:
     return user_data_dir(environ, platform=platform) / "incidents"
+
+
+def drills_root(environ: Mapping[str, str], *, platform: str = sys.platform) -> Path:
+    """Drills and their reports live apart from real incidents: nobody sends a rehearsal to support."""
+    return user_data_dir(environ, platform=platform) / "drills"
 
 
 def new_case_id(now: datetime, suffix: str | None = None) -> str:

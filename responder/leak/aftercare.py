@@ -22,6 +22,7 @@ from responder.leak.cursors import SweepCursors
 from responder.leak.derivatives import merge_findings
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, JsonMap
 from responder.playbook.protocols import Level
+from responder.secrets import mask_key
 
 
 def _investigation(ctx: ActionContext) -> Exchange | None:
@@ -49,6 +50,13 @@ def connect_investigation(ctx: ActionContext, params: JsonMap) -> ActionResult:
                     ),
                 ),
             )
+    if ctx.exchange is not None and mask_key(api_key) == ctx.exchange.masked_key:
+        text = (
+            f"that is the leaked key ({ctx.exchange.masked_key}), not a new read-only one: it is refused. "
+            "Create a new key (API Management → Create API → Enable Reading only, your IP); "
+            "the investigation goes on with what can still be read"
+        )
+        return ActionResult("warn", {"connected": False, "refused": "leaked key"}, lines=(("warn", text),))
     if ctx.connect is None:
         return ActionResult("warn", {"connected": False}, lines=(("warn", "cannot connect here"),))
     exchange = ctx.connect(api_key, secret)
@@ -65,9 +73,8 @@ def connect_investigation(ctx: ActionContext, params: JsonMap) -> ActionResult:
     lines: list[tuple[Level, str]] = [("ok", f"investigation key {exchange.masked_key} works")]
     if risky:
         lines.append(("warn", "it is not read-only and IP-restricted: make it so before going on"))
-    return ActionResult(
-        "ok", {"connected": True, "key": exchange.masked_key, "read_only": not risky}, lines=tuple(lines)
-    )
+    outputs = {"connected": True, "key": exchange.masked_key, "read_only": not risky, "in_memory": True}
+    return ActionResult("ok", outputs, lines=tuple(lines))
 
 
 def audit_withdrawals(ctx: ActionContext, params: JsonMap) -> ActionResult:
@@ -126,10 +133,12 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     ex = _investigation(ctx)
     now = ctx.clock.now()
     since = parse_time(params.get("since")) or now - timedelta(days=1)
-    if ex is None:
-        return _from_snapshot(ctx, since, now, "no key to read with", params)
+    dead = "no key to read with" if ex is None else _cannot_read(ctx, ex)
+    if ex is None or dead:
+        return _from_snapshot(ctx, since, now, dead, params)
     prefixes = [p.strip() for p in str(params.get("bot_prefixes") or "").split(",") if p.strip()]
     options = Options(bot_prefixes=prefixes, restrictions=_restrictions(params))
+    _say_waits(ctx, ex)
     cursors = SweepCursors(ctx, now)  # an interrupted sweep resumes without redoing finished calls
     try:
         findings = sweep(
@@ -175,6 +184,20 @@ def investigate(ctx: ActionContext, params: JsonMap) -> ActionResult:
     return ActionResult(
         "warn" if attackers else "ok", out, lines=tuple(lines), evidence=tuple(refs), findings=found
     )
+
+
+def _cannot_read(ctx: ActionContext, ex: Exchange) -> str:
+    """Why only the leaked key is left and it cannot read any more ("" when it still can, or when the
+    read-only investigation key is connected)."""
+    if "investigation" in ctx.exchanges:
+        return ""
+    try:
+        ex.api_restrictions()
+    except ExchangeError as e:
+        return (
+            f"no read-only key, and the leaked key cannot read any more ({ctx.secrets.scrub(e.one_line())})"
+        )
+    return ""
 
 
 def _from_snapshot(
@@ -270,6 +293,21 @@ def _binance_withdrawal(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _say_waits(ctx: ActionContext, ex: Exchange) -> None:
+    """Rate-limit waits show on the progress line: what responder waits for, and until when."""
+    budget = getattr(ex, "budget", None)
+    if budget is None or not hasattr(budget, "on_wait"):
+        return
+
+    def waiting(seconds: float, until: datetime) -> None:
+        ctx.display.progress(
+            f"waiting for Binance's next weight minute (rate limit) — until "
+            f"{until.strftime('%H:%M:%S')} UTC, {seconds:.0f} s"
+        )
+
+    budget.on_wait = waiting
+
+
 def _progress(ctx: ActionContext) -> Any:
     from responder.forensics.executor import Progress
 
@@ -309,16 +347,10 @@ def _finding_lines(data: dict[str, Any]) -> list[tuple[Level, str]]:
     else:
         lines.append(("warn", f"orders        {len(flagged)} abnormal of {len(data['orders'])}"))
         lines.append(
-            ("info", f"  {'time (UTC)':<17}{'symbol':<10}{'side':<5}{'qty':>14}{'price':>14}  verdict")
+            ("info", f"  {'time (UTC)':<17}{'symbol':<10}{'side':<5}{'paid/got':>18}  verdict    why")
         )
         for o in flagged[:10]:
-            lines.append(
-                (
-                    "info",
-                    f"  {o['time'][:16].replace('T', ' '):<17}{o['symbol']:<10}{o['side']:<5}"
-                    f"{o['executedQty']:>14}{o['price']:>14}  {o['verdict']}",
-                )
-            )
+            lines.append(("info", _order_row(o)))
         if len(flagged) > 10:
             lines.append(("info", f"  … {len(flagged) - 10} more in findings.json"))
     for kind in ("withdrawals", "transfers"):
@@ -326,8 +358,45 @@ def _finding_lines(data: dict[str, Any]) -> list[tuple[Level, str]]:
         if bad:
             lines.append(("warn", f"{kind:<13} {len(bad)} flagged"))
     loss = data["summary"]["loss"]
-    lines.append(("info", f"estimated loss {loss['estimated_loss']} USDT ({loss['method']})"))
+    lines.append(("info", _loss_line(loss)))
     return lines
+
+
+_QUOTES = ("USDT", "FDUSD", "USDC", "TUSD", "BUSD", "DAI", "BTC", "ETH", "BNB", "TRY", "EUR", "BRL", "JPY")
+
+
+def quote_asset(symbol: str) -> str:
+    """The quote asset of a symbol by its suffix (BTCUSDT → USDT); empty when it cannot be told."""
+    return next((q for q in _QUOTES if symbol.endswith(q) and len(symbol) > len(q)), "")
+
+
+def _order_row(o: dict[str, Any]) -> str:
+    """One flagged order: when, what, the quote amount with its unit, the verdict and why."""
+    from responder.report.text import clean
+
+    symbol = clean(str(o["symbol"]))
+    amount = o.get("quoteQty") or o.get("cummulativeQuoteQty") or ""
+    try:
+        shown = f"{Decimal(str(amount)).normalize():,f} {quote_asset(symbol) or '(quote)'}"
+    except ArithmeticError:
+        shown = "?"
+    reason = clean(str(o.get("reason") or ", ".join(o.get("rules") or [])))
+    reason = reason if len(reason) <= 48 else reason[:47] + "…"
+    when = str(o["time"])[:16].replace("T", " ")
+    return f"  {when:<17}{symbol:<10}{clean(str(o['side'])):<5}{shown:>18}  {o['verdict']:<10} {reason}"
+
+
+def _loss_line(loss: dict[str, Any]) -> str:
+    """The estimate and its parts; how it is computed is in findings.json and the report."""
+    if str(loss.get("method", "")).startswith("withdrawals since the leak that the snapshot"):
+        at_least = loss["estimated_loss"]
+        return f"estimated loss at least {at_least} USDT (withdrawn since the leak; orders not swept)"
+    if str(loss.get("method", "")).startswith("not estimated"):
+        return f"loss          {loss['method']}"
+    parts = [f"paid {loss['usdt_paid']}", f"worth {loss['value_now']} now"]
+    if str(loss.get("withdrawn_value", "0")) not in ("0", "0.00", ""):
+        parts.append(f"withdrawn {loss['withdrawn_value']}")
+    return f"estimated loss {loss['estimated_loss']} USDT ({', '.join(parts)}; method in findings.json)"
 
 
 def recommend_profile(ctx: ActionContext, params: JsonMap) -> ActionResult:

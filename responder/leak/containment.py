@@ -14,12 +14,15 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from responder.clock import show
-from responder.errors import ExchangeError, NothingToCancel
+from responder.errors import BadKeyFormat, ExchangeError, KeyRejected, NothingToCancel
 from responder.exchange import pagination as paging
 from responder.exchange.models import ApiRestrictions, Order, Transfer
 from responder.exchange.orderlists import OrderList
 from responder.jsonable import plain
 from responder.leak.common import evidence_body, parse_time
+from responder.leak.orders import classify, order_lines, prefixes_of
+from responder.leak.snapshot_lines import amounts as _amounts
+from responder.leak.snapshot_lines import withdrawal_lines as _withdrawal_lines
 from responder.playbook.actions import (
     ActionContext,
     ActionRegistry,
@@ -27,6 +30,7 @@ from responder.playbook.actions import (
     ActionStatus,
     JsonMap,
 )
+from responder.playbook.conditions import as_unknown, unknown
 from responder.playbook.protocols import Level
 
 T = TypeVar("T")
@@ -60,6 +64,8 @@ class _Reads:
         self.ctx = ctx
         self.gaps: list[str] = []
         self.refs: list[Any] = []
+        self.why: dict[str, str] = {}  # evidence name -> why it could not be read
+        self.rejected = False  # Binance refused the key itself (-2015/-2014), not a 5XX/WAF/429
 
     def read(self, name: str, source: str, what: str, fn: Callable[[], T], *, raw: bool = True) -> T | None:
         """`fn` makes one request to `source` (`METHOD /path`); its raw body is the evidence. A read made
@@ -69,7 +75,10 @@ class _Reads:
         except ExchangeError as e:
             if e.fatal:  # a ban or a hostile server: the next read would fail the same way
                 raise
-            self.gaps.append(f"{what}: {self.ctx.secrets.scrub(e.one_line())}")
+            why = self.ctx.secrets.scrub(e.one_line())
+            self.gaps.append(f"{what}: {why}")
+            self.why[name] = why
+            self.rejected = self.rejected or isinstance(e, (KeyRejected, BadKeyFormat))
             return None
         body = evidence_body(self.ctx.need_exchange(), source, value, raw)
         self.refs.append(self.ctx.save_evidence(name, body, source=source, description=what))
@@ -127,6 +136,7 @@ def snapshot(ctx: ActionContext, params: JsonMap) -> ActionResult:
         deposits=deposits,
         status=status,
         transfers=transfers,
+        ctx_prefixes=params.get("bot_prefixes"),
         lists=lists,
     )
 
@@ -144,30 +154,22 @@ def _snapshot_result(
     deposits: Any,
     status: str | None,
     transfers: list[Transfer] | None = None,
+    ctx_prefixes: object = "",
     lists: list[OrderList] | None = None,
 ) -> ActionResult:
     lines: list[tuple[Level, str]] = []
     out: dict[str, Any] = {"key": ctx.need_exchange().masked_key, "leaked_at": plain(leaked_at)}
-    if r is not None:
-        lines.append(("ok", f"permissions   {describe_permissions(r, now)}"))
-        out.update(
-            created=plain(r.create_time),
-            ip_restrict=r.ip_restrict,
-            can_withdraw=r.enable_withdrawals,
-            can_trade=r.enable_spot_and_margin_trading,
-            permissions=r.as_dict(),
-        )
-        if r.create_time > leaked_at:
-            lines.append(("info", f"the key was created {show(r.create_time)}: it cannot have leaked before"))
-            out["leaked_at"] = plain(r.create_time)
+    _permissions(out, lines, r, now=now, leaked_at=leaked_at, reads=reads)
     if account is not None:
         held = account.nonzero_balances()
         out.update(uid=account.uid, assets=len(held), account_can_withdraw=account.can_withdraw)
-        out.setdefault("can_withdraw", account.can_withdraw)
-        lines.append(("ok", f"balances      {len(held)} assets"))
+        if r is None and account.can_withdraw is False:  # no key of this account can withdraw
+            out["can_withdraw"] = False
+        lines.append(("ok", f"balances      {_amounts(held)}"))
     _activity(
         out, lines, leaked_at, orders=orders, withdrawals=withdrawals, deposits=deposits, transfers=transfers
     )
+    _whose_orders(out, lines, orders, leaked_at=leaked_at, prefixes=prefixes_of(ctx_prefixes), reads=reads)
     if orders is not None:
         _note_order_lists(out, lines, lists or [], orders)
     if status is not None:
@@ -175,16 +177,69 @@ def _snapshot_result(
     for gap in reads.gaps:
         lines.append(("warn", f"could not read {gap}"))
     out["gaps"] = reads.gaps
-    out["key_worked"] = bool(reads.refs)
+    out["key_rejected"] = reads.rejected  # refused as a key: deleted, or called from off its whitelist
+    out["key_worked"] = (
+        True if reads.refs else False if reads.rejected else unknown("whether the key still worked")
+    )
     lines.extend(("info", ref.short) for ref in reads.refs[:1])
     if len(reads.refs) > 1:
         lines.append(("info", f"… and {len(reads.refs) - 1} more evidence files"))
-    after = out.get("open_after_leak", 0)
+    theirs = out.get("attacker_open")
     findings = (
-        (f"{after} open orders placed after the leak were on the book at the snapshot",) if after else ()
+        (f"{theirs} open orders that are not yours were on the book at the snapshot",)
+        if isinstance(theirs, int) and theirs
+        else ()
     )
     status_: ActionStatus = "warn" if reads.gaps or out.get("open_orders") else "ok"
     return ActionResult(status_, out, lines=tuple(lines), evidence=tuple(reads.refs), findings=findings)
+
+
+def _permissions(
+    out: dict[str, Any],
+    lines: list[tuple[Level, str]],
+    r: ApiRestrictions | None,
+    *,
+    now: datetime,
+    leaked_at: datetime,
+    reads: _Reads,
+) -> None:
+    """The key's permissions as read, or each one unknown (with why) when the read failed."""
+    if r is None:
+        _unknown_permissions(out, lines, reads.why.get("api-restrictions", "the read failed"))
+        return
+    lines.append(("ok", f"permissions   {describe_permissions(r, now)}"))
+    out.update(
+        created=plain(r.create_time),
+        ip_restrict=r.ip_restrict,
+        can_withdraw=r.enable_withdrawals,
+        can_trade=r.enable_spot_and_margin_trading,
+        permissions=r.as_dict(),
+    )
+    if r.create_time > leaked_at:
+        lines.append(("info", f"the key was created {show(r.create_time)}: it cannot have leaked before"))
+        out["leaked_at"] = plain(r.create_time)
+
+
+def _whose_orders(
+    out: dict[str, Any],
+    lines: list[tuple[Level, str]],
+    orders: list[Order] | None,
+    *,
+    leaked_at: datetime,
+    prefixes: tuple[str, ...],
+    reads: _Reads,
+) -> None:
+    """Each open order with whose it is, right under the open-orders line; unknown when unreadable."""
+    if orders is None:
+        why = reads.why.get("open-orders", "the read failed")
+        out["open_orders"] = unknown(f"whether there are open orders ({why})")
+        out["open_symbols"] = unknown(f"which symbols have open orders ({why})")
+        out["attacker_open"] = unknown(f"whether the attacker left open orders ({why})")
+        out["attacker_orders"] = unknown(f"which open orders are the attacker's ({why})")
+        return
+    out.update(classify(orders, leaked_at, prefixes))
+    at = next((n + 1 for n, (_, text) in enumerate(lines) if text.startswith("open orders")), len(lines))
+    lines[at:at] = [("info", row) for row in order_lines(orders, leaked_at, prefixes)]
 
 
 def _activity(
@@ -217,14 +272,23 @@ def _activity(
     if withdrawals is not None:
         after = [w for w in withdrawals if w.apply_time >= leaked_at]
         out["withdrawals_since_leak"] = len(after)
-        level: Level = "warn" if after else "ok"
-        lines.append((level, f"withdrawals   {len(after) or 'none'} since the leak"))
+        lines.extend(_withdrawal_lines(after))
     if deposits is not None:
         out["deposits"] = len(deposits)
     if transfers is not None:
         moved = [t for t in transfers if t.time >= leaked_at]
         out["transfers_since_leak"] = len(moved)
         lines.append(("warn" if moved else "ok", f"transfers     {len(moved) or 'none'} since the leak"))
+
+
+def _unknown_permissions(out: dict[str, Any], lines: list[tuple[Level, str]], why: str) -> None:
+    """The key's permissions could not be read: every permission is unknown, and said so."""
+    out.update(
+        ip_restrict=unknown(f"whether the key has an IP whitelist ({why})"),
+        can_withdraw=unknown(f"whether the key can withdraw ({why})"),
+        can_trade=unknown(f"whether the key can trade ({why})"),
+    )
+    lines.append(("warn", "could not read whether the key can withdraw — treating it as yes"))
 
 
 def _note_order_lists(
@@ -326,7 +390,9 @@ def revocation_check(ctx: ActionContext, params: JsonMap) -> ActionResult:
 
     now = ctx.clock.now()
     ip_restricted = params.get("ip_restrict")
-    if params.get("key_worked") is False:
+    if as_unknown(ip_restricted) is not None:  # the snapshot could not read it: a rejection proves nothing
+        ip_restricted = None
+    if params.get("key_worked") is False:  # refused as a key (-2015/-2014) before the deletion
         reason = (
             f"indeterminate at {now.strftime('%H:%M:%S UTC')}: the key was already rejected "
             "from this address before you deleted it, so a rejection now proves nothing — it is "
@@ -350,7 +416,9 @@ def revocation_check(ctx: ActionContext, params: JsonMap) -> ActionResult:
         ctx.check("leak.revocation_check", result, reason)
         return ActionResult("passed", {"revocation": result, "at": plain(now)}, lines=(("ok", reason),))
     if check.status == "live":
-        result, reason = "alive", f"still alive at {at}: a signed read with the key succeeded"
+        result, reason = "alive", f"KEY STILL ALIVE at {at}: a signed read with it succeeded"
+        ctx.check("leak.revocation_check", result, reason)
+        return ActionResult("pending", {"revocation": result, "at": plain(now)}, lines=(("danger", reason),))
     else:
         result, reason = "indeterminate", f"indeterminate at {at}: {check.reason}"
         if ip_restricted:
@@ -388,7 +456,7 @@ def register(registry: ActionRegistry) -> None:
     registry.register(
         "leak.snapshot",
         snapshot,
-        optional=("leaked_at",),
+        optional=("leaked_at", "bot_prefixes"),
         description="read permissions, balances, open orders, withdrawals before revoking",
     )
     registry.register(

@@ -8,7 +8,7 @@ against the scenario's ground truth: the drill passes only if the outcome is the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,9 +118,10 @@ def auto_answers(sim: Simulator) -> dict[str, Any]:
             "leaked_at": _iso(leak + sim.scenario.drill_leaked_at_s * 1000),
             "noticed_at": _iso(min(noticed, now)),
             "user_type": "grid-bot",
-            "bot_prefixes": "",
+            "bot_prefixes": sim.scenario.history.bot_prefix,  # people know what their bot is called
         },
         "cancel": True,
+        "cancel-own": False,  # a person keeps their own bot's orders
         "cancel-futures": True,
         "cancel-margin": True,
         "close-positions": False,  # market risk: a person keeps them unless they decide otherwise
@@ -174,12 +175,69 @@ def self_check(sim: Simulator, incident_dir: Path) -> SelfCheck:
         )
     left = [o for o in truth["open_orders"] if o.get("source") == "attacker"]
     result.expect(not left, "attacker's open orders cancelled", f"{len(left)} attacker orders still open")
+    _check_own_orders(sim, incident_dir, result)
+    _check_confirmations(truth, incident_dir, result)
     _check_findings(truth, incident_dir, result)
     entries = ((e.kind, e.payload) for e in read_verified(incident_dir))
     derivatives_check.check(truth, entries, read_findings(incident_dir), result)
     for ok, good, bad in subaccount_drill.self_check(sim, incident_dir):
         result.expect(ok, good, bad)
     return result
+
+
+def _check_own_orders(sim: Simulator, incident_dir: Path, result: SelfCheck) -> None:
+    """The person's own open orders that could be told apart (placed before the leak, with a bot prefix
+    they gave, or from Binance's apps) are cancelled only in the step that asks for it (`cancel-own`).
+    Without the bot's prefix its orders after the leak look like the attacker's: cancelling those is
+    the safe side, not a failure."""
+    from responder.leak.orders import APP_PREFIXES, prefixes_of
+
+    entries = read_verified(incident_dir)
+    given = next(
+        (
+            e.payload.get("value")
+            for e in entries
+            if e.kind == "answer" and e.payload.get("question") == "bot_prefixes"
+        ),
+        "",
+    )
+    known = (*prefixes_of(given), *APP_PREFIXES)
+    leak = sim.ground_truth["leak_time"] or 0
+    with sim.lock:
+        orders = {(o.symbol, o.order_id): o for b in sim.state.books.values() for o in b.orders}
+    own = []
+    for e in entries:
+        if e.kind == "intent" and e.payload.get("action") == "leak.cancel_orders" and e.step != "cancel-own":
+            p = e.payload["request"]["params"]
+            o = orders.get((p.get("symbol"), p.get("orderId")))
+            told_apart = o is not None and (o.time_ms < leak or o.client_order_id.startswith(known))
+            if o is not None and o.source != "attacker" and told_apart:
+                own.append(o)
+    result.expect(not own, "your own open orders were left alone", f"{len(own)} of your own orders cancelled")
+
+
+# What a confirmed checklist item claims about the account, checked against the ground truth.
+_CLAIMS: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
+    "I deleted the key in API Management": (
+        "the leaked key is deleted",
+        lambda t: t["keys"][0]["state"] != "active" or bool(t["account"]["disabled"]),
+    ),
+    "Withdrawal whitelist is on": (
+        "the withdrawal whitelist is on",
+        lambda t: bool(t["account"]["withdrawal_whitelist"]) or bool(t["account"]["disabled"]),
+    ),
+}
+
+
+def _check_confirmations(truth: dict[str, Any], incident_dir: Path, result: SelfCheck) -> None:
+    """What the person confirmed must be true in the simulator: "I deleted the key" with the key
+    alive fails the drill (the journal would hold a statement that is not so)."""
+    said = {str(e.payload.get("item")) for e in read_verified(incident_dir) if e.kind == "confirmation"}
+    for item, (claim, holds) in _CLAIMS.items():
+        if item in said:
+            result.expect(
+                holds(truth), f"confirmed and true: {claim}", f"you confirmed it, but not so: {claim}"
+            )
 
 
 _RESULTS = ("dead", "alive", "indeterminate")
@@ -292,9 +350,13 @@ def replay(setup: DrillSetup, incident_dir: Path, clock: Clock) -> None:
     with connect(setup.base_url, creds, clock=clock) as client:
         for entry in entries:
             payload = entry.payload
+            request = payload.get("request") or {}
             if entry.kind == "intent" and payload.get("action") == "leak.cancel_open_orders":
                 with suppress(ExchangeError):  # nothing to cancel, or already gone: the state is what matters
-                    client.cancel_open_orders(str(payload["request"]["params"]["symbol"]))
+                    client.cancel_open_orders(str(request["params"]["symbol"]))
+            elif entry.kind == "intent" and payload.get("action") == "leak.cancel_orders":
+                with suppress(ExchangeError):
+                    client.cancel_order(str(request["params"]["symbol"]), int(request["params"]["orderId"]))
             elif entry.kind == "intent" and payload.get("action") in derivatives_check.REPLAYED:
                 with suppress(ExchangeError):
                     derivatives_check.replay(client, payload)

@@ -4,7 +4,14 @@ side effects."""
 
 from __future__ import annotations
 
-from responder.leak import aftercare, containment, derivatives_containment, subaccount, subaccount_others
+from responder.leak import (
+    aftercare,
+    containment,
+    derivatives_containment,
+    orders,
+    subaccount,
+    subaccount_others,
+)
 from responder.playbook import actions_generic
 from responder.playbook.actions import ActionRegistry
 
@@ -15,6 +22,7 @@ def build_registry() -> ActionRegistry:
     actions_generic.register(registry)
     containment.register(registry)
     aftercare.register(registry)
+    orders.register(registry)
     derivatives_containment.register(registry)  # futures and margin (issue 15)
     subaccount.register(registry)
     subaccount_others.register(registry)

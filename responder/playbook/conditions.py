@@ -9,8 +9,14 @@
 
 A name is a step id (its status: done, skipped, unresolved, failed, or null if it has not run), a
 step output `step.key` (nested: `step.key.sub`), or one of `dry_run`, `drill`, `mode`. Missing
-values are null; ordering against null or across types is false, never an error — a condition that
-cannot be decided does not run its step (fail closed).
+values are null; ordering against null or across types is false, never an error.
+
+Facts are tri-state: known true, known false, or *unknown* — an output an action could not read is
+`{"unknown": "<what could not be read, and why>"}` (JSON, so it survives the journal and a resume).
+Unknown propagates (Kleene logic): a comparison with an unknown is unknown, `not` unknown is
+unknown, `false and unknown` is false, `true or unknown` is true. `decide` returns the `Unknown`
+with its reason; the runner then takes the safe branch (runs the step) and says why. Unknown is
+never read as no.
 """
 
 from __future__ import annotations
@@ -227,30 +233,74 @@ def parse_condition(text: str) -> Condition:
 Lookup = Callable[[tuple[str, ...]], object]
 
 
+@dataclass(frozen=True)
+class Unknown:
+    """A fact that could not be read; `reason` says what and why (shown to the person)."""
+
+    reason: str
+
+
+def unknown(reason: str) -> dict[str, str]:
+    """The JSON form of an unknown output value, for actions to return."""
+    return {"unknown": reason}
+
+
+def as_unknown(value: object) -> Unknown | None:
+    """The `Unknown` a value stands for (`{"unknown": reason}`), or None for a known value."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, dict) and set(value) == {"unknown"}:
+        return Unknown(str(value["unknown"]))
+    return None
+
+
+def decide(condition: Condition, lookup: Lookup) -> bool | Unknown:
+    """True or False when the facts decide it; the first `Unknown` that left it undecided otherwise."""
+    value = _eval(condition.root, lookup)
+    return value if isinstance(value, Unknown) else _truthy(value)
+
+
 def evaluate(condition: Condition, lookup: Lookup) -> bool:
-    """True when the condition holds; `lookup(path)` gives a name's value (None when unknown)."""
-    return _truthy(_eval(condition.root, lookup))
+    """True only when the condition is known to hold (unknown is not true; use `decide` to tell)."""
+    return decide(condition, lookup) is True
 
 
 def _truthy(value: object) -> bool:
     return value not in (None, False, "", 0) and value not in ([], {})
 
 
+def _tri(value: object) -> bool | Unknown:
+    return value if isinstance(value, Unknown) else _truthy(value)
+
+
 def _eval(node: Node, lookup: Lookup) -> object:  # noqa: PLR0911 — one return per node type
     if isinstance(node, Lit):
         return node.value
     if isinstance(node, Name):
-        return lookup(node.path)
+        value = lookup(node.path)
+        return as_unknown(value) or value
     if isinstance(node, ListOf):
         return [_eval(item, lookup) for item in node.items]
     if isinstance(node, Not):
-        return not _truthy(_eval(node.operand, lookup))
+        operand = _tri(_eval(node.operand, lookup))
+        return operand if isinstance(operand, Unknown) else not operand
     if isinstance(node, BoolOp):
-        left = _truthy(_eval(node.left, lookup))
-        if node.op == "and":
-            return left and _truthy(_eval(node.right, lookup))
-        return left or _truthy(_eval(node.right, lookup))
-    return _compare(node.op, _eval(node.left, lookup), _eval(node.right, lookup))
+        return _kleene(node.op, _tri(_eval(node.left, lookup)), lambda: _tri(_eval(node.right, lookup)))
+    left, right = _eval(node.left, lookup), _eval(node.right, lookup)
+    for side in (left, right):
+        if isinstance(side, Unknown):
+            return side
+    return _compare(node.op, left, right)
+
+
+def _kleene(op: str, left: bool | Unknown, right: Callable[[], bool | Unknown]) -> bool | Unknown:
+    """and/or over three values: a known false decides `and`, a known true decides `or`."""
+    if left is (op == "or"):
+        return left
+    other = right()
+    if other is (op == "or"):
+        return other
+    return left if isinstance(left, Unknown) else other
 
 
 def _number(value: object) -> Decimal | None:

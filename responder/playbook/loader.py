@@ -26,7 +26,7 @@ from responder.playbook.model import QUESTION_TYPES, STEP_KINDS, Playbook, Quest
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 _REF = re.compile(r"^\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}$")
 _TOP_KEYS = {"id", "title", "description", "version", "steps"}
-_COMMON = {"id", "kind", "title", "when", "role"}
+_COMMON = {"id", "kind", "title", "when", "role", "skipped", "if_unknown"}
 _ROLE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _KIND_KEYS = {
     "note": {"text"},
@@ -178,7 +178,16 @@ class _Checker:
             self.add(line, name, "needs a `title`")
         when = self.condition(line, name, raw.get("when"))
         role = self.role(line, name, raw.get("role"))
-        step = getattr(self, f"_{kind}")(line, name, raw, Step(name, kind, title, line, when, role=role))
+        skipped = raw.get("skipped", "")
+        if not isinstance(skipped, str) or (skipped and when is None):
+            self.add(line, name, "`skipped` is the text shown when `when` is false: a string, with a `when`")
+            skipped = ""
+        if_unknown = raw.get("if_unknown", "run")
+        if if_unknown not in ("run", "skip"):
+            self.add(line, name, "`if_unknown` is `run` (the default: the safe branch) or `skip`")
+            if_unknown = "run"
+        base = Step(name, kind, title, line, when, role=role, skipped=skipped.strip(), if_unknown=if_unknown)
+        step = getattr(self, f"_{kind}")(line, name, raw, base)
         self.seen.setdefault(name, step if len(self.problems) == before else None)
         return step if isinstance(step, Step) else None
 

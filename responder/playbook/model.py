@@ -60,6 +60,10 @@ class Step:
     title: str
     line: int
     when: Condition | None = None
+    skipped: str = ""  # shown when `when` is false: why the step is not needed ("the key cannot withdraw")
+    # When `when` cannot be decided (a fact is unknown): "run" (the safe branch for containment) or
+    # "skip" (a step that makes no sense without the fact, e.g. one that acts on what a failed read found).
+    if_unknown: str = "run"
     text: str = ""  # note text, manual instructions, or an action's explanation
     questions: tuple[Question, ...] = ()  # ask
     checklist: tuple[str, ...] = ()  # manual

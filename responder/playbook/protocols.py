@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 from responder.secrets import Secret
 
 Purpose = Literal["question", "checklist", "manual-done", "mutation", "keep-checking"]
-Level = Literal["ok", "warn", "info", "dry"]
+Level = Literal["ok", "warn", "danger", "info", "dry"]
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,24 @@ from pathlib import Path
 from typing import Any
 
 from responder.clock import Clock
-from responder.errors import Aborted, ExchangeError
+from responder.errors import Aborted, AnswersError, ExchangeError
 from responder.exchange.protocol import Exchange
 from responder.incident.evidence import EvidenceStore, close_case
 from responder.incident.journal import SECRET_WITHHELD, Journal, format_time
 from responder.playbook.actions import ActionContext, ActionRegistry, ActionResult, ActionUnavailable
-from responder.playbook.conditions import evaluate
+from responder.playbook.conditions import Unknown, as_unknown, decide, unknown
 from responder.playbook.model import Playbook, Question, Ref, Step, Verify
 from responder.playbook.protocols import Display, DrillControl, Prompt, Prompter, Purpose
 from responder.playbook.state import CaseState, StepRecord
 from responder.secrets import Secret, SecretRegistry, mask_key
 
 _REF_IN_TEXT = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\}")
+WAIT_AGAIN = "Check again now"
+WAIT_REDO = "I did it again — check now"
+WAIT_SHOW = "Show me the steps again"
+WAIT_MOVE_ON = "Move on — record it as unresolved"
+# The choices while a manual step's check is pending; data prompters map yes to the first, no to the last.
+WAIT_CHOICES = (WAIT_AGAIN, WAIT_REDO, WAIT_SHOW, WAIT_MOVE_ON)
 _STATUS = {"ok": "done", "warn": "done", "passed": "done", "failed": "failed", "pending": "unresolved"}
 
 
@@ -48,6 +54,8 @@ class Env:
     exchanges: dict[str, Exchange] = field(default_factory=dict)
     connect: Callable[[str, Secret], Exchange] | None = None
     vault: dict[str, Secret] = field(default_factory=dict)
+    # The command that resumes a case as the person launched responder (`./dev resume DIR`, ...).
+    resume_command: Callable[[Path], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,13 +99,64 @@ class Runner:
         try:
             if self.state.closed is None:
                 total = len(self.playbook.steps)
+                self._restore_memory(total)
                 for index, step in enumerate(self.playbook.steps, start=1):
                     if step.id not in self.state.finished:
                         self._step(index, total, step)
                 self._close()
         except (KeyboardInterrupt, Aborted):
-            raise Aborted(f"Saved. Resume with: responder resume {self.dir}") from None
+            how = self.env.resume_command
+            raise Aborted(
+                f"Saved. Resume with: {how(self.dir) if how else f'responder resume {self.dir}'}"
+            ) from None
         return self.result()
+
+    def _restore_memory(self, total: int) -> None:
+        """After a restart, what lived only in the previous process is gone: a secret answer (never
+        written anywhere) that a step still to run names (`secret_ref`) is asked again, and steps whose
+        outputs say `in_memory` (a connection for a further key) run again while a later step has not."""
+        ids = [s.id for s in self.playbook.steps]
+        ahead = [
+            s
+            for s in self.playbook.steps
+            if s.id not in self.state.finished or self.state.finished[s.id].outputs.get("in_memory")
+        ]
+        for index, step in enumerate(self.playbook.steps, start=1):
+            rec = self.state.finished.get(step.id)
+            if rec is None or not [i for i in ids[index:] if i not in self.state.finished]:
+                continue
+            if step.kind == "ask" and rec.status == "done":
+                self._ask_secrets_again(step, ahead)
+            elif rec.outputs.get("in_memory"):
+                self.env.display.show(
+                    "info", f"{step.title}: it lived only in the stopped process; again now"
+                )
+                del self.state.finished[step.id]
+                self._step(index, total, step)
+
+    def _ask_secrets_again(self, step: Step, ahead: list[Step]) -> None:
+        """Secret and masked answers (an API key) live only in the vault: ask them again."""
+        for q in step.questions:
+            key = f"{step.id}.{q.id}"
+            named = any(key in (v for v in s.params.values() if isinstance(v, str)) for s in ahead)
+            if not (q.type == "secret" or q.masked) or key in self.env.vault or not named:
+                continue
+            text = f"{q.prompt} (kept only in memory, so asked again; empty to skip)"
+            ask = Prompt(step.id, q.id, text, "question")
+            try:
+                value = (
+                    self.env.prompter.secret(ask)
+                    if q.type == "secret"
+                    else Secret(self.env.prompter.text(ask))
+                )
+            except AnswersError:  # an answers file without it: go on; the step that needs it says so
+                continue
+            shown = SECRET_WITHHELD if q.type == "secret" else mask_key(value.reveal()) if value else ""
+            self.journal.append("answer", step.id, {"question": q.id, "value": shown, "again": True})
+            if value and q.type == "secret":
+                self.env.secrets.add(value)
+            if value:
+                self.env.vault[key] = value
 
     def result(self) -> RunResult:
         steps = []
@@ -120,15 +179,30 @@ class Runner:
 
     # --- one step ------------------------------------------------------------------------------------
     def _step(self, index: int, total: int, step: Step) -> None:
-        if step.when is not None and not evaluate(step.when, self._lookup):
-            self.journal.append("step-skipped", step.id, {"reason": f"condition not met: {step.when.source}"})
+        decided = decide(step.when, self._lookup) if step.when is not None else True
+        if decided is False or (isinstance(decided, Unknown) and step.if_unknown == "skip"):
+            assert step.when is not None
+            why = f"could not read {decided.reason}" if isinstance(decided, Unknown) else self._why_not(step)
+            reason = f"condition not met: {step.when.source}" if decided is False else why
+            self.journal.append("step-skipped", step.id, {"reason": reason})
             self.state.finished[step.id] = StepRecord(step.id, "skipped", {})
+            self.env.display.show("info", f"Step {index}/{total} · {step.title} — skipped: {why}")
             return
-        self.journal.append("step-started", step.id, {"index": index, "total": total, "title": step.title})
+        started: dict[str, Any] = {"index": index, "total": total, "title": step.title}
+        if isinstance(decided, Unknown):  # the safe branch: do the step, and say why
+            started["unknown"] = decided.reason
+        self.journal.append("step-started", step.id, started)
         self.env.display.step(index, total, step.title, self.env.clock.now() - self.opened)
+        if isinstance(decided, Unknown):
+            self.env.display.show("warn", f"could not read {decided.reason} — doing this step to be safe")
         status, outputs = getattr(self, f"_{step.kind}")(step)
         entry = self.journal.append("step-completed", step.id, {"status": status, "outputs": outputs})
         self.state.finished[step.id] = StepRecord(step.id, status, entry.payload["outputs"])
+
+    def _why_not(self, step: Step) -> str:
+        """Why a step was skipped, in the playbook's words when it gives them (`skipped`)."""
+        assert step.when is not None
+        return step.skipped or f"only when {step.when.source}"
 
     def _note(self, step: Step) -> tuple[str, dict[str, Any]]:
         self.env.display.show("info", self._text(step.text))
@@ -138,11 +212,25 @@ class Runner:
         if step.text:
             self.env.display.show("info", self._text(step.text))
         outputs: dict[str, Any] = {}
+        times: list[tuple[Question, str]] = []  # earlier datetime answers of this step
         for q in step.questions:
             outputs[q.id] = self._question(step, q)
             role = {"role": q.role} if q.role else {}
             self.journal.append("answer", step.id, {"question": q.id, "value": outputs[q.id], **role})
+            if q.type == "datetime":
+                self._order_warning(q, str(outputs[q.id]), times)
         return "done", outputs
+
+    def _order_warning(self, q: Question, value: str, times: list[tuple[Question, str]]) -> None:
+        """A later time of the step before an earlier one ("noticed" before "leaked"): say so."""
+        for earlier, before in times:
+            if value < before:  # same ISO-8601 UTC format: text order is time order
+                self.env.display.show(
+                    "warn",
+                    f"{q.prompt.rstrip('?')} ({value}) is before "
+                    f"{earlier.prompt.rstrip('?').lower()} ({before}); check both",
+                )
+        times.append((q, value))
 
     def _question(self, step: Step, q: Question) -> object:
         p = Prompt(step.id, q.id, q.prompt, "question", q.choices, q.default, q.help)
@@ -165,30 +253,52 @@ class Runner:
         return ask.choice(p) if q.type == "choice" else ask.text(p)
 
     def _manual(self, step: Step) -> tuple[str, dict[str, Any]]:
-        show, ask = self.env.display.show, self.env.prompter
-        show("info", self._text(step.text))
+        self._instructions(step)
+        confirmed, missing = self._checklist(step)
+        outputs: dict[str, Any] = {"confirmed": confirmed, "unconfirmed": missing}
+        if step.verify is not None:
+            result, confirmed, missing = self._verify(step, step.verify, confirmed, missing)
+            outputs.update(confirmed=confirmed, unconfirmed=missing, verify=result)
+            done = result == "passed" and not missing
+            return ("failed" if result == "failed" else "done" if done else "unresolved"), outputs
+        return ("unresolved" if missing else "done"), outputs
+
+    def _instructions(self, step: Step) -> None:
+        self.env.display.show("info", self._text(step.text))
         if step.url:
-            show("info", f"Open: {step.url}")
+            self.env.display.show("info", f"Open: {step.url}")
+
+    def _checklist(self, step: Step, *, again: bool = False) -> tuple[list[str], list[str]]:
+        """Ask each item (Enter-confirmed); journal what the person confirmed; act it out in a drill."""
+        show, ask = self.env.display.show, self.env.prompter
         confirmed, missing = [], []
+        earlier = set() if again else self.state.confirmed_items.get(step.id, set())
         for item in step.checklist or (step.title,):
             purpose: Purpose = "checklist" if step.checklist else "manual-done"
             text = item if step.checklist else "Done?"
-            if ask.confirm(Prompt(step.id, item, text, purpose, default=False)):
-                self.journal.append("confirmation", step.id, {"item": item, "text": text})
+            if item in earlier:  # confirmed before an interruption: the journal already says so
+                show("ok", f"{text} (you confirmed this before the interruption)")
+                confirmed.append(item)
+            elif ask.confirm(Prompt(step.id, item, text, purpose, default=False)):
+                payload = {"item": item, "text": text, **({"again": True} if again else {})}
+                self.journal.append("confirmation", step.id, payload)
+                self.state.confirmed_items.setdefault(step.id, set()).add(item)
                 confirmed.append(item)
             else:
                 missing.append(item)
                 show("warn", f"not confirmed: {item}")
-        outputs: dict[str, Any] = {"confirmed": confirmed, "unconfirmed": missing}
-        status = "unresolved" if missing else "done"
-        if step.drill is not None and self.state.mode == "drill" and not missing:
+        drill = step.drill is not None and self.state.mode == "drill"
+        if drill and not missing and (again or step.id not in self.state.acted):
+            assert step.drill is not None
             self._show_result(self._call(step, step.drill.action, step.drill.params))
-        if step.verify is not None:
-            outputs["verify"] = result = self._verify(step, step.verify)
-            status = "failed" if result == "failed" else "unresolved" if result != "passed" else status
-        return status, outputs
+            self.state.acted.add(step.id)
+        return confirmed, missing
 
-    def _verify(self, step: Step, v: Verify) -> str:
+    def _verify(
+        self, step: Step, v: Verify, confirmed: list[str], missing: list[str]
+    ) -> tuple[str, list[str], list[str]]:
+        """Poll `v` until passed/failed. While pending, the person chooses: check again, redo the step
+        (then check), see the steps again, or move on (recorded as unresolved)."""
         attempt = 0
         while True:
             attempt += 1
@@ -198,19 +308,31 @@ class Runner:
             self.journal.append("check", step.id, {"action": v.action, "result": check, "reason": reason})
             self._show_result(result)
             if check != "pending":
-                return check
-            if attempt % v.attempts == 0:
-                prompt = Prompt(
-                    step.id,
-                    "keep-checking",
-                    "Not confirmed yet. Keep checking?",
-                    "keep-checking",
-                    default=True,
-                )
-                if not self.env.prompter.confirm(prompt):
+                return check, confirmed, missing
+            if attempt % v.attempts == 0 or missing:
+                choice = self._wait_choice(step)
+                while choice == WAIT_SHOW:
+                    self._instructions(step)
+                    choice = self._wait_choice(step)
+                if choice == WAIT_MOVE_ON:
                     self.env.display.show("warn", "moved on without confirmation; recorded as unresolved")
-                    return "pending"
+                    return "pending", confirmed, missing
+                if choice == WAIT_REDO:
+                    confirmed, missing = self._checklist(step, again=True)
+                    continue  # check at once: the person just did it
+            self.env.display.progress(f"checking again in {v.interval_seconds:g} s…")
             self.env.clock.sleep(v.interval_seconds)
+
+    def _wait_choice(self, step: Step) -> str:
+        prompt = Prompt(
+            step.id,
+            "keep-checking",
+            "Not confirmed yet. What now?",
+            "keep-checking",
+            choices=WAIT_CHOICES,
+            default=WAIT_CHOICES[0],
+        )
+        return self.env.prompter.choice(prompt)
 
     def _action(self, step: Step) -> tuple[str, dict[str, Any]]:
         if step.text:
@@ -279,6 +401,8 @@ class Runner:
 
         def fill(m: re.Match[str]) -> str:
             value = self._lookup(tuple(m.group(1).split(".")))
+            if as_unknown(value) is not None:
+                return "(unknown)"
             if isinstance(value, list):
                 return ", ".join(str(v) for v in value)
             return "?" if value is None else str(value)
@@ -307,6 +431,8 @@ class Runner:
         value: object = rec.outputs
         for part in path[1:]:
             value = value.get(part) if isinstance(value, Mapping) else None
+        if value is None and rec.status == "failed":  # the step that should have read it failed
+            return unknown(f"{'.'.join(path)} (step {path[0]} failed)")
         return value
 
     def _close(self) -> None:

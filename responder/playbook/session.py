@@ -16,7 +16,13 @@ from typing import Literal
 from responder import __version__
 from responder.errors import UsageError
 from responder.incident.journal import Journal
-from responder.incident.paths import incidents_root, new_case_id, new_incident_dir, prepare_incident_dir
+from responder.incident.paths import (
+    drills_root,
+    incidents_root,
+    new_case_id,
+    new_incident_dir,
+    prepare_incident_dir,
+)
 from responder.playbook.loader import find_playbook, load_playbook
 from responder.playbook.model import Playbook
 from responder.playbook.runner import Env, Runner, RunResult
@@ -47,7 +53,8 @@ def start_case(
     """Open a new case (in `incident_dir`, or a fresh one under the user data dir) and run it."""
     now = env.clock.now()
     if incident_dir is None:
-        case_id, incident_dir = new_incident_dir(incidents_root(environ or {}), now)
+        root = (drills_root if mode == "drill" else incidents_root)(environ or {})
+        case_id, incident_dir = new_incident_dir(root, now)
     else:
         prepare_incident_dir(incident_dir)
         case_id = new_case_id(now)

@@ -34,6 +34,9 @@ class CaseState:
     finished: dict[str, StepRecord] = field(default_factory=dict)
     mutations: dict[str, list[RecordedMutation]] = field(default_factory=dict)
     confirmed: set[str] = field(default_factory=set)  # steps with a journaled confirmation
+    # Checklist items (and manual "Done?") the person confirmed, per step: never asked again on resume.
+    confirmed_items: dict[str, set[str]] = field(default_factory=dict)
+    acted: set[str] = field(default_factory=set)  # steps whose confirmed manual work a drill acted out
     findings: list[str] = field(default_factory=list)
     closed: str | None = None
 
@@ -74,8 +77,11 @@ def _apply(state: CaseState, e: Entry) -> None:
         recorded[-1] = RecordedMutation(last.intent, (*last.outcomes, p), last.would_do)
     elif e.kind == "confirmation":
         state.confirmed.add(step)
+        state.confirmed_items.setdefault(step, set()).add(str(p.get("item", "")))
     elif e.kind == "action-result":
         summary = p.get("summary")
+        if p.get("action") == "drill.act":
+            state.acted.add(step)
         if isinstance(summary, dict) and isinstance(summary.get("findings"), list):
             state.findings.extend(str(f) for f in summary["findings"])
     elif e.kind == "case-closed":

@@ -100,9 +100,9 @@ def _check(  # noqa: PLR0917 — a private helper of `verify`, called once
         creds = Credentials(key, signer, signer.key_type)
         transport = new_transport() if new_transport is not None else None
         with connect(base_url, creds, clock=clock, transport=transport, budget=budget) as client:
-            result = check_key(client, now=clock.now(), ip_restricted=None)
+            result = check_key(client, now=clock.now(), ip_restricted=False if no_whitelist else None)
         reason, status = result.reason, result.status
-        if status == "revoked" and result.code == -2015 and not no_whitelist:
+        if status != "live" and result.code == -2015 and not no_whitelist:
             status = "indeterminate"
             reason = (
                 f"rejected with -2015: the key {mask_key(key)} is deleted, or it has an IP whitelist "

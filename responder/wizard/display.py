@@ -1,7 +1,9 @@
 """The terminal display: one header per step, ✓ only for what was proven, ! for what needs attention.
 
-Colour adds meaning but never carries it alone (every line keeps its mark), and `NO_COLOR` or a
-non-terminal output turns it off. Drill and dry-run runs are marked on every header.
+Colour adds meaning but never carries it alone (every line keeps its mark), and `NO_COLOR`,
+`TERM=dumb` or a non-terminal output turns it off (`TERM=dumb` also turns off the in-place progress
+line). Drill and dry-run runs are marked on every header. A `danger` line (red, `!!`: the key is still
+alive) stays on screen: it is repeated under every step header until an `ok` line resolves it.
 """
 
 from __future__ import annotations
@@ -16,27 +18,38 @@ from responder.playbook.protocols import Level
 from responder.untrusted import shown, shown_line
 from responder.wizard.prompter import elapsed_text
 
-_COLORS = {"ok": "32", "warn": "33", "info": "0", "dry": "36", "step": "1"}
-_MARKS = {"ok": "✓ ", "warn": "! ", "info": "", "dry": "DRY RUN · "}
+_COLORS = {"ok": "32", "warn": "33", "danger": "1;31", "info": "0", "dry": "36", "step": "1"}
+_MARKS = {"ok": "✓ ", "warn": "! ", "danger": "!! ", "info": "", "dry": "DRY RUN · "}
 
 
 def color_enabled(stream: TextIO, env: dict[str, str] | None = None) -> bool:
     env = dict(os.environ) if env is None else env
-    if "NO_COLOR" in env:
+    if "NO_COLOR" in env or env.get("TERM") == "dumb":
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
 
 class TerminalDisplay:
-    def __init__(self, out: TextIO, *, color: bool, tag: str = "", width: int | None = None) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        color: bool,
+        tag: str = "",
+        width: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self._out = out
         self._color = color
         self._tag = tag  # "DRILL" / "DRY RUN" shown on every header
         self._width = width or min(shutil.get_terminal_size((90, 24)).columns, 100)
         isatty = getattr(out, "isatty", None)
-        self._interactive = bool(isatty and isatty())
+        term = (dict(os.environ) if env is None else env).get("TERM", "")
+        self._interactive = bool(isatty and isatty()) and term != "dumb"  # cursor tricks allowed
         self._live = False
+        self.danger: str | None = None  # a danger line not yet resolved (shown under every header)
+        self._danger_here = False  # raised in the current step (an ok line there resolves it)
 
     def _paint(self, code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self._color and code != "0" else text
@@ -51,6 +64,9 @@ class TerminalDisplay:
         right = elapsed_text(elapsed)
         pad = max(self._width - len(left) - len(right), 2)
         self._out.write("\n" + self._paint(_COLORS["step"], left) + " " * pad + right + "\n")
+        self._danger_here = False
+        if self.danger is not None:
+            self._line("danger", f"{self.danger} — not resolved")
         self._out.flush()
 
     def _wrap(self, line: str) -> list[str]:
@@ -67,6 +83,13 @@ class TerminalDisplay:
             self._live = True
 
     def show(self, level: Level, text: str) -> None:
+        if level == "danger":
+            self.danger, self._danger_here = (text.splitlines() or [""])[0], True
+        elif level == "ok" and self._danger_here:
+            self.danger = None  # resolved in the step that raised it: e.g. the key is proven dead now
+        self._line(level, text)
+
+    def _line(self, level: Level, text: str) -> None:
         if self._live:
             self._out.write("\r\x1b[2K")
             self._live = False

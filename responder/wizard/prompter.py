@@ -22,7 +22,7 @@ from responder.timeparse import check_past, parse_when
 _T = TypeVar("_T")
 
 
-_MARK: Mapping[str, str] = {"ok": "✓ ", "warn": "! ", "info": "", "dry": "DRY RUN · "}
+_MARK: Mapping[str, str] = {"ok": "✓ ", "warn": "! ", "danger": "!! ", "info": "", "dry": "DRY RUN · "}
 
 
 def elapsed_text(elapsed: timedelta) -> str:
@@ -111,7 +111,10 @@ class _DataPrompter:
         return _want(q, self._get(q, "text"), str)
 
     def choice(self, q: Prompt) -> str:
-        value = _want(q, self._get(q, "choice"), str)
+        raw = self._get(q, "choice")
+        if q.purpose == "keep-checking" and isinstance(raw, bool) and q.choices:
+            raw = q.choices[0] if raw else q.choices[-1]  # yes: check again; no: move on
+        value = _want(q, raw, str)
         if q.choices and value not in q.choices:
             raise AnswersError(f"{_where(q)}: {value!r} is not one of {', '.join(q.choices)}")
         return value
@@ -168,7 +171,7 @@ class AnswersPrompter(_DataPrompter):
 
     def _missing(self, q: Prompt, kind: str) -> object:
         if q.purpose == "keep-checking" and self._fallback is None:
-            return False  # unattended: move on, the step is recorded as unresolved
+            return False  # unattended: move on, the step is recorded as unresolved (mapped by `choice`)
         if self._fallback is None:
             raise AnswersError(f"the answers file has no answer for {_where(q)} ({q.text})")
         method = {

@@ -5,10 +5,17 @@ Every prompt uses `unsafe_ask()`, so Ctrl-C raises instead of returning None; it
 Times are parsed by `timeparse` and echoed back in UTC and the local zone for confirmation.
 Destructive confirmations (`purpose="mutation"`) default to No. `input`/`output` can be injected
 (prompt_toolkit pipe input) so tests drive the real prompts with keystrokes.
+
+Every answer takes Enter: a yes/no never submits on a bare `y` (questionary's `auto_enter` is off),
+so the Enter a person types after it cannot fall through to the next question. On a real terminal,
+keys typed while responder was busy (a wait, a poll) are thrown away right before each prompt — the
+kernel's input queue (`tcflush`) and prompt_toolkit's type-ahead — so they never answer it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -21,7 +28,7 @@ from responder.clock import Clock, SystemClock, show
 from responder.errors import Aborted, UsageError
 from responder.playbook.protocols import Prompt
 from responder.secrets import Secret
-from responder.timeparse import EXAMPLES, parse_when
+from responder.timeparse import EXAMPLES, is_yesterday, parse_when
 from responder.untrusted import shown
 
 _STYLE = questionary.Style([("qmark", "bold"), ("question", "bold"), ("answer", "bold")])
@@ -40,17 +47,36 @@ class QuestionaryPrompter:
         self._clock = clock or SystemClock()
         self._zone = local_zone
         self._io: dict[str, Any] = {}
+        self._tty: int | None = None  # the terminal we read from, when we own it (not injected)
         if input is not None:
             self._io["input"] = input
+        elif sys.stdin.isatty():
+            from prompt_toolkit.input import create_input
+
+            self._tty = sys.stdin.fileno()
+            self._io["input"] = create_input()  # one input for every prompt: one type-ahead buffer
         if output is not None:
             self._io["output"] = output
         self._style = _STYLE if color else questionary.Style([])
 
     def _ask(self, question: questionary.Question) -> Any:
+        self._forget_typeahead()
         try:
             return question.unsafe_ask()
         except (KeyboardInterrupt, EOFError):
             raise Aborted("interrupted at a question") from None
+
+    def _forget_typeahead(self) -> None:
+        """Drop keys typed before this prompt appeared (only on a terminal we own)."""
+        if self._tty is None:
+            return
+        import termios
+
+        from prompt_toolkit.input.typeahead import clear_typeahead
+
+        with contextlib.suppress(OSError, termios.error):  # not a terminal after all: nothing queued
+            termios.tcflush(self._tty, termios.TCIFLUSH)
+        clear_typeahead(self._io["input"])
 
     def _label(self, q: Prompt) -> str:
         label = q.text if not q.help else f"{q.text}  ({q.help})"
@@ -83,9 +109,10 @@ class QuestionaryPrompter:
             default = q.default
         else:
             default = True
-        return bool(
-            self._ask(questionary.confirm(self._label(q), default=default, style=self._style, **self._io))
+        question = questionary.confirm(
+            self._label(q), default=default, auto_enter=False, style=self._style, **self._io
         )
+        return bool(self._ask(question))
 
     def when(self, q: Prompt) -> datetime:
         while True:
@@ -98,8 +125,10 @@ class QuestionaryPrompter:
                     **self._io,
                 )
             )
-            when = parse_when(str(raw), now=self._clock.now(), local_zone=self._zone)
-            echo = Prompt(q.step_id, q.key, f"= {show(when, self._zone)}. Correct?", default=True)
+            now = self._clock.now()
+            when = parse_when(str(raw), now=now, local_zone=self._zone)
+            day = " (yesterday)" if is_yesterday(when, now=now, local_zone=self._zone) else ""
+            echo = Prompt(q.step_id, q.key, f"= {show(when, self._zone)}{day}. Correct?", default=True)
             if self.confirm(echo):
                 return when
 

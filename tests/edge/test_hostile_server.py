@@ -29,6 +29,7 @@ MEASURE = Path(__file__).with_name("measure.py")
 MAX_RSS_KIB = 400 * 1024
 ANSWERS = """
 cancel = true
+cancel-own = false
 delete-key = []
 "delete-key.keep-checking" = false
 disable-account = []

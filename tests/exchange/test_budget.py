@@ -255,3 +255,20 @@ def test_an_unanswered_request_stops_counting_after_two_minutes(clock: ManualClo
     budget.reserve(ACCOUNT)
     budget.observe(ACCOUNT, {"x-mbx-used-weight-1m": "20"})
     assert budget.stats().used == 20
+
+
+def test_a_wait_for_the_next_minute_is_announced_with_its_end(
+    make_client: ClientFactory, sim: Simulator, clock: ManualClock
+) -> None:
+    """The wizard's progress line says it is waiting, and until when (issue 17 #10), never freezes."""
+    told: list[tuple[float, datetime]] = []
+    sim.control.set_weight_used(5990)
+    client = make_client()
+    client.budget.on_wait = lambda seconds, until: told.append((seconds, until))
+    client.server_time()
+    sim.control.set_weight_used(0)
+    client.account()
+    assert told and told[0][0] >= 1
+    assert (
+        datetime(2026, 11, 23, 14, 1, tzinfo=UTC) <= told[0][1] < datetime(2026, 11, 23, 14, 1, 1, tzinfo=UTC)
+    )

@@ -87,9 +87,20 @@ def test_json_for_an_ed25519_key_with_base_url_from_the_environment(
 def test_revoked_key_exits_0(server: tuple[Simulator, str], tmp_path: Path) -> None:
     sim, base = server
     sim.control.delete_key(sim.keys[0].name)
+    args = ["key", "check", "--json", "--no-ip-whitelist", "--base-url", base]
+    doc = _one_json_object((result := run(args, env_for(sim.keys[0]), tmp_path)).out)
+    assert (result.code, doc["status"], doc["permissions"], doc["findings"]) == (0, "revoked", None, [])
+
+
+def test_rejected_key_is_indeterminate_unless_known_to_have_no_whitelist(
+    server: tuple[Simulator, str], tmp_path: Path
+) -> None:
+    sim, base = server
+    sim.control.delete_key(sim.keys[0].name)
     result = run(["key", "check", "--json", "--base-url", base], env_for(sim.keys[0]), tmp_path)
     doc = _one_json_object(result.out)
-    assert (result.code, doc["status"], doc["permissions"], doc["findings"]) == (0, "revoked", None, [])
+    assert (result.code, doc["status"], doc["code"]) == (0, "indeterminate", -2015)
+    assert "whitelist" in str(doc["reason"])
 
 
 def test_human_output(tmp_path: Path) -> None:

@@ -119,9 +119,21 @@ def test_live_key(make_client: ClientFactory, clock: ManualClock) -> None:
     assert "LIVE" in text and "critical" in text
 
 
-def test_rejected_key_without_known_whitelist_is_revoked(make_client: ClientFactory) -> None:
-    result = check_key(make_client(api_key="Z" * 64), now=START)
+def test_rejected_key_known_to_have_no_whitelist_is_revoked(make_client: ClientFactory) -> None:
+    result = check_key(make_client(api_key="Z" * 64), now=START, ip_restricted=False)
     assert (result.status, result.code, result.unreachable) == ("revoked", -2015, False)
+    assert "no IP whitelist" in result.reason
+
+
+def test_rejected_key_with_unknown_whitelist_is_indeterminate_and_says_why(
+    make_client: ClientFactory,
+) -> None:
+    """-2015 is Binance's answer for a deleted key and for a live key called from a non-whitelisted
+    address alike: without knowing the key had no whitelist, it proves nothing (issue 17 #6)."""
+    result = check_key(make_client(api_key="Z" * 64), now=START)
+    assert (result.status, result.code, result.unreachable) == ("indeterminate", -2015, False)
+    assert "not known whether the key had an IP whitelist" in result.reason
+    assert "--no-ip-whitelist" in result.reason
 
 
 def test_rejected_ip_restricted_key_is_indeterminate(make_client: ClientFactory) -> None:
@@ -129,14 +141,20 @@ def test_rejected_ip_restricted_key_is_indeterminate(make_client: ClientFactory)
     assert result.status == "indeterminate" and "whitelist" in result.reason
 
 
-def test_bad_key_format_counts_as_revoked(make_client: ClientFactory) -> None:
-    assert check_key(make_client(api_key="not-64-letters"), now=START).status == "revoked"
+def test_bad_key_format_counts_as_revoked_only_without_a_whitelist(make_client: ClientFactory) -> None:
+    assert (
+        check_key(make_client(api_key="not-64-letters"), now=START, ip_restricted=False).status == "revoked"
+    )
+    assert check_key(make_client(api_key="not-64-letters"), now=START).status == "indeterminate"
 
 
-def test_a_deleted_key_is_revoked(make_client: ClientFactory, sim: Simulator) -> None:
+def test_a_deleted_key_is_revoked_when_it_had_no_whitelist(
+    make_client: ClientFactory, sim: Simulator
+) -> None:
     client = make_client()
     sim.control.delete_key(sim.keys[0].name)
-    assert check_key(client, now=START).status == "revoked"
+    assert check_key(client, now=START, ip_restricted=False).status == "revoked"
+    assert check_key(client, now=START).status == "indeterminate"  # unknown whitelist: proves nothing
 
 
 def test_wrong_secret_is_indeterminate(make_client: ClientFactory) -> None:

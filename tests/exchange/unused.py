@@ -165,5 +165,8 @@ class UnusedExchange:
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         _unused("cancel_open_orders")
 
+    def cancel_order(self, symbol: str, order_id: int) -> Order:
+        _unused("cancel_order")
+
 
 _: Callable[[], Exchange] = UnusedExchange  # mypy: the base keeps to the protocol

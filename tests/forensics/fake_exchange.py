@@ -226,5 +226,8 @@ class FakeExchange:
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         raise AssertionError("forensics must never mutate")
 
+    def cancel_order(self, symbol: str, order_id: int) -> Order:
+        raise AssertionError("forensics must never mutate")
+
 
 _: Callable[..., Exchange] = FakeExchange  # mypy: the fake keeps to the Exchange protocol

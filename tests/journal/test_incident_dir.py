@@ -89,7 +89,7 @@ def test_every_folder_is_0700_and_every_file_0600_under_umask_000(tmp_path: Path
     assert {k: oct(m) for k, m in modes.items() if m != (0o700 if (case / k).is_dir() else 0o600)} == {}
     # the default place (no --incident-dir) too
     assert run("drill", "--auto", home=tmp_path, umask=0).returncode == 0
-    root = tmp_path / "data" / "responder" / "incidents"
+    root = tmp_path / "data" / "responder" / "drills"  # drills are kept apart from real incidents
     (default_case,) = list(root.iterdir())
     assert stat.S_IMODE(root.stat().st_mode) == 0o700 and stat.S_IMODE(default_case.stat().st_mode) == 0o700
     assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in default_case.rglob("*") if p.is_file()} == {"0o600"}

@@ -43,6 +43,9 @@ class FakeExchange(UnusedExchange):
             raise OutcomeUnknown("GET /api/v3/openOrders timed out", endpoint="GET /api/v3/openOrders")
         return [o for o in self.orders if symbol is None or o.symbol == symbol]
 
+    def cancel_order(self, symbol: str, order_id: int) -> Order:
+        raise AssertionError("the generic test playbooks cancel by symbol")
+
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         self.log.append(("DELETE", "/api/v3/openOrders", symbol))
         if self.refuse_cancels:

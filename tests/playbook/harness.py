@@ -54,6 +54,9 @@ class KillAfterCancel(UnusedExchange):
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         return self.client.open_orders(symbol)
 
+    def cancel_order(self, symbol: str, order_id: int) -> Order:
+        return self.client.cancel_order(symbol, order_id)
+
     def cancel_open_orders(self, symbol: str) -> list[Order]:
         try:
             return self.client.cancel_open_orders(symbol)

@@ -144,7 +144,12 @@ def test_a_failed_read_fails_its_step_and_the_run_goes_on(
         env_for(answers, ex, clock, registry), basic, mode="live", incident_dir=tmp_path / "c"
     )
     assert statuses(result)["snapshot"] == "failed"
-    assert statuses(result)["cancel"] == "skipped"  # snapshot.open_orders is null: the condition fails closed
+    # snapshot.open_orders is unknown, not "no": the cancel takes the safe branch and runs, and says why
+    assert statuses(result)["cancel"] != "skipped"
+    started = [
+        e["payload"] for e in journal(tmp_path / "c") if e["kind"] == "step-started" and e["step"] == "cancel"
+    ]
+    assert started[0]["unknown"] == "snapshot.open_orders (step snapshot failed)"
     assert result.closed == "unresolved"
 
 

@@ -136,7 +136,7 @@ def test_scan_to_run_in_a_terminal(served: tuple[Simulator, str], tmp_path: Path
         env=env, encoding="utf-8", timeout=30, dimensions=(40, 140),
     )  # fmt: skip
     try:
-        child.expect("What leaked")
+        child.expect(r"What leaked\?")  # the question, not the step title
         child.send("\r")
         child.expect("Prefilled from responder scan")
         child.expect(r"How\?")

@@ -44,6 +44,10 @@ class Case:
     def outputs(self, step: str) -> Any:
         return next(s.outputs for s in self.result.steps if s.id == step)
 
+    def prompts(self, step: str) -> list[str]:
+        """The texts of the questions asked in `step`."""
+        return [q.text for q in self.prompter.asked if q.step_id == step]
+
     def mutating_requests(self) -> list[Any]:
         return [e for e in self.sim.request_log.entries() if e.mutating]
 
@@ -54,14 +58,21 @@ def run_leak(
     *,
     mode: str = "drill",
     change: dict[str, Any] | None = None,
-    prepare: Callable[[Simulator], None] | None = None,
+    faults: list[dict[str, Any]] | None = None,
+    prepare: Callable[[Simulator], dict[str, Any] | None] | None = None,
 ) -> Case:
+    """The leak playbook on a fresh simulator. `faults` are injected before the first request
+    (`{"kind": "server_error", "path": "/sapi/v1/account/apiRestrictions", "count": None}`);
+    `prepare(sim)` may act in the simulator first (an attacker's order list, a new read-only key) and
+    return answers to change."""
     clock = SystemClock()
     sim = Simulator(load_scenario(scenario), clock=clock)
-    if prepare is not None:  # e.g. the attacker places an order list before the person starts
-        prepare(sim)
+    for fault in faults or []:
+        sim.control.inject_fault(**fault)
+    prepared = prepare(sim) if prepare is not None else None
     answers = auto_answers(sim)
-    for key, value in (change or {}).items():
+    change = {**(change or {}), **(prepared or {})}
+    for key, value in change.items():
         if isinstance(value, dict) and isinstance(answers.get(key), dict):
             answers[key] = {**answers[key], **value}
         elif value is None:

@@ -118,9 +118,9 @@ def test_a_person_cancels_futures_and_margin_orders_and_keeps_the_position(
     answer(drill, TRIAGE)
     drill.expect("futures +wallet")
     drill.expect("opened after the leak")
-    answer(drill, [("Cancel all 2 open USDⓈ-M futures orders on", "y")])
+    answer(drill, [("Cancel all 2 open USDⓈ-M futures orders on", "y" + ENTER)])
     drill.expect("open futures orders now: 0")
-    answer(drill, [("Cancel all 1 open margin orders", "y")])
+    answer(drill, [("Cancel all 1 open margin orders", "y" + ENTER)])
     drill.expect("open margin orders now: 0")
     drill.expect("Closing sells or buys at market")  # the market risk is stated before the question
     answer(drill, [("reduce-only MARKET orders", ENTER)])  # Enter takes the default: no
@@ -143,13 +143,13 @@ def test_ctrl_c_at_the_close_question_saves_and_resume_replays_the_futures_cance
         drill,
         [
             *TRIAGE,
-            ("Cancel all 2 open USDⓈ-M futures orders on", "y"),
-            ("Cancel all 1 open margin orders", "y"),
+            ("Cancel all 2 open USDⓈ-M futures orders on", "y" + ENTER),
+            ("Cancel all 1 open margin orders", "y" + ENTER),
         ],
     )
     drill.expect("reduce-only MARKET orders")
     drill.send("\x03")
-    drill.expect("Saved. Resume with: responder resume")
+    drill.expect("Saved. Resume with: .*responder resume")
     drill.expect(pexpect.EOF)
     drill.close()
     assert drill.exitstatus == 130

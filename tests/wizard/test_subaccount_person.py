@@ -52,13 +52,13 @@ def drill(tmp_path: Path) -> Iterator[pexpect.spawn]:
 
 def test_a_person_kills_the_sub_account_key_from_the_drill(drill: pexpect.spawn, tmp_path: Path) -> None:
     script = [
-        ("What leaked", ENTER), ("How\\?", ENTER), ("When could it have leaked", "1h ago" + ENTER),
+        ("What leaked\\?", ENTER), ("How\\?", ENTER), ("When could it have leaked", "1h ago" + ENTER),
         ("Correct", ENTER), ("first notice", "now" + ENTER), ("Correct", ENTER),
         ("What was the key for", ENTER), ("prefixes", ENTER),
         ("belong to a sub-account", DOWN + ENTER),  # "Yes: a sub-account"
         ("sub-account's email", "mm-desk@fund.example" + ENTER),
-        ("Cancel all \\d+ open orders", "y"),
-        ("Delete the leaked key .* now, through the master account's API", "y"),
+        ("Cancel the \\d+ open orders that are not yours", "y" + ENTER), ("Also cancel your own", ENTER),
+        ("Delete the leaked key .* now, through the master account's API", "y" + ENTER),
     ]  # fmt: skip
     for pattern, keys in script:
         drill.expect(pattern)
@@ -73,7 +73,7 @@ def test_a_person_kills_the_sub_account_key_from_the_drill(drill: pexpect.spawn,
     )  # fmt: skip
     for pattern in checklist:
         drill.expect(pattern)
-        drill.send("y")
+        drill.send("y" + ENTER)
     drill.expect("Move everything free on")
     drill.send(ENTER)  # No (the default for a mutation)
     drill.expect("not done \\(you said no\\)")
@@ -125,18 +125,19 @@ def test_keys_sweep_without_a_terminal_or_secret_is_one_line_exit_2(tmp_path: Pa
 def test_ctrl_c_after_the_deletion_and_resume_never_resends_it(drill: pexpect.spawn, tmp_path: Path) -> None:
     case = tmp_path / "case"
     script = [
-        ("What leaked", ENTER), ("How\\?", ENTER), ("When could it have leaked", "1h ago" + ENTER),
+        ("What leaked\\?", ENTER), ("How\\?", ENTER), ("When could it have leaked", "1h ago" + ENTER),
         ("Correct", ENTER), ("first notice", "now" + ENTER), ("Correct", ENTER),
         ("What was the key for", ENTER), ("prefixes", ENTER),
         ("belong to a sub-account", DOWN + ENTER), ("sub-account's email", ENTER),
-        ("Cancel all \\d+ open orders", "y"), ("Delete the leaked key", "y"),
+        ("Cancel the \\d+ open orders that are not yours", "y" + ENTER), ("Also cancel your own", ENTER),
+        ("Delete the leaked key", "y" + ENTER),
     ]  # fmt: skip
     for pattern, keys in script:
         drill.expect(pattern)
         drill.send(keys)
     drill.expect("What should happen to this key")
     drill.send("\x03")
-    drill.expect("Saved. Resume with: responder resume")
+    drill.expect("Saved. Resume with: .*responder resume")
     drill.expect(pexpect.EOF)
     drill.close()
     assert drill.exitstatus == 130
@@ -156,6 +157,7 @@ def test_ctrl_c_after_the_deletion_and_resume_never_resends_it(drill: pexpect.sp
 
 LIVE_ANSWERS = """
 cancel = true
+cancel-own = false
 sub-delete = true
 sub-move = false
 delete-key = []

@@ -62,3 +62,33 @@ def test_result_is_aware_utc() -> None:
     got = parse_when("14:05 PST", now=NOW, local_zone=UTC)
     assert got.tzinfo == UTC
     assert got == datetime(2026, 11, 23, 22, 5, tzinfo=UTC) - timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("2026-11-24 10:00", "in the future"),
+        ("today 23:00", "in the future"),
+        ("2016-05-01", "before Binance"),
+        ("2017-07-13 23:00", "before Binance"),
+        ("99999999999 days ago", "before Binance"),
+        ("9999999999999999999999 hours ago", "before Binance"),
+        ("0001-01-01", "before Binance"),
+    ],
+)
+def test_a_time_no_leak_can_have_happened_at_is_refused(text: str, why: str) -> None:
+    """Future, before Binance opened, or too far to represent: a UsageError, never an OverflowError."""
+    with pytest.raises(UsageError, match=why):
+        parse_when(text, now=NOW, local_zone=UTC)
+
+
+def test_a_clock_a_little_ahead_is_not_the_future() -> None:
+    assert parse_when("19:03", now=NOW, local_zone=UTC) == NOW.replace(minute=3, second=0)
+
+
+def test_is_yesterday_names_a_time_of_day_that_rolled_back() -> None:
+    from responder.timeparse import is_yesterday
+
+    when = parse_when("21:00", now=NOW, local_zone=UTC)
+    assert is_yesterday(when, now=NOW, local_zone=UTC)
+    assert not is_yesterday(parse_when("18:00", now=NOW, local_zone=UTC), now=NOW, local_zone=UTC)
