@@ -94,6 +94,7 @@ class Runner:
         self.evidence = EvidenceStore(incident_dir, journal, env.secrets)
         journal.step_roles = {s.id: s.role for s in playbook.steps if s.role}
         self.opened = datetime.fromisoformat(state.opened_time.replace("Z", "+00:00"))
+        self._skips: list[tuple[int, int, str, str]] = []  # (index, total, title, why) not yet shown
 
     def run(self) -> RunResult:
         try:
@@ -103,6 +104,7 @@ class Runner:
                 for index, step in enumerate(self.playbook.steps, start=1):
                     if step.id not in self.state.finished:
                         self._step(index, total, step)
+                self._show_skips()
                 self._close()
         except (KeyboardInterrupt, Aborted):
             how = self.env.resume_command
@@ -186,8 +188,9 @@ class Runner:
             reason = f"condition not met: {step.when.source}" if decided is False else why
             self.journal.append("step-skipped", step.id, {"reason": reason})
             self.state.finished[step.id] = StepRecord(step.id, "skipped", {})
-            self.env.display.show("info", f"Step {index}/{total} · {step.title} — skipped: {why}")
+            self._skips.append((index, total, step.title, why))
             return
+        self._show_skips()
         started: dict[str, Any] = {"index": index, "total": total, "title": step.title}
         if isinstance(decided, Unknown):  # the safe branch: do the step, and say why
             started["unknown"] = decided.reason
@@ -198,6 +201,22 @@ class Runner:
         status, outputs = getattr(self, f"_{step.kind}")(step)
         entry = self.journal.append("step-completed", step.id, {"status": status, "outputs": outputs})
         self.state.finished[step.id] = StepRecord(step.id, status, entry.payload["outputs"])
+
+    def _show_skips(self) -> None:
+        """Steps skipped in a row for the same reason are one line: the person reads why, not a list."""
+        pending, self._skips = self._skips, []
+        while pending:
+            first, total, title, why = pending[0]
+            run = 1
+            while run < len(pending) and pending[run][3] == why and pending[run][0] == first + run:
+                run += 1
+            if run == 1:
+                self.env.display.show("info", f"Step {first}/{total} · {title} — skipped: {why}")
+            else:
+                last = first + run - 1
+                more = f"{title} and {run - 1} more"
+                self.env.display.show("info", f"Steps {first}–{last}/{total} · {more} — skipped: {why}")
+            pending = pending[run:]
 
     def _why_not(self, step: Step) -> str:
         """Why a step was skipped, in the playbook's words when it gives them (`skipped`)."""
