@@ -8,6 +8,7 @@ the only module that imports typer.
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,14 @@ def terminate_like_ctrl_c() -> None:
     import signal
 
     def interrupt(signum: int, frame: Any) -> None:
+        # At a question, end it the way Ctrl-C does (the prompt's own exit), not by raising into the
+        # middle of its event loop, where the exception can be swallowed and the process left waiting.
+        application = sys.modules.get("prompt_toolkit.application.current")
+        app = application.get_app_or_none() if application is not None else None
+        loop = getattr(app, "loop", None) if app is not None and app.is_running else None
+        if app is not None and loop is not None:
+            loop.call_soon_threadsafe(lambda: app.exit(exception=KeyboardInterrupt()))
+            return
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
