@@ -204,6 +204,60 @@ class Options:
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 
+class _Run:
+    """One sweep's callbacks for the executor: collect what each call read, widen the universe over what
+    it discovers, and follow a symbol's orders with its trades and klines."""
+
+    def __init__(
+        self,
+        *,
+        window: Window,
+        known: _Known,
+        opt: Options,
+        universe: _Discovery,
+        suspects: set[str],
+        clock: Clock,
+        on_attacker: Callable[[OrderVerdict], None] | None,
+    ) -> None:
+        self.window, self.known, self.opt, self.universe = window, known, opt, universe
+        self.suspects, self.clock, self.on_attacker = suspects, clock, on_attacker
+        self.started = clock.monotonic()
+        self.got = _Collected()
+
+    def on_done(self, call: planner.Call, rows: Rows) -> None:
+        if call.kind == "orders":
+            self.on_orders(call, rows)
+        for r in rows:
+            if call.kind == "trades":
+                self.got.trades[(r.symbol, r.id)] = r
+            elif call.kind == "klines":
+                self.got.klines.setdefault(call.symbol, {})[r.open_time] = r
+
+    def on_orders(self, call: planner.Call, rows: Rows) -> None:
+        got, window = self.got, self.window
+        got.take(rows, window)
+        self.suspects.update(self.universe.see(rows))
+        self.suspects.discard(call.symbol)
+        if got.first_attacker is None and not self.suspects and any(window.in_incident(o.time) for o in rows):
+            found = _first_attacker(
+                list(got.orders.values()), window, self.known, self.opt.bot_prefixes, self.opt.usual_symbols
+            )
+            if found is not None:
+                got.first_attacker = self.clock.monotonic() - self.started
+                if self.on_attacker is not None:
+                    self.on_attacker(found)
+
+    def follow(self, call: planner.Call, rows: Rows) -> Sequence[planner.Call]:
+        if call.kind == "orders":
+            return [*self.universe.take(), *planner.next_orders_call(call, rows, self.window)]
+        return planner.next_trades_call(call, rows) if call.kind == "trades" else []
+
+    def finish(self, symbol: str) -> list[planner.Call]:
+        """A symbol's orders are all read: its trades and klines can start at once."""
+        filled = sorted(self.got.filled.get(symbol, {}).values(), key=lambda o: (o.time, o.order_id))
+        return _follow_up_calls(symbol, self.universe.tiers.get(symbol, 9), filled, self.opt.thresholds)
+
+
 def investigate(
     exchange: Exchange,
     *,
@@ -227,51 +281,22 @@ def investigate(
     known = _context(exchange, window, opt.symbols == "all", gaps)
     plan = planner.plan_orders(known.tiers, window, known.limit, known.spikes)
     universe = _Discovery(window, known.listed, dict(known.tiers), set(known.covered))
-    tiers = universe.tiers
     ex = Executor(
         exchange, clock=clock, weight_limit=known.limit, workers=opt.workers, progress=progress,
         checkpoint=checkpoint, done=done, stop=stop, symbol_done=symbol_done,
     )  # fmt: skip
-    got = _Collected()
     suspects = {c.symbol for c in plan.calls if c.tier == 0}
-
-    def on_done(call: planner.Call, rows: Rows) -> None:
-        if call.kind == "orders":
-            on_orders(call, rows)
-        for r in rows:
-            if call.kind == "trades":
-                got.trades[(r.symbol, r.id)] = r
-            elif call.kind == "klines":
-                got.klines.setdefault(call.symbol, {})[r.open_time] = r
-
-    def on_orders(call: planner.Call, rows: Rows) -> None:
-        got.take(rows, window)
-        suspects.update(universe.see(rows))
-        suspects.discard(call.symbol)
-        if got.first_attacker is None and not suspects and any(window.in_incident(o.time) for o in rows):
-            found = _first_attacker(
-                list(got.orders.values()), window, known, opt.bot_prefixes, opt.usual_symbols
-            )
-            if found is not None:
-                got.first_attacker = clock.monotonic() - started
-                if on_attacker is not None:
-                    on_attacker(found)
-
-    def follow(call: planner.Call, rows: Rows) -> Sequence[planner.Call]:
-        if call.kind == "orders":
-            return [*universe.take(), *planner.next_orders_call(call, rows, window)]
-        return planner.next_trades_call(call, rows) if call.kind == "trades" else []
-
-    def finish(symbol: str) -> list[planner.Call]:
-        """A symbol's orders are all read: its trades and klines can start at once."""
-        filled = sorted(got.filled.get(symbol, {}).values(), key=lambda o: (o.time, o.order_id))
-        return _follow_up_calls(symbol, tiers.get(symbol, 9), filled, opt.thresholds)
+    run = _Run(
+        window=window, known=known, opt=opt, universe=universe, suspects=suspects, clock=clock,
+        on_attacker=on_attacker,
+    )  # fmt: skip
+    got = run.got
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wallet") as side:
         # SAPI reads spend their own buckets (reference §2.2): read them while the sweep waits on /api.
         pending_wallet = side.submit(collect.wallet, exchange, window)
         try:
-            ex.run(plan.calls, follow, on_done, symbols_total=len(plan.calls), finish=finish)
+            ex.run(plan.calls, run.follow, run.on_done, symbols_total=len(plan.calls), finish=run.finish)
         finally:
             wallet = pending_wallet.result()
     findings = _judge(
@@ -280,7 +305,7 @@ def investigate(
     stats = SweepStats(
         ex.calls, ex.weight, clock.monotonic() - started,
         calendar_minimum_seconds(ex.weight, limit=known.limit, second=start_second),
-        len(tiers), got.first_attacker,
+        len(universe.tiers), got.first_attacker,
     )  # fmt: skip
     return replace(findings, stats=stats)
 
